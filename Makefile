@@ -1,0 +1,48 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export FIELDKIT_DATA_DIR ?= $(CURDIR)/instance
+
+.PHONY: run test install dev system-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstall when the package metadata changes.
+$(VENV)/.installed: setup.cfg setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: setup.cfg setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/fieldkit init-db
+	$(BIN)/fieldkit load-demo --if-empty
+	$(BIN)/fieldkit print-demo-logins
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) "server:create_app()"
+
+# Debian's Chromium and PostgreSQL, installed only when missing.
+system-deps:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium postgresql fonts-dejavu-core >/dev/null; }
+
+test: dev system-deps
+	tests/tools/with_postgres.sh $(BIN)/python -m pytest -p no:cacheprovider
+
+bench: dev
+	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/ingest_bench.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,116 @@
+"""The one place that turns errors into HTTP answers: JSON with a stable code, never HTML, never a traceback."""
+import logging
+
+from flask import jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from server.errors import DomainError
+from server.extensions import db
+
+log = logging.getLogger("fieldkit.errors")
+
+HTTP_CODES = {
+    400: ("bad_request", "The request is malformed."),
+    401: ("not_authenticated", "Sign in first."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    409: ("conflict", "The request conflicts with the current state."),
+    413: ("too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "This content type is not accepted."),
+    422: ("invalid_input", "Some fields are not valid."),
+    429: ("too_many_requests", "Too many requests."),
+}
+
+# marshmallow's built-in English messages, as stable codes. Our own validators raise codes directly.
+_MESSAGE_CODES = {
+    "Missing data for required field.": "required",
+    "Unknown field.": "unknown_field",
+    "Field may not be null.": "required",
+    "Invalid input type.": "invalid_type",
+    "Not a valid integer.": "invalid_type",
+    "Not a valid string.": "invalid_type",
+    "Not a valid boolean.": "invalid_type",
+    "Not a valid date.": "invalid_date",
+    "Not a valid datetime.": "invalid_datetime",
+    "Not a valid list.": "invalid_type",
+    "Not a valid mapping type.": "invalid_type",
+    "Shorter than minimum length 1.": "required",
+}
+
+
+def _as_code(message) -> dict:
+    if isinstance(message, dict) and "code" in message:
+        return {"code": message["code"], "params": message.get("params", {})}
+    text = str(message)
+    if text in _MESSAGE_CODES:
+        return {"code": _MESSAGE_CODES[text], "params": {}}
+    if text.startswith("Must be one of"):
+        return {"code": "invalid_choice", "params": {}}
+    if text.replace("_", "").isalnum() and text.islower():
+        return {"code": text, "params": {}}
+    return {"code": "invalid", "params": {}}
+
+
+def fields_from_messages(messages: dict, prefix: str = "") -> dict:
+    """Flatten marshmallow's nested messages into {"field": [{"code", "params"}]} (nested keys dotted)."""
+    out: dict = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}" if key != "_schema" else (prefix.rstrip(".") or "_schema")
+        if isinstance(value, dict) and not ("code" in value and isinstance(value.get("code"), str)):
+            out.update(fields_from_messages(value, f"{name}."))
+        else:
+            items = value if isinstance(value, list) else [value]
+            out.setdefault(name, []).extend(_as_code(m) for m in items)
+    return out
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_domain(error: DomainError):
+    return error_response(error.status, error.code, error.message, error.fields, error.headers)
+
+
+def handle_http(error: HTTPException):
+    status = error.code or 500
+    code, message = HTTP_CODES.get(status, ("error", error.name))
+    fields = None
+    data = getattr(error, "data", None) or {}
+    if status == 422 and "messages" in data:  # webargs/flask-smorest validation
+        messages = data["messages"]
+        merged = {}
+        for location_messages in messages.values():
+            merged.update(location_messages if isinstance(location_messages, dict) else {})
+        fields = fields_from_messages(merged)
+    headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else None
+    return error_response(status, code, message, fields, headers)
+
+
+def handle_validation(error: ValidationError):
+    return error_response(422, "invalid_input", "Some fields are not valid.",
+                          fields_from_messages(error.messages if isinstance(error.messages, dict)
+                                               else {"_schema": error.messages}))
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Something went wrong on the server; nothing was half-stored.")
+
+
+def init_app(app):
+    """Answer every error as JSON (the PWA and API alike; HTML pages are only ever served by routes)."""
+    app.register_error_handler(DomainError, handle_domain)
+    app.register_error_handler(ValidationError, handle_validation)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,39 @@
+"""The Flask application: create_app() builds it; nothing is built at import time."""
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import api, db, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, foreign keys on, wait on locks instead of failing."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+def create_app(config=None) -> Flask:
+    """Build the app from `config` (an object, e.g. TestConfig) or from the environment."""
+    from . import cli, http, pwa
+    from .config import Config
+
+    app = Flask(__name__, static_folder=None)
+    app.config.from_object(config or Config())
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(cli.MIGRATIONS_DIR), render_as_batch=True)
+    http.init_app(app)
+
+    import api as api_package  # only create_app imports the HTTP layer
+    api_package.register(app, api)
+    app.register_blueprint(pwa.bp)
+    cli.init_app(app)
+    return app

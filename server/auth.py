@@ -1,0 +1,109 @@
+"""Sign-in, server-side sessions, CSRF tokens and login throttling. Knows nothing of HTTP routes."""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import audit
+from .errors import DomainError, NotAuthenticated
+from .extensions import db
+from .models import ROLES, AuthSession, LoginFailure, Unit, User, utcnow
+
+# A hash to check against when the username is unknown, so timing does not tell which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, Werkzeug's default KDF
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(username: str, password: str, role: str, unit_code: str, display_name: str = "") -> User:
+    """Create a user; raises DomainError with a code on a bad role, unit, or a taken username."""
+    if role not in ROLES:
+        raise DomainError(f"Unknown role {role!r}.", code="invalid_role")
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise DomainError(f"Unknown unit {unit_code!r}.", code="unknown_unit")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DomainError(f"Username {username!r} is taken.", code="username_taken")
+    if len(password) < 8:
+        raise DomainError("Passwords have at least 8 characters.", code="password_too_short")
+    user = User(username=username, password_hash=hash_password(password), role=role, unit=unit,
+                display_name=display_name or username)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", object_type="user", object_id=user.id, unit_id=unit.id, role=role)
+    return user
+
+
+def _recent_failures(username: str):
+    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    since = utcnow() - window
+    count, oldest = db.session.execute(
+        select(func.count(LoginFailure.id), func.min(LoginFailure.at))
+        .where(LoginFailure.username == username, LoginFailure.at > since)).one()
+    return count, oldest, window
+
+
+def login(username: str, password: str) -> tuple[User, str, str]:
+    """Check credentials and open a session; returns (user, session token, csrf token).
+
+    After LOGIN_MAX_FAILURES failures within the window every attempt is refused, the right password too.
+    """
+    username = (username or "").strip()
+    count, oldest, window = _recent_failures(username)
+    if count >= current_app.config["LOGIN_MAX_FAILURES"]:
+        retry = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
+        audit.record("auth.login", object_type="user", outcome="throttled")
+        db.session.commit()
+        raise DomainError("Too many failed sign-ins; wait before trying again.", code="too_many_attempts",
+                          status=429, headers={"Retry-After": str(retry)})
+    user = db.session.scalar(select(User).where(User.username == username))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if not (user and ok and user.active):
+        db.session.add(LoginFailure(username=username))
+        audit.record("auth.login", object_type="user", object_id=user.id if user else None, outcome="failed")
+        db.session.commit()
+        raise DomainError("Wrong username or password.", code="invalid_credentials", status=401)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    db.session.add(AuthSession(token_hash=_token_hash(token), csrf_token=csrf, user_id=user.id))
+    audit.record("auth.login", user=user, object_type="user", object_id=user.id, outcome="ok")
+    db.session.commit()
+    return user, token, csrf
+
+
+def resolve_session(token: str | None) -> AuthSession:
+    """The live session for a cookie token, touched; NotAuthenticated when missing or idle too long."""
+    if not token:
+        raise NotAuthenticated()
+    sess = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    idle = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
+    now = utcnow()
+    if sess is None or now - sess.last_seen_at > idle:
+        raise NotAuthenticated()
+    user = db.session.get(User, sess.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated()
+    if now - sess.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
+        sess.last_seen_at = now
+        db.session.commit()
+    return sess
+
+
+def csrf_ok(sess: AuthSession, header_value: str | None) -> bool:
+    return bool(header_value) and hmac.compare_digest(sess.csrf_token, header_value)
+
+
+def logout(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+        db.session.commit()

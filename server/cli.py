@@ -1,0 +1,122 @@
+"""The operator CLI (CONTRACT §1): `fieldkit COMMAND`, a Flask CLI group over create_app()."""
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _create_app():
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main():
+    """fieldkit operator commands."""
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db():
+    """Create the database or upgrade it in place to the latest schema."""
+    from flask_migrate import upgrade
+    upgrade(directory=str(MIGRATIONS_DIR))
+    click.echo("database is at the latest schema")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["officer", "team_lead", "unit_admin", "viewer"]))
+@click.option("--unit", "unit_code", required=True, help="code of the user's unit")
+@click.option("--name", "display_name", default="", help="display name")
+@with_appcontext
+def create_user(username, role, unit_code, display_name):
+    """Create a user; the password comes from FIELDKIT_PASSWORD, else a prompt."""
+    from .auth import create_user as create
+    from .errors import DomainError
+    from .extensions import db
+    password = os.environ.get("FIELDKIT_PASSWORD") or click.prompt("Password", hide_input=True,
+                                                                    confirmation_prompt=True)
+    try:
+        user = create(username, password, role, unit_code, display_name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.code}: {error.message}")
+    click.echo(f"created user {user.username} ({user.role}) in unit {unit_code}")
+
+
+def _run_import(kind: str, path: str):
+    from .importers import import_file
+    report = import_file(kind, Path(path))
+    click.echo(report.summary())
+    sys.exit(1 if report.rejected else 0)
+
+
+@main.command("import-units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_units(file):
+    """Import organisation units from .csv or .xlsx (all or nothing)."""
+    _run_import("units", file)
+
+
+@main.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_members(file):
+    """Import party members from .csv or .xlsx (all or nothing)."""
+    _run_import("members", file)
+
+
+@main.command("import-registry")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_registry(file):
+    """Import a population-registry extract from .csv or .xlsx (all or nothing)."""
+    _run_import("registry", file)
+
+
+@main.command("load-demo")
+@click.option("--members", default=20000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=2025, show_default=True)
+@click.option("--if-empty", is_flag=True, help="do nothing when the database already holds units")
+@with_appcontext
+def load_demo(members, seed, if_empty):
+    """Load a generated demo province (deterministic for a seed) with demo users for every role."""
+    from sqlalchemy import select
+
+    from .demo import load_demo as load
+    from .extensions import db
+    from .models import Unit
+    if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
+        click.echo("database already holds data: demo not loaded")
+        return
+    result = load(members=members, seed=seed)
+    click.echo(result.summary())
+
+
+@main.command("print-demo-logins")
+@with_appcontext
+def print_demo_logins():
+    """Print the demo users' logins (only meaningful on a demo database)."""
+    from .demo import demo_logins_text
+    click.echo(demo_logins_text())
+
+
+@main.command("reconcile")
+@click.option("--unit", "unit_code", default=None, help="only members under this unit")
+@with_appcontext
+def reconcile(unit_code):
+    """Compare every member in scope with the registry and store the result per member."""
+    from .reconcile import run_reconciliation
+    summary = run_reconciliation(unit_code)
+    click.echo(summary.summary())
+
+
+def init_app(app):
+    """Nothing to register on the app: the CLI group is the entry point (`fieldkit`)."""

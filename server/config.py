@@ -1,0 +1,67 @@
+"""Configuration read from the environment (CONTRACT §2); no other module reads os.environ."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("FIELDKIT_DATA_DIR", "instance")).resolve()
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Return SECRET_KEY, else one generated once into the data dir and reused."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    """Production defaults; every value can come from the environment."""
+
+    def __init__(self):
+        self.DATA_DIR = _data_dir()
+        self.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        self.SECRET_KEY = _secret_key(self.DATA_DIR)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{self.DATA_DIR / 'fieldkit.db'}"
+        )
+        self.PHOTO_DIR = self.DATA_DIR / "photos"
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    SESSION_COOKIE_NAME = "fieldkit_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    SESSION_IDLE_HOURS = 12
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    CAPTURED_AT_TOLERANCE_SECONDS = 10 * 60
+    API_TITLE = "fieldkit"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
+    LOG_JSON = True
+    TESTING = False
+
+
+class TestConfig(Config):
+    """Tests: a throwaway data dir given by the fixture; DATABASE_URL may point at PostgreSQL."""
+
+    TESTING = True
+    LOG_JSON = False
+
+    def __init__(self, data_dir: Path, database_url: str | None = None):
+        os.environ["FIELDKIT_DATA_DIR"] = str(data_dir)
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{data_dir / 'test.db'}"

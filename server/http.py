@@ -1,0 +1,76 @@
+"""Cross-cutting HTTP behaviour: request ids, security headers, JSON-lines access log, /healthz."""
+import json
+import logging
+import sys
+import time
+import uuid
+
+from flask import g, jsonify, request
+from sqlalchemy import text
+
+from .extensions import db
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+       "media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+access_log = logging.getLogger("fieldkit.access")
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line. Callers pass only ids and outcomes: paths are logged without query strings."""
+
+    def format(self, record):
+        entry = {"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name,
+                 "msg": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exc_type"] = record.exc_info[0].__name__  # the type only: messages can carry input
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _configure_logging(app):
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines() if app.config.get("LOG_JSON") else logging.Formatter("%(name)s %(message)s"))
+    root = logging.getLogger("fieldkit")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def _before():
+    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _after(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    user = g.get("user")
+    access_log.info("request", extra={"fields": {
+        "request_id": g.get("request_id"), "method": request.method, "path": request.path,
+        "status": response.status_code, "user_id": user.id if user is not None else None,
+        "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)}})
+    return response
+
+
+def healthz():
+    """Report whether the database answers; 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return jsonify({"status": "ok", "database": "ok"})
+    except Exception:  # noqa: BLE001 - any database failure is "down" for a health check
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unreachable"}), 503
+
+
+def init_app(app):
+    _configure_logging(app)
+    app.before_request(_before)
+    app.after_request(_after)
+    app.add_url_rule("/healthz", "healthz", healthz)
