@@ -14,10 +14,11 @@ def _blueprints():
     from api.docs import blp as docs
     from api.photos.routes import blp as photos
     from api.progress.routes import blp as progress
+    from api.review.routes import blp as review
     from api.roster.routes import blp as roster
     from api.sync.routes import blp as sync
     from api.visits.routes import blp as visits
-    return [auth, photos, sync, roster, progress, visits], [docs]
+    return [auth, photos, sync, roster, progress, visits, review], [docs]
 
 
 def _document_standard_errors(api):

@@ -254,3 +254,33 @@ class AuditEvent(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
+
+
+class Reconciliation(db.Model):
+    """The latest registry comparison of one member, and the reviewer's decision on it (kept across reruns)."""
+
+    __tablename__ = "reconciliations"
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    klass: Mapped[str] = mapped_column(String(16), index=True)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    registry_id: Mapped[int | None] = mapped_column(ForeignKey("registry_records.id", ondelete="SET NULL"))
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    run_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(32))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(Tz)
+
+
+class DeviceReport(db.Model):
+    """What a tablet last said it still holds: queue counts by state and the age of its oldest unsent record."""
+
+    __tablename__ = "device_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    oldest_unsent_at: Mapped[datetime | None] = mapped_column(Tz)
+    reported_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("device_id", "user_id"),)
