@@ -5,8 +5,9 @@ import sys
 import time
 import uuid
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import text
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .extensions import db
 
@@ -41,6 +42,9 @@ def _configure_logging(app):
 def _before():
     g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
     g.started = time.perf_counter()
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()  # refuse on the declared length, before reading a byte
 
 
 def _after(response):
