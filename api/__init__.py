@@ -10,6 +10,7 @@ STANDARD_ERRORS = {
 
 
 def _blueprints():
+    from api.audit.routes import blp as audit
     from api.auth.routes import blp as auth
     from api.docs import blp as docs
     from api.photos.routes import blp as photos
@@ -17,8 +18,9 @@ def _blueprints():
     from api.review.routes import blp as review
     from api.roster.routes import blp as roster
     from api.sync.routes import blp as sync
+    from api.users.routes import blp as users
     from api.visits.routes import blp as visits
-    return [auth, photos, sync, roster, progress, visits, review], [docs]
+    return [auth, photos, sync, roster, progress, visits, review, users, audit], [docs]
 
 
 def _document_standard_errors(api):

@@ -25,7 +25,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(username: str, password: str, role: str, unit_code: str, display_name: str = "") -> User:
+def create_user(username: str, password: str, role: str, unit_code: str, display_name: str = "",
+                actor: User | None = None) -> User:
     """Create a user; raises DomainError with a code on a bad role, unit, or a taken username."""
     if role not in ROLES:
         raise DomainError(f"Unknown role {role!r}.", code="invalid_role")
@@ -33,14 +34,14 @@ def create_user(username: str, password: str, role: str, unit_code: str, display
     if unit is None:
         raise DomainError(f"Unknown unit {unit_code!r}.", code="unknown_unit")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise DomainError(f"Username {username!r} is taken.", code="username_taken")
+        raise DomainError(f"Username {username!r} is taken.", code="username_taken", status=409)
     if len(password) < 8:
-        raise DomainError("Passwords have at least 8 characters.", code="password_too_short")
+        raise DomainError("Passwords have at least 8 characters.", code="password_too_short", status=422)
     user = User(username=username, password_hash=hash_password(password), role=role, unit=unit,
                 display_name=display_name or username)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", object_type="user", object_id=user.id, unit_id=unit.id, role=role)
+    audit.record("user.create", user=actor, object_type="user", object_id=user.id, unit_id=unit.id, role=role)
     return user
 
 
