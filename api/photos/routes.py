@@ -1,4 +1,116 @@
-"""Photos endpoints (CONTRACT §5)."""
+"""Photos endpoints (CONTRACT §5): content-addressed upload, existence check, scoped download.
+
+A malformed address (not 64 lowercase hex digits) answers 400 `invalid_sha256` to PUT, and 404
+`not_found` to HEAD and GET, since nothing can be stored there.
+"""
+import hashlib
+
+from flask import current_app, request
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.photos.schemas import PhotoSchema, photo_schema
+from api.schemas import ErrorSchema
+from api.security import current_user
+from offline_queue.photo_store import PhotoStore, is_sha256, store_upload
+from offline_queue.photos import DEFAULT_MAX_PIXELS, HashMismatch, PhotoTooLarge
+from server import audit
+from server.errors import DomainError, NotFound
+from server.extensions import db
+from server.models import Photo, Submission
+from server.scope import in_scope, require_role
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Photos")
+
+CACHE_SECONDS = 3600
+_READ_CHUNK = 1 << 16
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_UPLOAD_BODY = {"required": True, "description": "the image bytes as taken or prepared on the device, at most "
+                "10 MiB; the type is judged by its magic bytes, whatever Content-Type says",
+                "content": {"image/jpeg": _BINARY, "image/png": _BINARY, "image/webp": _BINARY}}
+_ADDRESS = [{"in": "path", "name": "sha256", "required": True, "schema": {"type": "string",
+             "pattern": "^[0-9a-f]{64}$"}, "description": "lowercase hex SHA-256 of the uploaded body"}]
+
+
+def _address(sha256: str, *, on_bad: DomainError) -> str:
+    if not is_sha256(sha256):
+        raise on_bad
+    return sha256
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, refused as soon as it is known to exceed `limit` (declared or streamed)."""
+    if (request.content_length or 0) > limit:
+        raise PhotoTooLarge()
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = request.stream.read(min(_READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise PhotoTooLarge()
+    return b"".join(chunks)
+
+
+def _photo_dir():
+    return current_app.config["PHOTO_DIR"]
+
+
+@blp.route("/<sha256>", parameters=_ADDRESS)
+class PhotoResource(MethodView):
+
+    @blp.doc(requestBody=_UPLOAD_BODY)
+    @blp.response(201, PhotoSchema, description="stored (durably, before this answer)")
+    @blp.alt_response(200, schema=PhotoSchema, description="already stored: the same body as the first answer")
+    @blp.alt_response(400, schema=ErrorSchema, description="hash_mismatch or invalid_sha256")
+    @blp.alt_response(413, schema=ErrorSchema, description="too_large: body over 10 MiB")
+    @blp.alt_response(415, schema=ErrorSchema, description="unsupported_image: not JPEG, PNG or WebP")
+    @blp.alt_response(422, schema=ErrorSchema, description="image_too_large (over the pixel limit) or "
+                      "image_corrupt (truncated or undecodable)")
+    def put(self, sha256):
+        """Upload a photo under the SHA-256 of its bytes; safe to retry."""
+        user = current_user()
+        require_role(user, "officer")
+        digest = _address(sha256, on_bad=DomainError("The address must be 64 lowercase hex digits.",
+                                                     code="invalid_sha256", status=400))
+        body = _read_body(current_app.config["PHOTO_MAX_BYTES"])
+        if hashlib.sha256(body).hexdigest() != digest:
+            raise HashMismatch()
+        photo, created = store_upload(digest, body, user, _photo_dir(), max_pixels=current_app.config.get(
+            "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+        return photo_schema.dump(photo), 201 if created else 200
+
+    @blp.response(200, description="stored, by whoever uploaded it; no body")
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found: not stored")
+    def head(self, sha256):
+        """Tell whether a photo is stored, so a client can skip the upload."""
+        require_role(current_user(), "officer")
+        digest = _address(sha256, on_bad=NotFound())
+        if db.session.get(Photo, digest) is None:
+            raise NotFound()
+        return current_app.response_class(status=200)
+
+    @blp.doc(responses={"200": {"description": "the normalised 600×800 JPEG",
+                                "content": {"image/jpeg": _BINARY}}})
+    @blp.alt_response(404, schema=ErrorSchema,
+                      description="not_found: not stored, or no submission in the caller's scope uses it")
+    def get(self, sha256):
+        """Download a portrait used by a submission in the caller's scope."""
+        user = current_user()
+        require_role(user, "officer")
+        digest = _address(sha256, on_bad=NotFound())
+        used = in_scope(select(Submission.id).where(Submission.photo_sha256 == digest).limit(1), Submission, user)
+        photo = db.session.get(Photo, digest) if db.session.scalar(used) is not None else None
+        if photo is None:
+            raise NotFound()
+        data = PhotoStore(_photo_dir()).read(photo.stored_sha256)
+        audit.record("photo.read", user=user, object_type="photo", object_id=digest)
+        db.session.commit()
+        response = current_app.response_class(data, mimetype="image/jpeg")
+        response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
+        response.headers["Content-Disposition"] = f'inline; filename="{digest}.jpg"'
+        response.set_etag(photo.stored_sha256)
+        return response.make_conditional(request)
