@@ -42,6 +42,7 @@ test: dev system-deps
 
 bench: dev
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/photo_bench.py
 	$(BIN)/python bench/ingest_bench.py
 
 clean:

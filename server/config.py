@@ -37,6 +37,7 @@ class Config:
     # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    PHOTO_MAX_PIXELS = 40_000_000  # refused from the header before decoding (decompression bombs)
     SESSION_COOKIE_NAME = "fieldkit_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Strict"
