@@ -91,12 +91,16 @@ def load_demo(members, seed, if_empty):
     from sqlalchemy import select
 
     from .demo import load_demo as load
+    from .errors import DomainError
     from .extensions import db
     from .models import Unit
     if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
         click.echo("database already holds data: demo not loaded")
         return
-    result = load(members=members, seed=seed)
+    try:
+        result = load(members=members, seed=seed)
+    except DomainError as error:
+        raise click.ClickException(f"{error.code}: {error.message}")
     click.echo(result.summary())
 
 
@@ -113,8 +117,12 @@ def print_demo_logins():
 @with_appcontext
 def reconcile(unit_code):
     """Compare every member in scope with the registry and store the result per member."""
+    from .errors import DomainError
     from .reconcile import run_reconciliation
-    summary = run_reconciliation(unit_code)
+    try:
+        summary = run_reconciliation(unit_code)
+    except DomainError as error:
+        raise click.ClickException(f"{error.code}: {error.message}")
     click.echo(summary.summary())
 
 

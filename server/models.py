@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -169,6 +169,10 @@ class Visit(db.Model):
     member: Mapped[Member] = relationship()
     history: Mapped[list[VisitAssignment]] = relationship(
         order_by="VisitAssignment.id", back_populates="visit", cascade="all, delete-orphan")
+
+    # At most one open visit per member, whatever races: nobody is sent twice.
+    __table_args__ = (Index("uq_visits_open_member", "member_id", unique=True,
+                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),)
 
 
 class VisitAssignment(db.Model):

@@ -1,7 +1,7 @@
 """Serves the tablet app from static/pwa at the site root (the service worker needs scope "/")."""
 from pathlib import Path
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, abort, redirect, send_from_directory
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "static" / "pwa"
 
@@ -34,6 +34,11 @@ def service_worker():
 
 @bp.get("/<path:filename>")
 def asset(filename):
+    """A file of the app; a folder (such as /review/) serves its index.html."""
     if filename.startswith("api/"):
         abort(404)
+    if (PWA_DIR / filename).is_dir():
+        if not filename.endswith("/"):
+            return redirect(f"/{filename}/")
+        filename += "index.html"
     return _send(filename)

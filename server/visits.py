@@ -7,6 +7,7 @@ to them). Every change is audited with ids and outcomes only. Never answers HTTP
 from datetime import date
 
 from sqlalchemy import case, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from . import audit
@@ -124,7 +125,11 @@ def create_visit(lead: User, member_id: int, kind: str, assignee_id: int, due_da
                   created_by_id=lead.id)
     _hand_to(visit, assignee, lead, "")
     db.session.add(visit)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent create won the race: the partial unique index decides
+        db.session.rollback()
+        raise Conflict("This member already has an open visit.", code="visit_exists")
     audit.record("visit.create", user=lead, object_type="visit", object_id=visit.id, unit_id=member.unit_id,
                  outcome="ok", member_id=member.id, assignee_id=assignee.id, kind=kind)
     db.session.commit()
