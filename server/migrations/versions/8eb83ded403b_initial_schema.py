@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7792d9fd16c3
+Revision ID: 8eb83ded403b
 Revises: 
-Create Date: 2026-11-22 19:26:40.088677
+Create Date: 2026-11-22 20:05:01.331649
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7792d9fd16c3'
+revision = '8eb83ded403b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -145,6 +145,20 @@ def upgrade():
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('device_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('device_id', sa.String(length=128), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('oldest_unsent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_device_reports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_device_reports')),
+    sa.UniqueConstraint('device_id', 'user_id', name=op.f('uq_device_reports_device_id'))
+    )
+    with op.batch_alter_table('device_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_device_reports_user_id'), ['user_id'], unique=False)
+
     op.create_table('photos',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('stored_sha256', sa.String(length=64), nullable=False),
@@ -157,6 +171,25 @@ def upgrade():
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_photos_uploaded_by_id_users')),
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_photos'))
     )
+    op.create_table('reconciliations',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('klass', sa.String(length=16), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('registry_id', sa.Integer(), nullable=True),
+    sa.Column('candidates', sa.JSON(), nullable=False),
+    sa.Column('run_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decision', sa.String(length=32), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_reconciliations_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_reconciliations_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registry_id'], ['registry_records.id'], name=op.f('fk_reconciliations_registry_id_registry_records'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('member_id', name=op.f('pk_reconciliations'))
+    )
+    with op.batch_alter_table('reconciliations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciliations_klass'), ['klass'], unique=False)
+
     op.create_table('rejected_payloads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=True),
@@ -202,6 +235,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_visits_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_updated_at'), ['updated_at'], unique=False)
+        batch_op.create_index('uq_visits_open_member', ['member_id'], unique=True, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
 
     op.create_table('submissions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -275,6 +309,7 @@ def downgrade():
 
     op.drop_table('submissions')
     with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.drop_index('uq_visits_open_member', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
         batch_op.drop_index(batch_op.f('ix_visits_updated_at'))
         batch_op.drop_index(batch_op.f('ix_visits_status'))
         batch_op.drop_index(batch_op.f('ix_visits_member_id'))
@@ -287,7 +322,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rejected_payloads_client_id'))
 
     op.drop_table('rejected_payloads')
+    with op.batch_alter_table('reconciliations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciliations_klass'))
+
+    op.drop_table('reconciliations')
     op.drop_table('photos')
+    with op.batch_alter_table('device_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_device_reports_user_id'))
+
+    op.drop_table('device_reports')
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_sessions_user_id'))
 

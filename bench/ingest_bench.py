@@ -1,0 +1,208 @@
+"""Submissions per second, end to end: gunicorn (2 workers, gthread), client threads that PUT a 1200×1600
+JPEG portrait and then POST the records in batches of 25, on SQLite and on PostgreSQL. Goal: ≥ 40/s.
+
+Figures printed per backend, all measured in the same run against the same server:
+  baseline   signed-in no-op requests/s (GET /api/v1/auth/me): what the stack costs before any work
+  photos     photo uploads/s alone (decode, normalise, store durably)
+  records    submissions/s alone, photos already stored (validate, registry check, commit per item)
+  end to end submissions/s with their photo upload, as a tablet syncs; the goal applies to this line
+
+Every record is for a different roster member whose registry row matches, so each takes the whole
+accepted-and-verified path. PostgreSQL: FIELDKIT_BENCH_PG_URL (or FIELDKIT_TEST_PG_URL) names a server
+to create a throwaway database on; without either the bench starts its own via tests/tools/with_postgres.sh.
+
+Run: .venv/bin/python bench/ingest_bench.py [--records 400] [--clients 4] [--backend both|sqlite|postgres]
+"""
+import argparse
+import hashlib
+import io
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from live_server import Client, LiveServer, fresh_pg_database  # noqa: E402
+
+GOAL = 40.0
+BATCH = 25
+
+
+def portrait_jpeg() -> bytes:
+    """A camera-like 1200×1600 frame (gradient, shapes, fine lines, sensor noise) as the app would send it."""
+    w, h = size = (1200, 1600)
+    ramp = Image.linear_gradient("L").resize(size)
+    img = Image.merge("RGB", [ramp.point(lambda v: 80 + v // 3), ramp.point(lambda v: 100 + v // 4),
+                              Image.new("L", size, 140)])
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((w * 0.3, h * 0.12, w * 0.7, h * 0.55), fill=(224, 172, 140))
+    draw.rectangle((w * 0.15, h * 0.6, w * 0.85, h), fill=(40, 50, 90))
+    for x in range(0, w, 8):
+        draw.line((x, 0, x + 60, h * 0.2), fill=(60, 60, 60))
+    img = ImageChops.add(img, Image.merge("RGB", [Image.effect_noise(size, 14)] * 3), offset=-128)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def variant(jpeg: bytes, tag: str) -> bytes:
+    """The same picture under a different SHA-256: a JPEG comment segment right after the SOI marker."""
+    comment = tag.encode()
+    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
+
+
+def record(member_id: int, index: int, photo: str) -> dict:
+    return {"client_id": str(uuid.uuid4()), "member_id": member_id, "visit_id": None,
+            "captured_at": "2025-08-08T14:03:11+07:00", "location_kind": "station", "photo_sha256": photo,
+            "consent": True, "fields": {
+                "full_name": f"Nguyễn Văn {index}", "date_of_birth": "1960-05-01", "gender": "male",
+                "citizen_id": f"001060{index:06d}", "hometown": "Hà Nội", "permanent_address": "Số 1",
+                "party_join_date": "1985-03-01", "party_official_date": "1986-03-01"}}
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the processes of one process group (Linux /proc)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ... utime(11) stime(12)
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run_threads(server, clients: int, work) -> tuple[float, float]:
+    """Run work(client, thread_index) in `clients` threads, each signed in on its own;
+    (wall seconds, server CPU seconds)."""
+    signed_in = [Client(server.port).login("officer") for _ in range(clients)]
+    errors = []
+
+    def target(client, index):
+        try:
+            work(client, index)
+        except Exception as error:  # noqa: BLE001 - reported after the run
+            errors.append(error)
+
+    threads = [threading.Thread(target=target, args=(c, i)) for i, c in enumerate(signed_in)]
+    cpu = group_cpu_seconds(server.proc.pid)
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    cpu = group_cpu_seconds(server.proc.pid) - cpu
+    for client in signed_in:
+        client.close()
+    if errors:
+        raise errors[0]
+    return elapsed, cpu
+
+
+def upload(client: Client, sha: str, body: bytes):
+    status, answer = client.request("PUT", f"/api/v1/photos/{sha}", body, content_type="image/jpeg")
+    if status not in (200, 201):
+        raise RuntimeError(f"photo upload answered {status}: {answer}")
+
+
+def send(client: Client, items: list):
+    status, answer = client.post_json("/api/v1/sync/submissions", {"device_id": "bench", "items": items})
+    outcomes = {r["outcome"] for r in answer["results"]} if status == 200 else {status}
+    if outcomes != {"accepted"}:
+        raise RuntimeError(f"submissions answered {status}: {outcomes}")
+
+
+def bench_backend(name: str, database_url: str | None, records: int, clients: int, jpeg: bytes) -> dict:
+    with tempfile.TemporaryDirectory(prefix="fieldkit-bench-") as tmp:
+        server = LiveServer(Path(tmp), database_url, workers=2, threads=4)
+        members = server.prepare(members=2 * records, registry=True)["members"]
+        server.start()
+        try:
+            # Bodies are made when sent (800 of them would take 700 MB); their addresses are kept.
+            shas = [hashlib.sha256(variant(jpeg, f"{name}-{i}")).hexdigest() for i in range(2 * records)]
+            share = records // clients
+
+            def noop(client, _):
+                for _ in range(share):
+                    client.request("GET", "/api/v1/auth/me")
+
+            def photos_only(client, index):
+                for i in range(index * share, (index + 1) * share):
+                    upload(client, shas[i], variant(jpeg, f"{name}-{i}"))
+
+            def records_only(client, index):  # uses the photos just stored
+                mine = range(index * share, (index + 1) * share)
+                items = [record(members[i], i, shas[i]) for i in mine]
+                for start in range(0, len(items), BATCH):
+                    send(client, items[start:start + BATCH])
+
+            def end_to_end(client, index):  # fresh members and photos: upload each photo, then its batch
+                mine = range(records + index * share, records + (index + 1) * share)
+                for start in range(mine.start, mine.stop, BATCH):
+                    chunk = range(start, min(start + BATCH, mine.stop))
+                    for i in chunk:
+                        upload(client, shas[i], variant(jpeg, f"{name}-{i}"))
+                    send(client, [record(members[i], i, shas[i]) for i in chunk])
+
+            done = share * clients
+            figures = {}
+            for phase, work in (("baseline", noop), ("photos", photos_only), ("records", records_only),
+                                ("end_to_end", end_to_end)):
+                wall, cpu = run_threads(server, clients, work)
+                figures[phase] = (done / wall, cpu / done * 1000)
+            return figures
+        finally:
+            server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=400, help="records per phase (default 400)")
+    parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--backend", choices=("both", "sqlite", "postgres"), default="both")
+    args = parser.parse_args()
+    pg_url = os.environ.get("FIELDKIT_BENCH_PG_URL") or os.environ.get("FIELDKIT_TEST_PG_URL")
+    if args.backend != "sqlite" and not pg_url:
+        # No PostgreSQL given: run this same bench again under a throwaway one.
+        sys.exit(subprocess.call([str(ROOT / "tests/tools/with_postgres.sh"), sys.executable, *sys.argv]))
+
+    jpeg = portrait_jpeg()
+    print(f"{args.records} records per phase, {args.clients} client threads, batches of {BATCH}, "
+          f"gunicorn 2 workers × 4 threads (gthread), {os.cpu_count()} cores; "
+          f"photo 1200×1600 JPEG of {len(jpeg) / 1e3:.0f} KB")
+    figures = {}
+    if args.backend in ("both", "sqlite"):
+        figures["SQLite"] = bench_backend("sqlite", None, args.records, args.clients, jpeg)
+    if args.backend in ("both", "postgres"):
+        with fresh_pg_database(pg_url) as url:
+            figures["PostgreSQL"] = bench_backend("postgres", url, args.records, args.clients, jpeg)
+    failed = False
+    labels = {"baseline": "no-op requests/s", "photos": "photo uploads/s (alone)",
+              "records": "submissions/s (alone, photos already stored)",
+              "end_to_end": "submissions/s with their photos (the goal's figure)"}
+    for backend, f in figures.items():
+        print(f"\n{backend}                rate   server CPU ms each")
+        for phase, label in labels.items():
+            print(f"  {phase:<11} {f[phase][0]:8.1f} {f[phase][1]:8.2f}   {label}")
+        rate, cpu = f["end_to_end"]
+        print(f"  end to end = {rate / GOAL:.2f}× the goal of {GOAL:.0f}/s; "
+              f"{rate / f['baseline'][0]:.3f}× the no-op rate; the server's CPU alone would allow "
+              f"{1000 * (os.cpu_count() or 1) / cpu:.0f}/s on {os.cpu_count()} idle cores")
+        failed |= rate < GOAL
+    print("\ngoal met" if not failed else "\ngoal NOT met")
+
+
+if __name__ == "__main__":
+    main()

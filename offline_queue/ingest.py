@@ -1,0 +1,199 @@
+"""Batch ingest of offline submissions (CONTRACT §5): each item of a parsed envelope in its own transaction.
+
+Idempotency rests on the UNIQUE constraint on submissions.client_id, never on a check alone: a second
+insert of a client_id *is* the duplicate, and the stored content hash decides duplicate vs. reused id.
+Every item is answered and audited; a rejected item is kept whole in rejected_payloads. This module
+must never answer before an accepted item is committed, nor let one item's failure touch another.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from offline_queue.canonical import content_hash
+from offline_queue.item_fields import ClientId
+from offline_queue.validation import validate_item
+from server import audit
+from server.extensions import db
+from server.members import refresh_status
+from server.models import Member, Photo, RejectedPayload, Submission, User, Visit, utcnow
+from server.registry import match_person
+from server.scope import in_scope
+from server.visits import close_for_submission
+
+_INT4_MAX = 2**31 - 1
+_CLIENT_ID = ClientId()  # the one definition of a valid client_id
+PERSON_KEYS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown")
+
+
+@dataclass
+class ItemResult:
+    client_id: str | None
+    outcome: str
+    submission_id: int | None = None
+    status: str | None = None
+    errors: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"client_id": self.client_id, "outcome": self.outcome, "submission_id": self.submission_id,
+                "status": self.status, "errors": self.errors}
+
+
+@dataclass
+class Batch:
+    """What every item of one request shares."""
+
+    user_id: int
+    device_id: str
+    now: datetime
+    tolerance_seconds: int
+
+    @property
+    def user(self) -> User:
+        return db.session.get(User, self.user_id)
+
+
+def ingest_batch(user: User, device_id: str, items: list, *, tolerance_seconds: int) -> list[dict]:
+    """Ingest each item in its own transaction and answer one result per item, in order."""
+    batch = Batch(user.id, device_id, utcnow(), tolerance_seconds)
+    return [ingest_item(batch, raw).as_dict() for raw in items]
+
+
+def _client_id(raw) -> str | None:
+    """The item's client_id as the key it is stored under, or None when it cannot be one."""
+    value = raw.get("client_id") if isinstance(raw, dict) else None
+    try:
+        return _CLIENT_ID.deserialize(value)
+    except ValidationError:
+        return None
+
+
+def _echo(raw):
+    value = raw.get("client_id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and len(value) <= 128 else None
+
+
+def ingest_item(batch: Batch, raw) -> ItemResult:
+    """Process one item and commit it (accepted, duplicate or rejected) before the next one starts."""
+    key = _client_id(raw)
+    digest = content_hash({**raw, "client_id": key} if key else raw)
+    try:
+        result = _process(batch, raw, key, digest)
+        db.session.commit()
+        return result
+    except IntegrityError:
+        # Another request stored this client_id between our look-up and our insert: it is now the prior.
+        db.session.rollback()
+        prior = _prior(key) if key else None
+        if prior is None:
+            raise
+        result = _answer_prior(batch, raw, key, digest, prior)
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _prior(key: str):
+    return db.session.execute(select(Submission.id, Submission.content_hash, Submission.status, Submission.unit_id)
+                              .where(Submission.client_id == key)).one_or_none()
+
+
+def _answer_prior(batch: Batch, raw, key: str, digest: str, prior) -> ItemResult:
+    if prior.content_hash != digest:
+        return _reject(batch, raw, key, [{"field": "client_id", "code": "client_id_reused", "params": {}}], None)
+    audit.record("submission.duplicate", user=batch.user_id, object_type="submission", object_id=prior.id,
+                 unit_id=prior.unit_id, device_id=batch.device_id, outcome="duplicate", client_id=key)
+    return ItemResult(_echo(raw), "duplicate", prior.id, prior.status)
+
+
+def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
+    if key is not None:
+        prior = _prior(key)
+        if prior is not None:  # before validation: a repeat stays a duplicate even if rules changed since
+            return _answer_prior(batch, raw, key, digest, prior)
+    data, errors = validate_item(raw, now=batch.now, tolerance_seconds=batch.tolerance_seconds)
+    member, visit, lookup_errors = _lookups(batch.user, data)
+    errors += lookup_errors
+    if errors:
+        return _reject(batch, raw, key, errors, member)
+    return _accept(batch, raw, key, digest, data, member, visit)
+
+
+def _in_range(value) -> bool:
+    return isinstance(value, int) and 1 <= value <= _INT4_MAX
+
+
+def _lookups(user: User, data: dict):
+    """The member, visit and photo an item names; anything outside scope is `not_found`, like nothing."""
+    errors, member, visit = [], None, None
+    member_id, visit_id = data.get("member_id"), data.get("visit_id")
+    if member_id is not None:
+        if _in_range(member_id):
+            member = db.session.scalar(in_scope(select(Member).where(
+                Member.id == member_id, Member.removed_at.is_(None)), Member, user))
+        if member is None:
+            errors.append({"field": "member_id", "code": "not_found", "params": {}})
+    if visit_id is not None:
+        if _in_range(visit_id):
+            visit = db.session.scalar(in_scope(select(Visit).where(Visit.id == visit_id), Visit, user))
+        if visit is None:
+            errors.append({"field": "visit_id", "code": "not_found", "params": {}})
+        elif member is not None and visit.member_id != member.id:
+            errors.append({"field": "visit_id", "code": "visit_member_mismatch", "params": {}})
+    sha = data.get("photo_sha256")
+    if sha and db.session.scalar(select(Photo.sha256).where(Photo.sha256 == sha)) is None:
+        errors.append({"field": "photo_sha256", "code": "photo_missing", "params": {}})
+    return member, visit, errors
+
+
+def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | None) -> ItemResult:
+    """Keep the item exactly as received, with the reasons, and answer `rejected`."""
+    user = batch.user
+    unit_id = member.unit_id if member is not None else user.unit_id
+    kept = RejectedPayload(client_id=key, device_id=batch.device_id, user_id=user.id, unit_id=unit_id,
+                           payload=raw, errors=errors)
+    db.session.add(kept)
+    db.session.flush()
+    audit.record("submission.rejected", user=user.id, object_type="rejected_payload", object_id=kept.id,
+                 unit_id=unit_id, device_id=batch.device_id, outcome="rejected", client_id=key,
+                 codes=sorted({error["code"] for error in errors}))
+    return ItemResult(_echo(raw), "rejected", errors=errors)
+
+
+def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: Member | None,
+            visit: Visit | None) -> ItemResult:
+    user = batch.user
+    if member is not None:
+        # Serialise submissions for one member (PostgreSQL row lock; SQLite serialises writers anyway), so
+        # two first submissions arriving together cannot both count as the first.
+        db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+    submission = Submission(
+        client_id=key, content_hash=digest, device_id=batch.device_id, user_id=user.id,
+        unit_id=member.unit_id if member is not None else user.unit_id,
+        member_id=member.id if member is not None else None, visit_id=visit.id if visit is not None else None,
+        captured_at=data["captured_at"], received_at=utcnow(), location_kind=data["location_kind"],
+        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review", review_reasons=[])
+    db.session.add(submission)
+    db.session.flush()  # the unique client_id speaks here
+    match = match_person({name: data["fields"].get(name) for name in PERSON_KEYS})
+    reasons = [] if match.verified else ["registry_mismatch"]
+    if member is None:
+        reasons.append("not_on_roster")
+    elif db.session.scalar(select(Submission.id).where(Submission.member_id == member.id,
+                                                       Submission.id != submission.id).limit(1)) is not None:
+        reasons.append("second_submission")
+    submission.status = "needs_review" if reasons else "verified"
+    submission.review_reasons = reasons
+    submission.registry_result = match.as_dict()
+    if member is not None:
+        refresh_status(member)
+    if visit is not None:
+        close_for_submission(visit, submission)
+    audit.record("submission.accepted", user=user.id, object_type="submission", object_id=submission.id,
+                 unit_id=submission.unit_id, device_id=batch.device_id, outcome=submission.status,
+                 client_id=key, reasons=reasons)
+    return ItemResult(_echo(raw), "accepted", submission.id, submission.status)

@@ -1,0 +1,123 @@
+"""Validation of one offline submission item: its shape and per-field rules (a marshmallow schema), then
+the rules that tie fields together. Answers codes, never prose, so every tablet can translate them.
+
+Checks that need the database (scope of member and visit, the stored photo) live in ingest; this module
+never queries. The field types themselves are in item_fields.
+"""
+from datetime import date, datetime, timedelta
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+from offline_queue.item_fields import (CapturedAt, CitizenId, Choice, ClientId, Consent, DateText, Id, PhotoSha256,
+                                       Text, coded)
+from server.citizen_id import check_citizen_id
+from server.models import GENDERS, LOCATION_KINDS
+
+REQUIRED_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown", "permanent_address",
+                   "party_join_date", "party_official_date")
+OPTIONAL_FIELDS = ("old_card_number", "phone", "ethnicity", "religion")
+# Bounds follow the members table, so an accepted record always fits the roster it may update.
+MAX_LENGTHS = {"full_name": 255, "hometown": 255, "permanent_address": 512, "citizen_id": 12,
+               "old_card_number": 64, "phone": 32, "ethnicity": 64, "religion": 64}
+
+
+class _StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": coded("unknown_field"), "type": coded("invalid_type")}
+
+
+class ItemFieldsSchema(_StrictSchema):
+    """The person's data as typed on the form (CONTRACT §5 ITEM.fields)."""
+
+    full_name = Text(MAX_LENGTHS["full_name"], required=True)
+    date_of_birth = DateText(year_only=True, required=True)
+    gender = Choice(GENDERS, required=True)
+    citizen_id = CitizenId(required=True, metadata={"pattern": "^[0-9]{12}$"})
+    hometown = Text(MAX_LENGTHS["hometown"], required=True)
+    permanent_address = Text(MAX_LENGTHS["permanent_address"], required=True)
+    party_join_date = DateText(required=True)
+    party_official_date = DateText(required=True)
+    old_card_number = Text(MAX_LENGTHS["old_card_number"], allow_none=True)
+    phone = Text(MAX_LENGTHS["phone"], allow_none=True)
+    ethnicity = Text(MAX_LENGTHS["ethnicity"], allow_none=True)
+    religion = Text(MAX_LENGTHS["religion"], allow_none=True)
+
+
+class ItemSchema(_StrictSchema):
+    """One record captured on a tablet (CONTRACT §5 ITEM)."""
+
+    client_id = ClientId(required=True, metadata={"format": "uuid"})
+    member_id = Id(allow_none=True, load_default=None, metadata={"description": "null: not on the roster"})
+    visit_id = Id(allow_none=True, load_default=None)
+    captured_at = CapturedAt(required=True)
+    location_kind = Choice(LOCATION_KINDS, required=True)
+    photo_sha256 = PhotoSha256(required=True)
+    consent = Consent(required=True)
+    fields = fields.Nested(ItemFieldsSchema, required=True,
+                           error_messages={"required": coded("required"), "null": coded("required"),
+                                           "type": coded("invalid_type")})
+
+
+item_schema = ItemSchema()
+
+
+def flatten(messages, field=None) -> list[dict]:
+    """marshmallow's nested messages as a flat list of {"field", "code", "params"}.
+
+    Keys inside `fields` are reported by their own name (the form input's name); `_schema` means the
+    enclosing object, which is null for the item itself.
+    """
+    if isinstance(messages, dict) and isinstance(messages.get("code"), str):
+        return [{"field": field, "code": messages["code"], "params": messages.get("params") or {}}]
+    if isinstance(messages, list):
+        return [error for message in messages for error in flatten(message, field)]
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            name = field if key == "_schema" else (key if field in (None, "fields") else f"{field}.{key}")
+            out.extend(flatten(value, name))
+        return out
+    return [{"field": field, "code": "invalid", "params": {}}]
+
+
+def _birth_bound(dob: str) -> tuple[date, bool]:
+    """The birth date to compare party dates with, and whether only its year is known."""
+    return (date(int(dob), 1, 1), True) if len(dob) == 4 else (date.fromisoformat(dob), False)
+
+
+def _cross_field_errors(data: dict, now: datetime, tolerance_seconds: int) -> list[dict]:
+    errors = []
+    person = data.get("fields") or {}
+    dob = person.get("date_of_birth")
+    joined = person.get("party_join_date") and date.fromisoformat(person["party_join_date"])
+    official = person.get("party_official_date") and date.fromisoformat(person["party_official_date"])
+    if dob:
+        birth, year_only = _birth_bound(dob)
+        for name, value in (("party_join_date", joined), ("party_official_date", official)):
+            if value and (value.year < birth.year if year_only else value < birth):
+                errors.append({"field": name, "code": "before_birth", "params": {}})
+    if joined and official and official < joined:
+        errors.append({"field": "party_official_date", "code": "official_before_join", "params": {}})
+    if person.get("citizen_id"):
+        codes = check_citizen_id(person["citizen_id"], person.get("gender"), int(dob[:4]) if dob else None)
+        errors.extend({"field": "citizen_id", "code": code, "params": {}} for code in codes)
+    captured = data.get("captured_at")
+    if captured and captured > now + timedelta(seconds=tolerance_seconds):
+        errors.append({"field": "captured_at", "code": "captured_in_future",
+                       "params": {"tolerance_seconds": tolerance_seconds}})
+    if data.get("visit_id") is not None and "member_id" in data and data["member_id"] is None:
+        errors.append({"field": "visit_id", "code": "visit_member_mismatch", "params": {}})
+    return errors
+
+
+def validate_item(raw, *, now: datetime, tolerance_seconds: int) -> tuple[dict, list[dict]]:
+    """(cleaned item, errors) for one raw item; the cleaned item is only whole when errors is empty."""
+    if not isinstance(raw, dict):
+        return {}, [{"field": None, "code": "invalid_type", "params": {}}]
+    try:
+        data, errors = item_schema.load(raw), []
+    except ValidationError as error:
+        data, errors = error.valid_data or {}, flatten(error.messages)
+    return data, errors + _cross_field_errors(data, now, tolerance_seconds)

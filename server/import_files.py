@@ -1,0 +1,156 @@
+"""Reading interchange files (CONTRACT §4) as streams of rows: CSV, or the first sheet of an XLSX workbook.
+
+Nothing here collects a file into a list: an import reads its file twice (check, then write), each time as a
+stream, so memory stays flat however long the file is. Line numbers are the ones a person sees in a text
+editor or a spreadsheet, header included, so a rejection can be found and fixed.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+# An ID stored as a number in a spreadsheet loses its leading zeros (every province code starts with 0).
+_PAD_NUMERIC = {"citizen_id": 12}
+
+
+class FileProblem(Exception):
+    """The file cannot be read past `line` (wrong type, not UTF-8, broken quoting, not a workbook)."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+@dataclass
+class Sheet:
+    """An open table: its header and a one-shot iterator of (line number, values as text)."""
+
+    header_line: int
+    columns: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+
+
+def _header(line: int, cells: list[str]) -> list[str]:
+    columns = [cell.strip().lower() for cell in cells]
+    while columns and not columns[-1]:
+        columns.pop()
+    if not columns:
+        raise FileProblem(line, "the header row is empty")
+    if "" in columns:
+        raise FileProblem(line, f"column {columns.index('') + 1} of the header has no name")
+    return columns
+
+
+class CsvSource:
+    """A UTF-8 CSV file (a BOM is accepted), comma-separated, header row first."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextmanager
+    def open(self):
+        with open(self.path, "rb") as handle:
+            reader = csv.reader(self._lines(handle), strict=True)
+            header_line, header = self._first_row(reader)
+            yield Sheet(header_line, _header(header_line, header), self._rows(reader))
+
+    @staticmethod
+    def _lines(handle) -> Iterator[str]:
+        """Decode line by line, so a byte that is not UTF-8 is reported on its own line."""
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise FileProblem(number, "the file is not UTF-8 text (save it as CSV UTF-8)") from None
+
+    @staticmethod
+    def _next(reader) -> tuple[int, list[str]] | None:
+        line = reader.line_num + 1  # where this record starts, even if a quoted value spans lines
+        try:
+            return line, next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            raise FileProblem(line, f"the CSV cannot be read here: {error}") from None
+
+    def _first_row(self, reader) -> tuple[int, list[str]]:
+        while (item := self._next(reader)) is not None:
+            if any(cell.strip() for cell in item[1]):
+                return item
+        raise FileProblem(1, "the file is empty: a header row is required")
+
+    def _rows(self, reader) -> Iterator[tuple[int, list[str]]]:
+        while (item := self._next(reader)) is not None:
+            if any(cell.strip() for cell in item[1]):
+                yield item
+
+
+def _cell_text(value, column: str | None) -> str:
+    """A spreadsheet cell as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        width = _PAD_NUMERIC.get(column or "")
+        return text.zfill(width) if width and len(text) < width else text
+    return str(value)
+
+
+class XlsxSource:
+    """The first sheet of an .xlsx workbook, read in openpyxl's streaming (read-only) mode."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextmanager
+    def open(self):
+        from openpyxl import load_workbook
+        try:
+            workbook = load_workbook(self.path, read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+        except Exception:  # openpyxl raises many types for a file that is not a workbook
+            raise FileProblem(1, "the file is not a readable .xlsx workbook") from None
+        try:
+            rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+            for line, cells in rows:
+                if any(cell not in (None, "") for cell in cells):
+                    columns = _header(line, [_cell_text(cell, None) for cell in cells])
+                    yield Sheet(line, columns, self._rows(rows, columns))
+                    return
+            raise FileProblem(1, "the first sheet is empty: a header row is required")
+        finally:
+            workbook.close()
+
+    @staticmethod
+    def _rows(rows, columns) -> Iterator[tuple[int, list[str]]]:
+        for line, cells in rows:
+            values = [_cell_text(cell, columns[i] if i < len(columns) else None) for i, cell in enumerate(cells)]
+            while len(values) > len(columns) and not values[-1].strip():
+                values.pop()  # sheets report a rectangle wider than the header
+            if any(value.strip() for value in values):
+                yield line, values
+
+
+def source_for(path: Path):
+    """The reader for `path` by its extension; FileProblem for anything but .csv and .xlsx."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return CsvSource(path)
+    if suffix == ".xlsx":
+        return XlsxSource(path)
+    raise FileProblem(0, "only .csv and .xlsx files can be imported")

@@ -1,0 +1,220 @@
+"""Checking one row of an interchange file (CONTRACT §4) and turning it into column values. No database here.
+
+A check returns the values to store and the reasons the row is refused, as "field: what is wrong" lines an
+operator can act on. Reasons never quote names, dates of birth or citizen IDs: an import summary gets pasted
+into tickets and chats.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+from .citizen_id import check_citizen_id
+from .models import GENDERS, PRIORITIES, UNIT_KINDS
+from .text import clean_text
+from .text import name_key as _name_key
+
+UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
+MEMBER_COLUMNS = ("member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
+                  "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit")
+MEMBER_OPTIONAL = ("old_card_number", "phone", "ethnicity", "religion", "home_visit_note")
+REGISTRY_COLUMNS = ("citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address")
+COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
+           "registry": (REGISTRY_COLUMNS, ())}
+
+VIETNAM = timezone(timedelta(hours=7))
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEAR = re.compile(r"[0-9]{4}")
+_PHONE = re.compile(r"[0-9 +().-]+")
+# Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # control characters that survive collapsing whitespace
+_ODD = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff]")
+_ID_REASONS = {
+    "citizen_id_format": "must be exactly 12 digits 0-9",
+    "citizen_id_province": "the first 3 digits are not a province code",
+    "citizen_id_gender": "digit 4 (gender and century) contradicts gender",
+    "citizen_id_birth_year": "digits 4-6 (century and year of birth) contradict date_of_birth",
+}
+
+
+# Names repeat a great deal (a few surnames, middle and given names); the cache is bounded, so memory stays flat.
+name_key = lru_cache(maxsize=65536)(_name_key)
+
+
+def article(word: str) -> str:
+    """"a grassroots", "an affiliated": for reasons that read as sentences."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def today() -> date:
+    """Today in Vietnam, where the dates in these files were written."""
+    return datetime.now(VIETNAM).date()
+
+
+def check_header(kind: str, columns: list[str]) -> list[str]:
+    """Reasons the header row is refused: a repeated, unknown or missing column."""
+    required, optional = COLUMNS[kind]
+    reasons = [f"column {name} appears twice" for i, name in enumerate(columns) if name in columns[:i]]
+    unknown = [name for name in columns if name not in required and name not in optional]
+    if unknown:
+        reasons.append(f"unknown column(s) {', '.join(unknown)}; a {kind} file has only "
+                       f"{', '.join(required + optional)}")
+    missing = [name for name in required if name not in columns]
+    if missing:
+        reasons.append(f"missing column(s) {', '.join(missing)}")
+    return reasons
+
+
+def row_values(columns: list[str], values: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Values by column name; a value past the last named column is refused (an unquoted comma, usually)."""
+    if len(values) > len(columns) and any(value.strip() for value in values[len(columns):]):
+        return {}, [f"the row has {len(values)} values but the header names {len(columns)} columns "
+                    "(is a value with a comma missing its quotes?)"]
+    return dict(zip(columns, values + [""] * (len(columns) - len(values)))), []
+
+
+class Row:
+    """One row's values by column name, and the reasons it is refused so far."""
+
+    def __init__(self, values: dict[str, str], today: date):
+        self.values, self.today, self.errors = values, today, []
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.append(f"{field}: {message}")
+
+    def text(self, field: str, limit: int, required: bool = False) -> str:
+        value = self.values.get(field, "")
+        value = clean_text(value) if value else value
+        if _ODD.search(value):
+            value = clean_text(_INVISIBLE.sub("", value))
+        if required and not value:
+            self.fail(field, "is required")
+        elif len(value) > limit:
+            self.fail(field, f"is longer than {limit} characters")
+        elif _CONTROL.search(value):
+            self.fail(field, "contains control characters")
+        return value
+
+    def choice(self, field: str, options, default: str | None = None) -> str | None:
+        value = self.values.get(field, "").strip().lower()
+        if not value and default is not None:
+            return default
+        if value not in options:
+            self.fail(field, ("is required: " if not value else "must be ") + " or ".join(options))
+            return None
+        return value
+
+    def date(self, field: str, required: bool = False) -> date | None:
+        """A YYYY-MM-DD date, not in the future."""
+        value = self.values.get(field, "").strip()
+        if not value:
+            if required:
+                self.fail(field, "is required")
+            return None
+        try:
+            parsed = date.fromisoformat(value) if _FULL_DATE.fullmatch(value) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail(field, "is not a date (YYYY-MM-DD)")
+        elif parsed > self.today:
+            self.fail(field, "is in the future")
+            return None
+        return parsed
+
+    def birth_date(self) -> tuple[str, int | None, date | None]:
+        """date_of_birth as given ("YYYY-MM-DD" or "YYYY"), its year, and its earliest possible day."""
+        value = self.values.get("date_of_birth", "").strip()
+        if not value:
+            self.fail("date_of_birth", "is required")
+            return value, None, None
+        if not _YEAR.fullmatch(value):
+            earliest = self.date("date_of_birth")
+            if earliest is None:
+                return value, None, None
+        elif int(value) > self.today.year:
+            self.fail("date_of_birth", "is in the future")
+            return value, None, None
+        else:
+            earliest = date(max(int(value), 1), 1, 1)
+        if earliest.year < 1900:
+            self.fail("date_of_birth", "is before 1900")
+            return value, None, None
+        return value, earliest.year, earliest
+
+    def citizen_id(self, gender: str | None, birth_year: int | None, required: bool) -> str | None:
+        value = self.values.get("citizen_id", "").strip()
+        if not value:
+            if required:
+                self.fail("citizen_id", "is required")
+            return None
+        for code in check_citizen_id(value, gender, birth_year):
+            self.fail("citizen_id", _ID_REASONS.get(code, code))
+        return value
+
+
+def _person(row: Row, citizen_id_required: bool) -> tuple[dict, date | None]:
+    """The fields members and registry records share, and the earliest possible birthday."""
+    full_name = row.text("full_name", 255, required=True)
+    key = name_key(full_name)
+    if len(key) > 255:
+        row.fail("full_name", "is too long")
+    dob, year, born = row.birth_date()
+    gender = row.choice("gender", GENDERS)
+    return {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
+            "citizen_id": row.citizen_id(gender, year, citizen_id_required),
+            "hometown": row.text("hometown", 255), "permanent_address": row.text("permanent_address", 512)}, born
+
+
+def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str]]:
+    """A registry row: every person field; the citizen ID is required and must agree with gender and birth year."""
+    row = Row(values, today)
+    return _person(row, citizen_id_required=True)[0], row.errors
+
+
+def parse_member(values: dict[str, str], today: date, cells: dict[str, int | str]) -> tuple[dict, list[str]]:
+    """A members row. `cells` maps a unit code to its id if it is a cell, else to its kind."""
+    row = Row(values, today)
+    record = {"member_code": row.text("member_code", 64, required=True)}
+    unit_code = row.text("unit_code", 64, required=True)
+    unit = cells.get(unit_code)
+    if unit_code and unit is None:
+        row.fail("unit_code", f"no unit has the code {unit_code}")
+    elif isinstance(unit, str):
+        row.fail("unit_code", f"{unit_code} is {article(unit)} unit; members belong to a cell")
+    record["unit_id"] = unit if isinstance(unit, int) else None
+    person, born = _person(row, citizen_id_required=False)
+    record.update(person)
+    joined, official = row.date("party_join_date"), row.date("party_official_date")
+    for field, when in (("party_join_date", joined), ("party_official_date", official)):
+        if when and born and when < born:
+            row.fail(field, "is before date_of_birth")
+    if joined and official and official < joined:
+        row.fail("party_official_date", "is before party_join_date")
+    record.update(party_join_date=joined, party_official_date=official,
+                  priority=row.choice("priority", PRIORITIES, default="standard"),
+                  needs_home_visit=row.choice("needs_home_visit", ("yes", "no"), default="no") == "yes")
+    for field, limit in (("old_card_number", 64), ("phone", 32), ("ethnicity", 64), ("religion", 64),
+                         ("home_visit_note", 2000)):
+        if field in values:
+            record[field] = row.text(field, limit) or None
+    if record.get("phone") and not _PHONE.fullmatch(record["phone"]):
+        row.fail("phone", "may hold only digits, spaces and + - . ( )")
+    return record, row.errors
+
+
+def parse_unit(values: dict[str, str]) -> tuple[dict, list[str]]:
+    """A units row; whether its parent exists and has the right kind is the caller's check."""
+    row = Row(values, date.max)
+    code = row.text("code", 64, required=True)
+    if any(char.isspace() for char in code):
+        row.fail("code", "may not contain spaces")
+    record = {"code": code, "name": row.text("name", 255, required=True), "kind": row.choice("kind", UNIT_KINDS),
+              "parent_code": row.text("parent_code", 64) or None}
+    if record["kind"] == "province" and record["parent_code"]:
+        row.fail("parent_code", "must be empty for a province")
+    elif record["kind"] not in (None, "province") and not record["parent_code"]:
+        row.fail("parent_code", f"is required for a {record['kind']} unit")
+    return record, row.errors

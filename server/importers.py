@@ -1,0 +1,249 @@
+"""Operator imports of units, members and registry extracts (CONTRACT §1, §4): all or nothing, in bounded memory.
+
+A members or registry import reads its file twice. The first pass checks every row, keeping only the key sets
+that catch a repeated key and the first rejections; if any row is refused, nothing is written. The second pass
+upserts in batches (one executemany per batch) inside one transaction, so a failure half way leaves the
+database as it was. Units have their own, in-memory import (server.import_units). Nothing here commits a file
+that was not checked whole.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import bindparam, insert, select, update
+
+from . import audit
+from .extensions import db
+from .import_files import FileProblem, source_for
+from .import_rows import check_header, parse_member, parse_registry, row_values, today
+from .import_units import UnitImport
+from .models import Member, RegistryRecord, Unit, utcnow
+
+BATCH = 2000
+MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
+
+
+@dataclass
+class ImportReport:
+    """What an import read and did. `rejected` lists (line, reasons); line 0 means the file as a whole."""
+
+    kind: str
+    source: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0  # of `updated`: rows the file matched but did not change
+    rejected: list[tuple[int, list[str]]] = field(default_factory=list)
+    rejected_total: int = 0
+
+    def reject(self, line: int, reasons: list[str]) -> None:
+        self.rejected_total += 1
+        if len(self.rejected) < MAX_LISTED:
+            self.rejected.append((line, reasons))
+
+    @property
+    def stored(self) -> bool:
+        return not self.rejected_total
+
+    def summary(self) -> str:
+        head = (f"import {self.kind} from {self.source}: {self.rows_read} rows read, {self.created} created, "
+                f"{self.updated} updated ({self.unchanged} unchanged), {self.rejected_total} rejected")
+        if self.stored:
+            return head
+        lines = [head, "nothing was stored: fix these rows and import the whole file again"]
+        lines += [f"  {f'line {line}' if line else 'file'}: {'; '.join(reasons)}" for line, reasons in self.rejected]
+        if self.rejected_total > len(self.rejected):
+            lines.append(f"  ... and {self.rejected_total - len(self.rejected)} more rejected rows")
+        return "\n".join(lines)
+
+
+def import_file(kind: str, path, *, user=None, commit: bool = True) -> ImportReport:
+    """Import a .csv or .xlsx file of `kind` (units, members, registry): every row, or none of them."""
+    path = Path(path)
+    report = ImportReport(kind, path.name)
+    try:
+        source = source_for(path)
+    except FileProblem as problem:
+        report.reject(problem.line, [problem.reason])
+        return report
+    return run_import(kind, source, report, user=user, commit=commit)
+
+
+def run_import(kind: str, source, report: ImportReport | None = None, *, user=None,
+               commit: bool = True) -> ImportReport:
+    """Check the whole `source`, then write it in one transaction; commit unless `commit` is False."""
+    report = report or ImportReport(kind, source.path.name)
+    job = IMPORTS[kind](kind, report)
+    try:
+        job.check(source)
+    except (FileProblem, OSError) as problem:
+        report.reject(getattr(problem, "line", 0), [getattr(problem, "reason", "the file cannot be read")])
+    if not report.stored:
+        return report
+    try:
+        job.write(source)
+        audit.record(f"import.{kind}", user=user, object_type="import", outcome="stored", rows_read=report.rows_read,
+                     created=report.created, updated=report.updated, unchanged=report.unchanged)
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
+    except FileProblem as problem:  # the file changed between the passes
+        db.session.rollback()
+        report.created = report.updated = report.unchanged = 0
+        report.reject(problem.line, [problem.reason])
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+class RecordImport:
+    """Members or registry records: streamed, checked, then upserted by their key in batches."""
+
+    model: type
+    key: str
+    unique: tuple[str, ...]
+    compared: tuple[str, ...] = ()
+
+    def __init__(self, kind: str, report: ImportReport):
+        self.kind, self.report, self.today = kind, report, today()
+        self.table = self.model.__table__
+
+    def parse(self, values: dict[str, str]) -> tuple[dict, list[str]]:
+        raise NotImplementedError
+
+    def _row(self, columns, values) -> tuple[dict, list[str]]:
+        values, errors = row_values(columns, values)
+        return self.parse(values) if not errors else ({}, errors)
+
+    @staticmethod
+    def _compact(name: str, value):
+        """A small in-memory form of a key (an int for a well-formed ID), None when it is not checked."""
+        if not value:
+            return None
+        if name == "citizen_id":
+            return int(value) if len(value) == 12 and value.isascii() and value.isdigit() else None
+        return value
+
+    def check(self, source) -> None:
+        seen = {name: set() for name in self.unique}
+        repeats = []  # (reasons, name, compact) to point at the first line afterwards
+        with source.open() as sheet:
+            problems = check_header(self.kind, sheet.columns)
+            if problems:
+                self.report.reject(sheet.header_line, problems)
+                return
+            for line, values in sheet.rows:
+                self.report.rows_read += 1
+                record, errors = self._row(sheet.columns, values)
+                for name in self.unique:
+                    compact = self._compact(name, record.get(name))
+                    if compact is not None and compact in seen[name]:
+                        errors.append(f"{name}: repeats an earlier row")
+                        if len(self.report.rejected) < MAX_LISTED:  # only listed rows get the line named
+                            repeats.append((errors, name, compact))
+                    elif compact is not None:
+                        seen[name].add(compact)
+                if errors:
+                    self.report.reject(line, errors)
+        del seen
+        if repeats:
+            self._point_at_first(source, repeats)
+
+    def _point_at_first(self, source, repeats) -> None:
+        """Name the line a repeated key first appears on (a second read, only for a file already refused)."""
+        wanted = {(name, compact): None for _, name, compact in repeats}
+        with source.open() as sheet:
+            for line, values in sheet.rows:
+                record, _ = self._row(sheet.columns, values)
+                for name in self.unique:
+                    key = (name, self._compact(name, record.get(name)))
+                    if key in wanted and wanted[key] is None:
+                        wanted[key] = line
+        for errors, name, compact in repeats:
+            errors[errors.index(f"{name}: repeats an earlier row")] = f"{name}: repeats line {wanted[name, compact]}"
+
+    def write(self, source) -> None:
+        now = utcnow()
+        with source.open() as sheet:
+            batch = []
+            for line, values in sheet.rows:
+                record, errors = self._row(sheet.columns, values)
+                if errors:
+                    raise FileProblem(line, "the file changed during the import: " + errors[0])
+                batch.append(record)
+                if len(batch) == BATCH:
+                    self._upsert(batch, now)
+                    batch = []
+            if batch:
+                self._upsert(batch, now)
+
+    def _upsert(self, batch: list[dict], now) -> None:
+        names = [name for name in batch[0] if name != self.key]
+        key = self.table.c[self.key]
+        existing = {row[1]: row for row in db.session.execute(
+            select(self.table.c.id, key, *(self.table.c[name] for name in names + list(self.compared)))
+            .where(key.in_([record[self.key] for record in batch])))}
+        inserts, updates = [], []
+        for record in batch:
+            old = existing.get(record[self.key])
+            if old is None:
+                inserts.append(self.new_row(record, now))
+            elif self.changed(old, record, names):
+                updates.append(self.changed_row(record, now) | {"_id": old.id})
+            else:
+                self.report.unchanged += 1
+        if inserts:
+            db.session.execute(insert(self.table), inserts)
+        if updates:
+            for row in updates:
+                row.pop(self.key)
+            db.session.execute(update(self.table).where(self.table.c.id == bindparam("_id")), updates)
+        self.report.created += len(inserts)
+        self.report.updated += len(batch) - len(inserts)
+
+    def changed(self, old, record: dict, names: list[str]) -> bool:
+        return any(getattr(old, name) != record[name] for name in names)
+
+    def new_row(self, record: dict, now) -> dict:
+        return record
+
+    def changed_row(self, record: dict, now) -> dict:
+        return dict(record)
+
+
+class MemberImport(RecordImport):
+    """Members by member_code; a changed member gets updated_at bumped so the roster delta carries it."""
+
+    model, key, unique, compared = Member, "member_code", ("member_code", "citizen_id"), ("removed_at",)
+
+    def __init__(self, kind, report):
+        super().__init__(kind, report)
+        self.cells = {code: unit_id if kind == "cell" else kind
+                      for code, unit_id, kind in db.session.execute(select(Unit.code, Unit.id, Unit.kind))}
+
+    def parse(self, values):
+        return parse_member(values, self.today, self.cells)
+
+    def changed(self, old, record, names):
+        return old.removed_at is not None or super().changed(old, record, names)
+
+    def new_row(self, record, now):
+        return record | {"status": "pending", "created_at": now, "updated_at": now}
+
+    def changed_row(self, record, now):
+        return record | {"updated_at": now, "removed_at": None}  # listed again: back on the roster
+
+
+class RegistryImport(RecordImport):
+    """Registry records by citizen_id."""
+
+    model, key, unique = RegistryRecord, "citizen_id", ("citizen_id",)
+
+    def parse(self, values):
+        return parse_registry(values, self.today)
+
+
+IMPORTS = {"units": UnitImport, "members": MemberImport, "registry": RegistryImport}

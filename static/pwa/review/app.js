@@ -1,0 +1,263 @@
+/**
+ * The review screen for unit admins: sign in (or reuse the session), list what needs review with
+ * filters, show one record's three sources side by side, and record a decision with a note.
+ */
+import {ApiError, api, canWrite, currentUser, login, logout} from './api.js';
+import {initLanguage, t, translatePage} from './i18n.js';
+import {candidateChoices, compareRows, el, itemName, listEntry} from './views.js';
+
+const PER_PAGE = 20;
+const $ = (selector) => document.querySelector(selector);
+const state = {user: null, page: 1, total: 0, items: [], selected: null, filters: {}};
+
+function showError(node, error) {
+  const code = error instanceof ApiError ? error.code : 'other';
+  const fieldCode = error instanceof ApiError ? Object.values(error.fields)[0]?.[0]?.code : null;
+  const key = `error.${fieldCode && t(`error.${fieldCode}`) !== `error.${fieldCode}` ? fieldCode : code}`;
+  node.textContent = t(key) === key ? t('error.other', {code}) : t(key);
+  node.hidden = false;
+}
+
+function setStatus(text) {
+  $('#status-line').textContent = text;
+}
+
+// ---- screens ----------------------------------------------------------------------------------------
+
+function showLogin(message = '') {
+  $('#review-screen').hidden = true;
+  $('#login-screen').hidden = false;
+  $('[data-action=logout]').hidden = true;
+  const error = $('#login-form .error');
+  error.textContent = message;
+  error.hidden = !message;
+  if (state.user) $('#login-form [name=username]').value = state.user.username;
+  $('#login-form [name=username]').focus();
+}
+
+async function showReview(user) {
+  state.user = user;
+  $('#who').textContent = `${user.username} · ${user.unit_code}`;
+  $('#login-screen').hidden = true;
+  $('#review-screen').hidden = false;
+  $('[data-action=logout]').hidden = false;
+  const form = $('#filters');
+  if (!form.elements.unit.value) form.elements.unit.value = user.unit_code;
+  readFilters();
+  fillUnitCodes(user.unit_code);
+  await loadList();
+}
+
+async function fillUnitCodes(code) {
+  try {
+    const progress = await api('GET', `/progress?unit=${encodeURIComponent(code)}`);
+    const list = $('#unit-codes');
+    list.replaceChildren(...[progress, ...progress.children].map((entry) => {
+      const option = el('option');
+      option.value = entry.unit.code;
+      option.label = entry.unit.name;
+      return option;
+    }));
+  } catch { /* the datalist is a convenience only */ }
+}
+
+// ---- list -------------------------------------------------------------------------------------------
+
+function readFilters() {
+  const form = $('#filters');
+  state.filters = {};
+  for (const name of ['unit', 'class', 'field', 'kind']) {
+    const value = form.elements[name].value.trim();
+    if (value) state.filters[name] = value;
+  }
+  const unit = state.filters.unit || state.user.unit_code;
+  $('#export-link').href = `/api/v1/review/export.xlsx?unit=${encodeURIComponent(unit)}`;
+}
+
+async function loadList() {
+  const query = new URLSearchParams({...state.filters, page: String(state.page), per_page: String(PER_PAGE)});
+  try {
+    const data = await api('GET', `/review/items?${query}`);
+    state.items = data.items;
+    state.total = data.total;
+  } catch (error) {
+    state.items = [];
+    state.total = 0;
+    setStatus('');
+    showError($('#status-line'), error);
+  }
+  renderList();
+  const still = state.selected && state.items.find((i) => i.kind === state.selected.kind && i.id === state.selected.id);
+  renderDetail(still || null);
+}
+
+function renderList() {
+  const pages = Math.max(1, Math.ceil(state.total / PER_PAGE));
+  $('#total').textContent = `(${state.total})`;
+  $('#items').replaceChildren(...state.items.map((item) => listEntry(item,
+    state.selected?.kind === item.kind && state.selected?.id === item.id)));
+  $('#empty').hidden = state.items.length > 0;
+  $('#page-label').textContent = t('list.page', {page: state.page, pages});
+  $('[data-action=prev]').disabled = state.page <= 1;
+  $('[data-action=next]').disabled = state.page >= pages;
+}
+
+// ---- detail and decisions ---------------------------------------------------------------------------
+
+function renderDetail(item) {
+  state.selected = item ? {kind: item.kind, id: item.id} : null;
+  $('#detail-hint').hidden = Boolean(item);
+  $('#detail-body').hidden = !item;
+  document.querySelectorAll('#items .item').forEach((button) => {
+    const on = item && button.dataset.kind === item.kind && button.dataset.id === String(item.id);
+    button.setAttribute('aria-pressed', on ? 'true' : 'false');
+  });
+  if (!item) return;
+  $('#detail-title').replaceChildren(el('span', '', itemName(item)), ' ',
+    el('span', `badge class-${item.class}`, t(`class.${item.class}`)));
+  $('#detail-meta').textContent = t('detail.meta', {code: item.member_code || t('detail.not_on_roster'),
+    unit: item.unit.name, kind: t(`kind.${item.kind}`)});
+  $('#detail-reasons').textContent = item.reasons.map((r) => t(`reason.${r}`)).join(' · ');
+  const explain = `explain.${item.class}`;
+  $('#detail-explain').textContent = t(explain) === explain ? '' : t(explain);
+  const previous = $('#detail-previous');
+  previous.hidden = !item.decision;
+  if (item.decision) {
+    previous.textContent = t('detail.previous', {decision: t(`decision.${item.decision.decision}`),
+      note: item.decision.note || '—'}) + (item.decision.stale ? ` ${t('detail.stale')}` : '');
+  }
+  const table = document.querySelector('table.compare');
+  table.classList.toggle('no-submitted', item.kind !== 'submission');
+  $('#compare-rows').replaceChildren(...compareRows(item));
+  $('#candidates').hidden = !item.candidates.length;
+  $('#candidate-list').replaceChildren(...candidateChoices(item.candidates));
+  renderDecisionForm(item);
+}
+
+function renderDecisionForm(item) {
+  const form = $('#decision-form');
+  form.reset();
+  form.querySelector('.error').hidden = true;
+  form.querySelector('[name=member_id]')?.closest('label').remove();
+  if (item.kind === 'submission' && item.member_id === null) {
+    const label = el('label');
+    const input = el('input');
+    input.name = 'member_id';
+    input.inputMode = 'numeric';
+    label.append(el('span', '', t('detail.member_id')), input);
+    form.prepend(label);
+  }
+  enableDecisions(item);
+}
+
+function enableDecisions(item) {
+  const form = $('#decision-form');
+  form.querySelectorAll('[data-decision]').forEach((b) => { b.disabled = false; });
+  const hasSubmission = item.kind === 'submission' || item.member_status !== 'pending';
+  form.querySelector('[data-decision=accept_submitted]').disabled = !hasSubmission;
+  form.querySelector('[data-decision=accept_registry]').disabled =
+    !item.registry_citizen_id && !item.candidates.length;
+}
+
+async function decide(decision) {
+  const item = state.items.find((i) => i.kind === state.selected?.kind && i.id === state.selected?.id);
+  if (!item) return;
+  const form = $('#decision-form');
+  const body = {decision, note: form.elements.note.value.trim()};
+  const chosen = document.querySelector('#candidate-list input:checked');
+  if (decision === 'accept_registry' && chosen && !item.registry_citizen_id) body.registry_citizen_id = chosen.value;
+  const memberId = form.elements.member_id?.value.trim();
+  if (memberId) body.member_id = Number(memberId);
+  const buttons = form.querySelectorAll('[data-decision]');
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    await api('POST', `/review/${item.kind}s/${item.id}/decision`, body);
+    setStatus(t('decision.saved', {decision: t(`decision.${decision}`)}));
+    const index = state.items.indexOf(item);
+    await loadList();
+    renderDetail(state.items[Math.min(index, state.items.length - 1)] || null);
+  } catch (error) {
+    if (error.code === 'csrf_failed' || error.status === 401) return showLogin(t('login.title'));
+    showError(form.querySelector('.error'), error);
+    enableDecisions(item);
+  }
+}
+
+async function reconcile() {
+  const button = $('[data-action=reconcile]');
+  button.disabled = true;
+  setStatus(t('reconcile.running'));
+  try {
+    const result = await api('POST', '/review/reconcile', {unit_code: state.filters.unit || state.user.unit_code});
+    setStatus(t('reconcile.done', {...result.classes, total: result.total, changed: result.changed}));
+    await loadList();
+  } catch (error) {
+    if (error.code === 'csrf_failed' || error.status === 401) return showLogin(t('login.title'));
+    setStatus('');
+    showError($('#status-line'), error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- wiring -----------------------------------------------------------------------------------------
+
+function wire() {
+  $('#login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    try {
+      const user = await login(form.elements.username.value.trim(), form.elements.password.value);
+      form.elements.password.value = '';
+      if (user.role !== 'unit_admin') return showLogin(t('error.forbidden'));
+      await showReview(user);
+    } catch (error) {
+      showError(form.querySelector('.error'), error);
+    }
+  });
+  $('[data-action=logout]').addEventListener('click', async () => {
+    await logout().catch(() => {});
+    state.user = null;
+    showLogin();
+  });
+  $('#filters').addEventListener('submit', (event) => {
+    event.preventDefault();
+    readFilters();
+    state.page = 1;
+    loadList();
+  });
+  $('[data-action=reconcile]').addEventListener('click', reconcile);
+  $('[data-action=prev]').addEventListener('click', () => { state.page -= 1; loadList(); });
+  $('[data-action=next]').addEventListener('click', () => { state.page += 1; loadList(); });
+  $('#items').addEventListener('click', (event) => {
+    const button = event.target.closest('.item');
+    if (!button) return;
+    renderDetail(state.items.find((i) => i.kind === button.dataset.kind && String(i.id) === button.dataset.id));
+    if (window.matchMedia('(max-width: 900px)').matches) $('#detail').scrollIntoView({behavior: 'smooth'});
+  });
+  $('#decision-form').addEventListener('click', (event) => {
+    const button = event.target.closest('[data-decision]');
+    if (button) decide(button.dataset.decision);
+  });
+}
+
+async function start() {
+  initLanguage();
+  translatePage();
+  wire();
+  let user = null;
+  try {
+    user = await currentUser();
+  } catch {
+    return showLogin(t('error.network'));
+  }
+  if (!user) return showLogin();
+  if (user.role !== 'unit_admin') {
+    state.user = user;
+    return showLogin(t('error.forbidden'));
+  }
+  if (!canWrite()) state.user = user; // reads work now; a decision will ask for the password once
+  await showReview(user);
+}
+
+start();

@@ -1,0 +1,114 @@
+"""The operator CLI (CONTRACT §1): create-user, the import commands' summaries and exit codes, load-demo."""
+import csv
+
+from sqlalchemy import func, select
+
+from server.cli import main
+from server.extensions import db
+from server.models import Member, RegistryRecord, Unit, User
+
+MEMBER_HEADER = ["member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
+                 "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit"]
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def member_row(code, gender="male", dob="1960-05-01", citizen_id="001060012345"):
+    return [code, "C1", "Nguyễn Văn An", dob, gender, citizen_id, "Hà Nội", "", "1985-03-01", "1986-03-01",
+            "standard", "no"]
+
+
+def test_create_user_reads_the_password_from_the_environment(app, tree):
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["create-user", "ana", "--role", "officer", "--unit", "C1"],
+                           env={"FIELDKIT_PASSWORD": "a long password"})
+    assert result.exit_code == 0, result.output
+    assert "created user ana (officer) in unit C1" in result.output
+    response = app.test_client().post("/api/v1/auth/login", json={"username": "ana", "password": "a long password"})
+    assert response.status_code == 200 and response.json["user"]["unit_code"] == "C1"
+
+
+def test_create_user_refuses_an_unknown_unit_and_a_taken_name(app, tree):
+    runner = app.test_cli_runner()
+    env = {"FIELDKIT_PASSWORD": "a long password"}
+    unknown = runner.invoke(main, ["create-user", "ana", "--role", "officer", "--unit", "NOPE"], env=env)
+    assert unknown.exit_code == 1 and "unknown_unit" in unknown.output
+    assert runner.invoke(main, ["create-user", "ana", "--role", "viewer", "--unit", "P"], env=env).exit_code == 0
+    taken = runner.invoke(main, ["create-user", "ana", "--role", "viewer", "--unit", "P"], env=env)
+    assert taken.exit_code == 1 and "username_taken" in taken.output
+    assert count(User) == 1
+
+
+def test_import_members_prints_the_summary_and_exits_0(app, tree, tmp_path):
+    path = write_csv(tmp_path / "members.csv", MEMBER_HEADER,
+                     [member_row("N1"), member_row("N2", citizen_id="001060054321")])
+    result = app.test_cli_runner().invoke(main, ["import-members", path])
+    assert result.exit_code == 0, result.output
+    assert "2 rows read, 2 created, 0 updated" in result.output and "0 rejected" in result.output
+    assert count(Member) == 2
+    again = app.test_cli_runner().invoke(main, ["import-members", path])
+    assert again.exit_code == 0 and "0 created, 2 updated" in again.output and count(Member) == 2
+
+
+def test_import_members_with_a_bad_row_exits_1_and_stores_nothing(app, tree, tmp_path):
+    path = write_csv(tmp_path / "members.csv", MEMBER_HEADER,
+                     [member_row("N1"), member_row("N2", gender="female", citizen_id="001060054321")])
+    result = app.test_cli_runner().invoke(main, ["import-members", path])
+    assert result.exit_code == 1
+    assert "1 rejected" in result.output and "nothing was stored" in result.output
+    assert "line 3: citizen_id: digit 4 (gender and century) contradicts gender" in result.output
+    assert count(Member) == 0
+
+
+def test_import_units_and_registry_exit_codes(app, tmp_path):
+    runner = app.test_cli_runner()
+    units = write_csv(tmp_path / "units.csv", ["code", "name", "kind", "parent_code"],
+                      [["P", "Tỉnh ủy", "province", ""], ["A", "Đảng bộ A", "affiliated", "P"]])
+    assert runner.invoke(main, ["import-units", units]).exit_code == 0
+    bad_units = write_csv(tmp_path / "bad_units.csv", ["code", "name", "kind", "parent_code"],
+                          [["C", "Chi bộ", "cell", "A"]])
+    result = runner.invoke(main, ["import-units", bad_units])
+    assert result.exit_code == 1 and "line 2: parent_code: A is an affiliated unit" in result.output
+    assert count(Unit) == 2
+    header = ["citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address"]
+    registry = write_csv(tmp_path / "registry.csv", header, [["001060012345", "Nguyễn Văn An", "1960", "male", "", ""]])
+    assert runner.invoke(main, ["import-registry", registry]).exit_code == 0
+    bad = write_csv(tmp_path / "bad_registry.csv", header + ["note"],
+                    [["001060012345", "A", "1960", "male", "", "", ""]])
+    result = runner.invoke(main, ["import-registry", bad])
+    assert result.exit_code == 1 and "line 1: unknown column(s) note" in result.output
+    assert count(RegistryRecord) == 1
+
+
+def test_load_demo_then_if_empty_does_nothing(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["load-demo", "--members", "300"])
+    assert result.exit_code == 0, result.output
+    assert "300 members" in result.output and "fieldkit-demo" in result.output
+    assert all(name in result.output for name in ("admin", "viewer", "lead", "officer2", "admin2"))
+    counts = (count(Unit), count(Member), count(User))
+    assert counts[1] == 300 and counts[2] == 6
+    again = runner.invoke(main, ["load-demo", "--members", "300", "--if-empty"])
+    assert again.exit_code == 0 and "demo not loaded" in again.output
+    assert (count(Unit), count(Member), count(User)) == counts
+    twice = runner.invoke(main, ["load-demo", "--members", "300"])
+    assert twice.exit_code == 1 and "demo_exists" in twice.output
+    assert (count(Unit), count(Member), count(User)) == counts
+
+
+def test_print_demo_logins_lists_every_demo_user(app):
+    result = app.test_cli_runner().invoke(main, ["print-demo-logins"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "fieldkit-demo" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == ["admin", "viewer", "admin2", "lead", "officer", "officer2"]

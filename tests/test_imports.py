@@ -1,0 +1,340 @@
+"""Operator imports (server.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
+import csv
+import unicodedata
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.importers import import_file
+from server.models import AuditEvent, Member, RegistryRecord, Unit
+from server.text import name_key
+
+MEMBER_HEADER = ["member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
+                 "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit"]
+REGISTRY_HEADER = ["citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address"]
+
+
+def member(**overrides) -> dict:
+    row = {"member_code": "N1", "unit_code": "C1", "full_name": "Phạm Văn Bình", "date_of_birth": "1958-07-20",
+           "gender": "male", "citizen_id": "038058001122", "hometown": "Xã Hoằng Lộc, Thanh Hoá",
+           "permanent_address": "Thôn 2, xã Hải An", "party_join_date": "1980-05-19",
+           "party_official_date": "1981-05-19", "priority": "standard", "needs_home_visit": "no"}
+    row.update(overrides)
+    return row
+
+
+def registry(**overrides) -> dict:
+    row = {"citizen_id": "038058001122", "full_name": "Phạm Văn Bình", "date_of_birth": "1958-07-20",
+           "gender": "male", "hometown": "Xã Hoằng Lộc, Thanh Hoá", "permanent_address": "Thôn 2, xã Hải An"}
+    row.update(overrides)
+    return row
+
+
+def write_csv(path, rows: list[dict], header=None, bom=False):
+    header = header or list(rows[0])
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([[row.get(name, "") for name in header] for row in rows])
+    return path
+
+
+def write_xlsx(path, header: list, rows: list[list]):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def counts() -> dict:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Unit, Member, RegistryRecord, AuditEvent)}
+
+
+def by_code(code: str) -> Member:
+    return db.session.scalar(select(Member).where(Member.member_code == code))
+
+
+# --- good files ---------------------------------------------------------------------------------------------
+
+def test_units_file_builds_the_tree_whatever_the_row_order(app, tmp_path):
+    path = write_csv(tmp_path / "units.csv", [
+        {"code": "X-1-1-1", "name": "Chi bộ Thôn 1", "kind": "cell", "parent_code": "X-1-1"},
+        {"code": "X-1-1", "name": "Đảng bộ xã Hải An", "kind": "grassroots", "parent_code": "X-1"},
+        {"code": "X", "name": "Tỉnh ủy Thử", "kind": "province", "parent_code": ""},
+        {"code": "X-1", "name": "Đảng bộ huyện Đông", "kind": "affiliated", "parent_code": "X"},
+    ])
+    report = import_file("units", path)
+    assert (report.rows_read, report.created, report.rejected) == (4, 4, [])
+    units = {unit.code: unit for unit in db.session.scalars(select(Unit))}
+    assert [units[c].depth for c in ("X", "X-1", "X-1-1", "X-1-1-1")] == [0, 1, 2, 3]
+    assert units["X-1-1-1"].path == f"{units['X-1-1'].path}{units['X-1-1-1'].id}/"
+    assert units["X-1-1-1"].path.startswith(units["X"].path) and units["X"].path == f"/{units['X'].id}/"
+    assert units["X-1-1"].parent_id == units["X-1"].id
+
+
+def test_units_xlsx_adds_under_units_already_stored(app, tree, tmp_path):
+    path = write_xlsx(tmp_path / "units.xlsx", ["kind", "code", "parent_code", "name"], [
+        ["cell", "C3", "G1", "Chi bộ Thôn 3"], ["grassroots", "G3", "A2", "Đảng bộ xã Mới"],
+        ["cell", "C4", "G3", "Chi bộ 4"]])
+    report = import_file("units", path)
+    assert (report.rows_read, report.created, report.rejected) == (3, 3, [])
+    c3, c4 = (db.session.scalar(select(Unit).where(Unit.code == code)) for code in ("C3", "C4"))
+    assert c3.path.startswith(tree["G1"].path) and c4.path.startswith(tree["A2"].path) and c4.depth == 3
+
+
+def test_members_csv_with_bom_stores_nfc_text_and_year_only_birth(app, tree, tmp_path):
+    decomposed = unicodedata.normalize("NFD", "Trần  Thị Thuỷ ")
+    path = write_csv(tmp_path / "members.csv", [
+        member(),
+        member(member_code="N2", full_name=decomposed, date_of_birth="1948", gender="female",
+               citizen_id="038148001234", priority="veteran", needs_home_visit="yes", party_join_date="1966-01-01",
+               party_official_date="1967-01-01", hometown=unicodedata.normalize("NFD", "Xã Hoà Ninh"),
+               home_visit_note="Nằm viện", phone="0912 345 678"),
+    ], header=MEMBER_HEADER + ["home_visit_note", "phone"], bom=True)
+    report = import_file("members", path)
+    assert (report.rows_read, report.created, report.updated, report.rejected) == (2, 2, 0, [])
+    stored = by_code("N2")
+    assert stored.full_name == "Trần Thị Thuỷ" and unicodedata.is_normalized("NFC", stored.full_name)
+    assert stored.name_key == name_key("trần thị thủy")
+    assert stored.hometown == "Xã Hoà Ninh" and unicodedata.is_normalized("NFC", stored.hometown)
+    assert (stored.date_of_birth, stored.birth_year) == ("1948", 1948)
+    assert stored.priority == "veteran" and stored.needs_home_visit is True
+    assert stored.home_visit_note == "Nằm viện" and stored.phone == "0912 345 678"
+    assert stored.unit_id == tree["C1"].id and stored.status == "pending"
+    first = by_code("N1")
+    assert (first.party_join_date, first.party_official_date) == (date(1980, 5, 19), date(1981, 5, 19))
+    assert first.needs_home_visit is False and first.citizen_id == "038058001122"
+
+
+def test_members_xlsx_loads_with_spreadsheet_types(app, tree, tmp_path):
+    """Dates typed as dates, the ID typed as a number (leading zero lost), columns in another order."""
+    header = ["full_name", "member_code", "unit_code", "date_of_birth", "gender", "citizen_id", "hometown",
+              "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit"]
+    path = write_xlsx(tmp_path / "members.xlsx", header, [
+        ["Lê Văn Hùng", "X1", "C2", date(1965, 2, 2), "male", 38065004321, "Hà Nội", "", date(1990, 1, 3),
+         date(1991, 1, 3), "standard", "no"],
+        ["Ngô Thị Lan", "X2", "C1", 1950, "female", "", "", "", "", "", "", ""],
+    ])
+    report = import_file("members", path)
+    assert (report.rows_read, report.created, report.rejected) == (2, 2, [])
+    hung = by_code("X1")
+    assert hung.citizen_id == "038065004321" and hung.date_of_birth == "1965-02-02"
+    assert hung.party_official_date == date(1991, 1, 3) and hung.unit_id == tree["C2"].id
+    lan = by_code("X2")
+    assert (lan.date_of_birth, lan.citizen_id, lan.priority, lan.party_join_date) == ("1950", None, "standard", None)
+
+
+def test_registry_csv_and_xlsx_load(app, tmp_path):
+    csv_path = write_csv(tmp_path / "registry.csv", [registry(), registry(
+        citizen_id="001172000111", full_name="Trần Thị Hoà", date_of_birth="1972", gender="female")])
+    xlsx_path = write_xlsx(tmp_path / "registry.xlsx", REGISTRY_HEADER, [
+        ["002065004321", "Lê Văn Hùng", date(1965, 2, 2), "male", "Hà Nội", "Số 3"]])
+    assert import_file("registry", csv_path).created == 2
+    assert import_file("registry", xlsx_path).created == 1
+    records = {r.citizen_id: r for r in db.session.scalars(select(RegistryRecord))}
+    assert set(records) == {"038058001122", "001172000111", "002065004321"}
+    assert (records["001172000111"].date_of_birth, records["001172000111"].birth_year) == ("1972", 1972)
+    assert records["002065004321"].date_of_birth == "1965-02-02"
+    assert records["038058001122"].name_key == name_key("Phạm Văn Bình")
+
+
+# --- whole-file rejections ------------------------------------------------------------------------------------
+
+def test_unknown_column_is_rejected_on_line_1_and_nothing_is_stored(app, tree, tmp_path):
+    path = write_csv(tmp_path / "members.csv", [member() | {"nickname": "Bình"}])
+    before = counts()
+    report = import_file("members", path)
+    assert report.rejected[0][0] == 1 and "unknown column(s) nickname" in report.rejected[0][1][0]
+    assert counts() == before
+    assert "line 1:" in report.summary() and "nothing was stored" in report.summary()
+
+
+def test_missing_column_is_rejected_on_line_1(app, tree, tmp_path):
+    path = write_csv(tmp_path / "members.csv", [member()], header=MEMBER_HEADER[:-1])
+    report = import_file("members", path)
+    assert report.rejected == [(1, ["missing column(s) needs_home_visit"])]
+
+
+def test_text_that_is_not_utf8_is_rejected_with_its_line(app, tree, tmp_path):
+    path = write_csv(tmp_path / "registry.csv", [registry()])
+    path.write_bytes(path.read_bytes() + "001172000111,Tr\xe2n".encode("latin-1"))
+    report = import_file("registry", path)
+    assert report.rejected[0][0] == 3 and "not UTF-8" in report.rejected[0][1][0]
+    assert counts()["RegistryRecord"] == 0
+
+
+def test_a_file_that_is_not_csv_or_xlsx_is_refused(app, tmp_path):
+    path = tmp_path / "members.txt"
+    path.write_text("member_code\n")
+    report = import_file("members", path)
+    assert report.rejected and "only .csv and .xlsx" in report.summary()
+
+
+# --- one bad row anywhere spoils the whole file ---------------------------------------------------------------
+
+BAD_MEMBER_ROWS = {
+    "malformed date": ({"date_of_birth": "1960-13-01"}, "date_of_birth: is not a date"),
+    "day-first date": ({"party_join_date": "19/05/1980"}, "party_join_date: is not a date"),
+    "birth year in the future": ({"date_of_birth": "2999"}, "date_of_birth: is in the future"),
+    "party date in the future": ({"party_official_date": "2999-01-01"}, "party_official_date: is in the future"),
+    "bad gender": ({"gender": "nam"}, "gender: must be male or female"),
+    "full-width digits in ID": ({"citizen_id": "０３８０５８００１１２２"}, "citizen_id: must be exactly 12 digits"),
+    "ID too short": ({"citizen_id": "03805800112"}, "citizen_id: must be exactly 12 digits"),
+    "ID contradicts gender": ({"gender": "female"}, "citizen_id: digit 4 (gender and century) contradicts"),
+    "ID contradicts birth year": ({"date_of_birth": "1959-07-20"}, "citizen_id: digits 4-6"),
+    "unknown unit": ({"unit_code": "C9"}, "unit_code: no unit has the code C9"),
+    "unit is not a cell": ({"unit_code": "G1"}, "unit_code: G1 is a grassroots unit"),
+    "official before joining": ({"party_official_date": "1979-01-01"}, "party_official_date: is before party_join"),
+    "joined before birth": ({"party_join_date": "1950-01-01"}, "party_join_date: is before date_of_birth"),
+    "unknown priority": ({"priority": "vip"}, "priority: must be veteran or"),
+    "needs_home_visit not yes/no": ({"needs_home_visit": "maybe"}, "needs_home_visit: must be yes or no"),
+    "empty name": ({"full_name": "  "}, "full_name: is required"),
+    "control character": ({"full_name": "Phạm\x07Bình"}, "full_name: contains control characters"),
+    "duplicate member code": ({"member_code": "N1"}, "member_code: repeats line 2"),
+    "duplicate citizen ID": ({"citizen_id": "038058001122"}, "citizen_id: repeats line 2"),
+}
+
+
+@pytest.mark.parametrize("overrides,reason", BAD_MEMBER_ROWS.values(), ids=BAD_MEMBER_ROWS.keys())
+def test_one_bad_member_row_rejects_the_file_and_changes_nothing(app, members, tmp_path, overrides, reason):
+    rows = [member(), member(member_code="N2", citizen_id="038058009999") | overrides,
+            member(member_code="M1", full_name="Đổi Tên", citizen_id="")]  # an update of a member already stored
+    before = counts()
+    report = import_file("members", write_csv(tmp_path / "members.csv", rows))
+    assert report.rows_read == 3 and report.rejected_total == 1
+    line, reasons = report.rejected[0]
+    assert line == 3 and any(r.startswith(reason) for r in reasons), reasons
+    assert counts() == before
+    assert by_code("M1").full_name == "Nguyễn Văn An" and by_code("N1") is None
+    assert "line 3: " in report.summary() and reason in report.summary()
+
+
+BAD_REGISTRY_ROWS = {
+    "no citizen ID": ({"citizen_id": ""}, "citizen_id: is required"),
+    "ID contradicts gender": ({"gender": "female"}, "citizen_id: digit 4"),
+    "year-only birth in another year": ({"date_of_birth": "1957"}, "citizen_id: digits 4-6"),
+    "duplicate citizen ID": ({"citizen_id": "038058001122"}, "citizen_id: repeats line 2"),
+}
+
+
+@pytest.mark.parametrize("overrides,reason", BAD_REGISTRY_ROWS.values(), ids=BAD_REGISTRY_ROWS.keys())
+def test_one_bad_registry_row_rejects_the_file(app, tmp_path, overrides, reason):
+    rows = [registry(), registry(citizen_id="038058009999") | overrides]
+    report = import_file("registry", write_csv(tmp_path / "registry.csv", rows))
+    assert [line for line, _ in report.rejected] == [3]
+    assert any(r.startswith(reason) for r in report.rejected[0][1])
+    assert counts()["RegistryRecord"] == 0
+
+
+BAD_UNIT_ROWS = {
+    "cell under an affiliated unit": ({"code": "Z", "kind": "cell", "parent_code": "A1"},
+                                      "parent_code: A1 is an affiliated unit; a cell unit sits under a grassroots"),
+    "unknown parent": ({"code": "Z", "kind": "cell", "parent_code": "NOPE"}, "parent_code: no unit has the code"),
+    "province with a parent": ({"code": "Z", "kind": "province", "parent_code": "P"},
+                               "parent_code: must be empty for a province"),
+    "kind changes": ({"code": "G1", "kind": "affiliated", "parent_code": "P"}, "kind: unit G1 is a grassroots unit"),
+    "unknown kind": ({"code": "Z", "kind": "ward", "parent_code": "G1"}, "kind: must be province or"),
+    "duplicate code": ({"code": "N1", "kind": "grassroots", "parent_code": "A1"}, "code: repeats line 2"),
+}
+
+
+@pytest.mark.parametrize("overrides,reason", BAD_UNIT_ROWS.values(), ids=BAD_UNIT_ROWS.keys())
+def test_one_bad_unit_row_rejects_the_file(app, tree, tmp_path, overrides, reason):
+    rows = [{"code": "N1", "name": "Đảng bộ mới", "kind": "grassroots", "parent_code": "A1"},
+            {"code": "", "name": "Đơn vị", "kind": "", "parent_code": ""} | overrides]
+    before = counts()
+    report = import_file("units", write_csv(tmp_path / "units.csv", rows))
+    assert report.rejected_total == 1 and report.rejected[0][0] == 3
+    assert any(r.startswith(reason) for r in report.rejected[0][1]), report.rejected
+    assert counts() == before
+
+
+def test_an_unquoted_comma_is_refused_but_empty_trailing_columns_are_not(app, tmp_path):
+    path = tmp_path / "registry.csv"
+    header = ",".join(REGISTRY_HEADER)
+    good, shifted = "038058001122,Phạm Văn Bình,1958,male,,", "038058001123,Phạm Văn Bình,1958,male,Xã A, Huyện B,Số 1"
+    path.write_text(f"{header}\n{good}\n{shifted}\n")
+    report = import_file("registry", path)
+    assert [line for line, _ in report.rejected] == [3] and "7 values" in report.rejected[0][1][0]
+    path.write_text(f"{header},,\n038058001122,Phạm Văn Bình,1958,male,,,,\n")
+    assert import_file("registry", path).created == 1
+
+
+def test_rejections_name_every_bad_line(app, tree, tmp_path):
+    rows = [member(member_code=f"N{i}", citizen_id="", gender="x" if i % 2 else "male") for i in range(6)]
+    report = import_file("members", write_csv(tmp_path / "members.csv", rows))
+    assert [line for line, _ in report.rejected] == [3, 5, 7]
+    assert "3 rejected" in report.summary()
+
+
+def test_a_long_list_of_rejections_is_cut_short_but_counted(app, tree, tmp_path, monkeypatch):
+    monkeypatch.setattr("server.importers.MAX_LISTED", 2)
+    rows = [member(member_code=f"N{i}", citizen_id="", gender="x") for i in range(5)]
+    report = import_file("members", write_csv(tmp_path / "members.csv", rows))
+    assert report.rejected_total == 5 and [line for line, _ in report.rejected] == [2, 3]
+    assert "5 rejected" in report.summary() and "and 3 more rejected rows" in report.summary()
+
+
+# --- upserts ----------------------------------------------------------------------------------------------------
+
+def test_reimport_updates_instead_of_duplicating(app, tree, tmp_path):
+    path = tmp_path / "members.csv"
+    write_csv(path, [member(), member(member_code="N2", citizen_id="", full_name="Vũ Thị Mai", gender="female")])
+    assert import_file("members", path).created == 2
+    stamps = {code: by_code(code).updated_at for code in ("N1", "N2")}
+    write_csv(path, [member(), member(member_code="N2", citizen_id="", full_name="Võ Thị Mai", gender="female",
+                                      unit_code="C2")])
+    report = import_file("members", path)
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (0, 2, 1, [])
+    assert db.session.scalar(select(func.count(Member.id))) == 2
+    db.session.expire_all()
+    changed, same = by_code("N2"), by_code("N1")
+    assert changed.full_name == "Võ Thị Mai" and changed.unit_id == tree["C2"].id
+    assert changed.updated_at > stamps["N2"], "the roster delta needs the bump"
+    assert same.updated_at == stamps["N1"], "an unchanged member is not sent to every tablet again"
+
+
+def test_reimport_of_a_removed_member_puts_it_back_on_the_roster(app, members, tmp_path):
+    members["m1"].removed_at = members["m1"].created_at
+    db.session.commit()
+    path = write_csv(tmp_path / "members.csv", [member(member_code="M1", citizen_id="")])
+    assert import_file("members", path).updated == 1
+    db.session.expire_all()
+    assert by_code("M1").removed_at is None and by_code("M1").full_name == "Phạm Văn Bình"
+
+
+def test_registry_reimport_updates_by_citizen_id(app, tmp_path):
+    path = tmp_path / "registry.csv"
+    import_file("registry", write_csv(path, [registry()]))
+    report = import_file("registry", write_csv(path, [registry(hometown="Xã Hải An, Thanh Hoá")]))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    record = db.session.scalar(select(RegistryRecord))
+    assert record.hometown == "Xã Hải An, Thanh Hoá" and counts()["RegistryRecord"] == 1
+
+
+def test_units_reimport_renames_and_moves_a_subtree(app, tree, tmp_path):
+    path = write_csv(tmp_path / "units.csv", [
+        {"code": "G1", "name": "Đảng bộ phường Mới", "kind": "grassroots", "parent_code": "A2"},
+        {"code": "C1", "name": "Chi bộ Khu phố 1", "kind": "cell", "parent_code": "G1"},
+    ])
+    report = import_file("units", path)
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 1)
+    db.session.expire_all()
+    a2, g1, c1 = (db.session.get(Unit, tree[c].id) for c in ("A2", "G1", "C1"))
+    assert g1.name == "Đảng bộ phường Mới" and g1.parent_id == a2.id
+    assert g1.path == f"{a2.path}{g1.id}/" and c1.path == f"{g1.path}{c1.id}/"
+
+
+def test_a_stored_import_is_audited_with_counts_only(app, tree, tmp_path):
+    path = write_csv(tmp_path / "members.csv", [member()])
+    import_file("members", path)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import.members"))
+    assert event.outcome == "stored"
+    assert event.detail == {"rows_read": 1, "created": 1, "updated": 0, "unchanged": 0}
