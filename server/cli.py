@@ -97,11 +97,14 @@ def load_demo(members, seed, if_empty):
     if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
         click.echo("database already holds data: demo not loaded")
         return
+    from .reconcile import run_reconciliation
     try:
         result = load(members=members, seed=seed)
     except DomainError as error:
         raise click.ClickException(f"{error.code}: {error.message}")
     click.echo(result.summary())
+    # Step 2 of the campaign: compare the party records with the registry before anyone is called in.
+    click.echo(run_reconciliation().summary())
 
 
 @main.command("print-demo-logins")
