@@ -1,7 +1,7 @@
 """Builders shared by the roster, progress and visit tests: rows the importers and ingest would write.
 
-Kept apart from tests/conftest.py on purpose: with several conftest.py files in the tree, `from conftest
-import …` may resolve to a subfolder's conftest when the whole suite runs.
+Import tests/conftest.py as `tests.conftest`: with several conftest.py files in the tree, a bare
+`from conftest import …` may resolve to a subfolder's conftest when the whole suite runs.
 """
 import uuid
 from datetime import date, timedelta
@@ -10,22 +10,14 @@ from sqlalchemy import update
 
 from server.extensions import db
 from server.models import Member, Photo, Reconciliation, Submission, Visit, VisitAssignment, utcnow
-from server.text import name_key
+from tests.conftest import add_member as conftest_add_member
 
 PHOTO = "ab" * 32
 
 
-def add_member(unit, code, full_name="Nguyễn Văn An", dob="1960-05-01", gender="male", citizen_id=None, **extra):
-    """A member as the members file would load them (the same defaults as conftest's, ID empty by default)."""
-    member = Member(member_code=code, unit=unit, full_name=full_name, name_key=name_key(full_name),
-                    date_of_birth=dob, birth_year=int(dob[:4]), gender=gender, citizen_id=citizen_id,
-                    hometown=extra.pop("hometown", "Hà Nội"),
-                    permanent_address=extra.pop("permanent_address", "Số 1 phố Huế, Hà Nội"),
-                    party_join_date=extra.pop("party_join_date", date(1985, 3, 1)),
-                    party_official_date=extra.pop("party_official_date", date(1986, 3, 1)), **extra)
-    db.session.add(member)
-    db.session.flush()
-    return member
+def add_member(unit, code, citizen_id=None, **kwargs):
+    """A member as the members file would load them (conftest's builder, with the ID empty by default)."""
+    return conftest_add_member(unit, code, citizen_id=citizen_id, **kwargs)
 
 
 def add_submission(member, user, status="verified", visit=None, unit=None):
