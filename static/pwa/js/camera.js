@@ -1,0 +1,93 @@
+/**
+ * The camera panel of the form: live rear camera with a 3:4 head-and-shoulders guide, capture, preview,
+ * retake; the file input (`input[type=file][name=photo][capture]`) is always there as the fallback.
+ * Hands the encoded portrait to `onPhoto`; never stores it.
+ */
+import {encodePortrait, portraitFromFile} from './photo.js';
+
+export class CameraPanel {
+  /**
+   * @param {HTMLElement} root the panel element
+   * @param {(photo: object|null) => void} onPhoto
+   * @param {(key: string) => void} onError called with an i18n key
+   */
+  constructor(root, onPhoto, onError) {
+    this.root = root;
+    this.video = root.querySelector('video');
+    this.preview = root.querySelector('img.preview');
+    this.file = root.querySelector('input[name=photo]');
+    this.onPhoto = onPhoto;
+    this.onError = onError;
+    this.stream = null;
+    this.url = null;
+    root.querySelector('[data-action=camera]').addEventListener('click', () => this.open());
+    root.querySelector('[data-action=capture]').addEventListener('click', () => this.capture());
+    root.querySelector('[data-action=retake]').addEventListener('click', () => this.retake());
+    this.file.addEventListener('change', () => this.picked());
+  }
+
+  setMode(mode) {
+    this.root.dataset.mode = mode; // idle | live | preview (CSS shows the matching controls)
+  }
+
+  /** Start the rear camera. */
+  async open() {
+    if (!navigator.mediaDevices?.getUserMedia) { this.onError('photo.noCamera'); return; }
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({audio: false,
+        video: {facingMode: {ideal: 'environment'}, width: {ideal: 1920}, height: {ideal: 1440}}});
+      this.video.srcObject = this.stream;
+      await this.video.play();
+      this.setMode('live');
+    } catch {
+      this.stop();
+      this.onError('photo.noCamera');
+    }
+  }
+
+  /** Take the frame under the guide. */
+  async capture() {
+    if (!this.stream) return;
+    const photo = await encodePortrait(this.video, this.video.videoWidth, this.video.videoHeight);
+    this.stop();
+    this.show(photo);
+  }
+
+  async picked() {
+    const file = this.file.files[0];
+    if (!file) return;
+    try {
+      this.show(await portraitFromFile(file));
+    } catch {
+      this.onError('photo.unreadable');
+    }
+    this.file.value = '';
+  }
+
+  /**
+   * Show a portrait (a fresh one, or the stored one of a record being fixed).
+   * @param {{bytes: ArrayBuffer, type: string}|null} photo
+   * @param {boolean} [announce] tell onPhoto (false when loading a stored record)
+   */
+  show(photo, announce = true) {
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = photo ? URL.createObjectURL(new Blob([photo.bytes], {type: photo.type})) : null;
+    if (this.url) this.preview.src = this.url;
+    else this.preview.removeAttribute('src');
+    this.setMode(photo ? 'preview' : 'idle');
+    if (announce) this.onPhoto(photo);
+  }
+
+  retake() {
+    this.show(null);
+    this.open();
+  }
+
+  /** Release the camera (leaving the form, locking). */
+  stop() {
+    this.stream?.getTracks().forEach((track) => track.stop());
+    this.stream = null;
+    this.video.srcObject = null;
+    if (this.root.dataset.mode === 'live') this.setMode('idle');
+  }
+}

@@ -1,0 +1,64 @@
+"""Browser end-to-end fixtures: the live server (pwa_server.LiveServer, shared by the session; tests may stop and
+start it) and Debian's Chromium driven through Playwright: one browser per session, a fresh context per test.
+"""
+import pytest
+
+from app_driver import CHROMIUM, CHROMIUM_ARGS, make_portrait
+from pwa_server import LiveServer
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("e2e"))
+    server.prepare()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def server(live):
+    """The live server, guaranteed up at the start and the end of a test."""
+    if live.proc is None:
+        live.start()
+    yield live
+    if live.proc is None:
+        live.start()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture()
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    ctx.set_default_timeout(15000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture()
+def page(context):
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield page
+    assert not errors, f"uncaught errors or CSP violations in the page: {errors}"
+
+
+@pytest.fixture()
+def portrait(tmp_path):
+    return make_portrait(tmp_path / "portrait.jpg")
