@@ -44,6 +44,10 @@ bench: dev
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/photo_bench.py
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/roster_bench.py
+	$(BIN)/python bench/visits_bench.py
+	$(BIN)/python bench/reconcile_bench.py
+	$(BIN)/python bench/pwa_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
