@@ -8,6 +8,7 @@ that was not checked whole.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     return report
 
 
-class RecordImport:
+class RecordImport(ABC):
     """Members or registry records: streamed, checked, then upserted by their key in batches."""
 
     model: type
@@ -111,8 +112,9 @@ class RecordImport:
         self.kind, self.report, self.today = kind, report, today()
         self.table = self.model.__table__
 
+    @abstractmethod
     def parse(self, values: dict[str, str]) -> tuple[dict, list[str]]:
-        raise NotImplementedError
+        """One row's values as a record for the table, and its problems (empty when the row is good)."""
 
     def _row(self, columns, values) -> tuple[dict, list[str]]:
         values, errors = row_values(columns, values)
