@@ -21,7 +21,7 @@ from server.members import refresh_status
 from server.models import Member, Photo, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
 from server.scope import in_scope
-from server.visits import close_for_submission
+from server.visits import close_for_member, close_for_submission
 
 _INT4_MAX = 2**31 - 1
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
@@ -98,12 +98,24 @@ def ingest_item(batch: Batch, raw) -> ItemResult:
 
 
 def _prior(key: str):
-    return db.session.execute(select(Submission.id, Submission.content_hash, Submission.status, Submission.unit_id)
-                              .where(Submission.client_id == key)).one_or_none()
+    return db.session.execute(select(Submission.id, Submission.content_hash, Submission.status, Submission.unit_id,
+                                     Submission.user_id).where(Submission.client_id == key)).one_or_none()
+
+
+def _yours(batch: Batch, prior) -> bool:
+    """Whether the caller may hear of the stored record: they sent it, or their scope holds it.
+
+    Anyone else (a request replayed by another unit) is answered as if the client_id were new, so the
+    item fails like any other item naming that member; a `duplicate` would tell them the record's id
+    and review status."""
+    if prior.user_id == batch.user_id:
+        return True
+    visible = in_scope(select(Submission.id).where(Submission.id == prior.id), Submission, batch.user)
+    return db.session.scalar(visible) is not None
 
 
 def _answer_prior(batch: Batch, raw, key: str, digest: str, prior) -> ItemResult:
-    if prior.content_hash != digest:
+    if prior.content_hash != digest or not _yours(batch, prior):
         return _reject(batch, raw, key, [{"field": "client_id", "code": "client_id_reused", "params": {}}], None)
     audit.record("submission.duplicate", user=batch.user_id, object_type="submission", object_id=prior.id,
                  unit_id=prior.unit_id, device_id=batch.device_id, outcome="duplicate", client_id=key)
@@ -111,15 +123,16 @@ def _answer_prior(batch: Batch, raw, key: str, digest: str, prior) -> ItemResult
 
 
 def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
-    if key is not None:
-        prior = _prior(key)
-        if prior is not None:  # before validation: a repeat stays a duplicate even if rules changed since
-            return _answer_prior(batch, raw, key, digest, prior)
+    prior = _prior(key) if key is not None else None
+    if prior is not None and _yours(batch, prior):
+        return _answer_prior(batch, raw, key, digest, prior)  # before validation: rules may have changed since
     data, errors = validate_item(raw, now=batch.now, tolerance_seconds=batch.tolerance_seconds)
     member, visit, lookup_errors = _lookups(batch.user, data)
     errors += lookup_errors
     if errors:
         return _reject(batch, raw, key, errors, member)
+    if prior is not None:  # a valid item whose client_id a record outside the caller's scope holds
+        return _answer_prior(batch, raw, key, digest, prior)
     return _accept(batch, raw, key, digest, data, member, visit)
 
 
@@ -193,6 +206,7 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
         refresh_status(member)
     if visit is not None:
         close_for_submission(visit, submission)
+    close_for_member(submission)  # collected anywhere (at the station, say): nobody travels to the house now
     audit.record("submission.accepted", user=user.id, object_type="submission", object_id=submission.id,
                  unit_id=submission.unit_id, device_id=batch.device_id, outcome=submission.status,
                  client_id=key, reasons=reasons)

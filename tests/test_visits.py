@@ -302,3 +302,20 @@ def test_absurd_ids_read_as_not_found(crew, members):
                                  ).status_code == 404
     assert crew["lead"].get(f"/api/v1/visits/{huge}").status_code == 404
     assert crew["lead"].get("/api/v1/visits?assignee=99999999999").status_code == 422
+
+
+def test_member_collected_at_the_station_has_their_open_visit_closed(app, tree, login_as):
+    """Nobody is visited twice: a record taken anywhere closes the member's open visit."""
+    from tests.sync_support import item, post_items, stored_photo
+
+    lead = login_as("team_lead", "G1")
+    holder = login_as("officer", "C1")
+    member = add_member(tree["C1"], "MV1", citizen_id="001060012345")
+    db.session.commit()
+    visit = lead.post("/api/v1/visits", json={"member_id": member.id, "kind": "home",
+                                               "assignee_id": holder.user.id, "due_date": "2030-01-01",
+                                               "note": ""}).json
+    station = login_as("officer", "G1")
+    body = item(stored_photo(), member_id=member.id)
+    assert post_items(station, [body]).json["results"][0]["outcome"] == "accepted"
+    assert lead.get(f"/api/v1/visits/{visit['id']}").json["status"] == "done"
