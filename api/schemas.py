@@ -1,11 +1,43 @@
 """Shared schema pieces: a strict base (unknown fields refused) and the error envelope for the OpenAPI spec."""
-from marshmallow import RAISE, Schema, fields
+from collections.abc import Mapping
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
+
+_INVALID_CHARACTERS = {"code": "invalid_characters", "params": {}}
+
+
+def unstorable(value) -> bool:
+    """True for text holding NUL or a lone surrogate, at any depth: PostgreSQL text cannot store NUL, and
+    no UTF-8 database or answer can hold a lone surrogate, so either would otherwise fail as a 500."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, Mapping):
+        return any(unstorable(key) or unstorable(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(unstorable(item) for item in value)
+    return False
 
 
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def _refuse_unstorable_text(self, data, **kwargs):
+        """Refuse such text field by field (`invalid_characters`), before anything is looked up or stored;
+        a key holding it is reported under `_schema`, never echoed back."""
+        if not isinstance(data, Mapping):
+            return data
+        errors = {}
+        for key in data:
+            if unstorable(key):
+                errors["_schema"] = [_INVALID_CHARACTERS]
+            elif unstorable(data.getlist(key) if hasattr(data, "getlist") else data[key]):
+                errors[key] = [_INVALID_CHARACTERS]
+        if errors:
+            raise ValidationError(errors)
+        return data
 
 
 class FieldErrorSchema(Schema):

@@ -2,10 +2,21 @@
 from pathlib import Path
 
 from flask import Blueprint, abort, redirect, send_from_directory
+from werkzeug.routing import PathConverter
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "static" / "pwa"
 
 bp = Blueprint("pwa", __name__)
+
+
+class AppPath(PathConverter):
+    """A path of the app, never one under /api/: so a GET of a POST-only API path answers 405 (with Allow),
+    not the app's 404, and an unknown API path falls through to the JSON 404."""
+
+    regex = r"(?!api/)[^/].*?"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("app_path", AppPath))
 
 MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript", ".mjs": "text/javascript"}
 
@@ -32,11 +43,9 @@ def service_worker():
     return response
 
 
-@bp.get("/<path:filename>")
+@bp.get("/<app_path:filename>")
 def asset(filename):
     """A file of the app; a folder (such as /review/) serves its index.html."""
-    if filename.startswith("api/"):
-        abort(404)
     if (PWA_DIR / filename).is_dir():
         if not filename.endswith("/"):
             return redirect(f"/{filename}/")

@@ -10,6 +10,9 @@ from .extensions import db
 from .models import Member, Submission, Unit, User, Visit
 
 ROLE_RANK = {"viewer": 0, "officer": 1, "team_lead": 2, "unit_admin": 3}
+# Ids are 32-bit columns: a larger one (from a URL or a body) names nothing, and must not reach the query,
+# where SQLite cannot even bind a value beyond 64 bits.
+MAX_ID = 2**31 - 1
 
 # How each scoped model reaches its unit: a column holding a unit id, or a join path to one.
 _UNIT_COLUMN = {
@@ -35,7 +38,7 @@ def in_scope(stmt: Select, model, user: User) -> Select:
 
 def get_in_scope(model, ident, user: User):
     """Load one row of `model` by primary key if it lies in `user`'s scope, else raise NotFound."""
-    if ident is None:
+    if ident is None or (isinstance(ident, int) and not 0 < ident <= MAX_ID):
         raise NotFound()
     row = db.session.scalar(in_scope(select(model).where(model.__mapper__.primary_key[0] == ident), model, user))
     if row is None:

@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from api.schemas import StrictSchema
 from api.security import current_user
 from server.extensions import db
 from server.models import AuditEvent
@@ -11,9 +12,10 @@ from server.scope import require_role, subtree_unit_ids
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit trail")
 
 
-class AuditQuerySchema(Schema):
+class AuditQuerySchema(StrictSchema):
     action = fields.String()
-    before_id = fields.Integer(metadata={"description": "page backwards from this event id"})
+    before_id = fields.Integer(validate=validate.Range(1, 2**63 - 1),  # event ids are 64-bit
+                               metadata={"description": "page backwards from this event id"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 

@@ -1,6 +1,8 @@
 """Schemas of the sync endpoints. The submission item itself is validated by offline_queue.validation;
 it is reused here so the OpenAPI document describes exactly what the ingest accepts."""
-from marshmallow import Schema, fields, validate
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.schemas import StrictSchema
 from offline_queue.envelope import MAX_DEVICE_ID, MAX_ITEMS
@@ -57,10 +59,18 @@ class QueueCountsSchema(StrictSchema):
 
 
 
+def _representable_in_utc(value) -> None:
+    """9999-12-31T23:59-23:59 parses, but is past the calendar's end in UTC, where it is stored."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValidationError("invalid_datetime") from None
+
+
 class DeviceReportSchema(StrictSchema):
     device_id = fields.String(required=True, validate=validate.Length(1, MAX_DEVICE_ID))
     counts = fields.Nested(QueueCountsSchema, required=True)
-    oldest_unsent_at = fields.AwareDateTime(allow_none=True, load_default=None,
+    oldest_unsent_at = fields.AwareDateTime(allow_none=True, load_default=None, validate=_representable_in_utc,
                                             error_messages={"invalid": "invalid_datetime",
                                                             "invalid_awareness": "invalid_datetime"})
 
