@@ -25,6 +25,11 @@ import {$, $$, clearToasts, screen, showScreen, toast} from './ui.js';
 import {Cipher} from './vault.js';
 
 const HEARTBEAT_MS = 10 * 60 * 1000;
+// A sync the officer asked for (or a return to the network / the screen) also fetches the roster delta, so
+// visits reassigned meanwhile arrive or leave; the background timer does so at most every ROSTER_EVERY_MS.
+const ROSTER_REASONS = new Set(['button', 'online', 'visible']);
+const ROSTER_EVERY_MS = 5 * 60 * 1000;
+let rosterAt = 0;
 const channel = 'BroadcastChannel' in self ? new BroadcastChannel('fieldkit') : null;
 let idle = null;
 let resumeTo = 'home';
@@ -49,6 +54,7 @@ function setRoster(roster) {
 
 async function refreshRosterNow() {
   if (!isUnlocked() || app.sessionExpired || !navigator.onLine) return;
+  rosterAt = Date.now();
   try {
     setRoster(await refreshRoster({db: app.db, userId: app.account.userId, cipher: app.cipher,
       client: app.client, account: app.account}));
@@ -67,7 +73,7 @@ function sessionExpired() {
   showLogin('reauth', {username: app.account.username});
 }
 
-async function runSync() {
+async function runSync(reason = 'timer') {
   if (!isUnlocked()) return 'not-ready';
   if (app.sessionExpired) return 'auth';
   app.syncing = true;
@@ -79,7 +85,8 @@ async function runSync() {
     app.account.lastSyncAt = new Date().toISOString();
     await updateAccount(app.db, app.account.userId, {lastSyncAt: app.account.lastSyncAt});
     if (report.rejected) toast(t('sync.rejected', {n: report.rejected}), {kind: 'warn', id: 'sync'});
-    if (report.stored) { toast(t('sync.stored', {n: report.stored}), {kind: 'ok', id: 'sync'}); refreshRosterNow(); }
+    if (report.stored) toast(t('sync.stored', {n: report.stored}), {kind: 'ok', id: 'sync'});
+    if (report.stored || ROSTER_REASONS.has(reason) || Date.now() - rosterAt > ROSTER_EVERY_MS) refreshRosterNow();
   } catch (error) {
     if (!(error instanceof SyncStopped)) throw error;
     result = error.reason;
@@ -230,6 +237,7 @@ async function boot() {
   channel?.addEventListener('message', (event) => { if (event.data?.type === 'queue') refreshQueue(true); });
   scheduler = new SyncScheduler({run: runSync, canRun: isUnlocked, onBusy: renderHeader});
   scheduler.start();
+  on('sync-request', (reason) => scheduler.request(reason || 'saved'));
   setInterval(() => {
     if (app.queueMetas.length && app.client.csrfToken && !app.syncing) {
       sendDeviceReport(app.client, app.deviceId, app.queueMetas);

@@ -1,6 +1,7 @@
 /**
  * The emergency hand-over: the officer's queue as one JSON file (items exactly as the API takes them,
- * photos in base64), and its import into the queue of whoever is signed in on another tablet.
+ * photos in base64; visit outcomes have none), and its import into the queue of whoever is signed in on
+ * another tablet.
  * The file is NOT encrypted: the screen says so.
  */
 import {sha256Hex} from './photo.js';
@@ -30,10 +31,10 @@ function fromBase64(text) {
 export async function exportQueue(store, {deviceId, username}) {
   const records = [];
   for (const record of await store.all()) {
-    const photo = await store.photo(record.clientId);
+    const photo = await store.photo(record.clientId); // none for a visit outcome
     records.push({client_id: record.clientId, state: record.state, created_at: record.createdAt,
-      errors: record.errors, item: record.item,
-      photo: {type: photo.type, sha256: photo.sha256, base64: toBase64(photo.bytes)}});
+      errors: record.errors, item: record.item, kind: record.kind || 'record', label: record.label,
+      photo: photo ? {type: photo.type, sha256: photo.sha256, base64: toBase64(photo.bytes)} : null});
   }
   return {format: FORMAT, version: 1, exported_at: new Date().toISOString(), device_id: deviceId,
     username, records};
@@ -50,6 +51,13 @@ export async function importQueue(store, doc) {
   if (doc?.format !== FORMAT || !Array.isArray(doc.records)) throw new Error('import_format');
   const prepared = [];
   for (const record of doc.records) {
+    if (record.kind === 'outcome') {
+      if (record.item?.client_id !== record.client_id || record.item?.visit_id == null) {
+        throw new Error('import_corrupt');
+      }
+      prepared.push({record, photo: null});
+      continue;
+    }
     const bytes = fromBase64(record.photo.base64);
     if (await sha256Hex(bytes) !== record.photo.sha256 || record.item?.client_id !== record.client_id) {
       throw new Error('import_corrupt');
@@ -59,8 +67,9 @@ export async function importQueue(store, doc) {
   let added = 0;
   for (const {record, photo} of prepared) {
     if (await store.db.get('records', record.client_id)) continue;
-    await store.push({clientId: record.client_id, item: record.item, label: record.item.fields?.full_name || '',
-      createdAt: record.created_at, errors: record.errors || [],
+    await store.push({clientId: record.client_id, item: record.item, kind: record.kind || 'record',
+      label: record.item.fields?.full_name || record.label || '', createdAt: record.created_at,
+      errors: record.errors || [],
       state: record.state === 'needs_fix' ? 'needs_fix' : 'queued'}, photo);
     added += 1;
   }

@@ -1,10 +1,13 @@
 /**
- * The home screen: roster search (instant, offline), the queue summary and "my visits".
+ * The home screen: roster search (instant, offline), the queue summary and "my visits" (my-visits-screen.js;
+ * the lead's board, board-screen.js, is wired from here too).
  * Results are rebuilt synchronously on every keystroke, so only the current query's results are shown.
  */
 import {app, on} from './app-state.js';
+import {initBoard} from './board-screen.js';
 import {isStale} from './device-report.js';
-import {formatDate, formatTime, t} from './i18n.js';
+import {formatTime, t} from './i18n.js';
+import {clearMyVisits, initMyVisits} from './my-visits-screen.js';
 import {countByState} from './queue-store.js';
 import {search} from './roster-search.js';
 import {$, chip, el} from './ui.js';
@@ -34,20 +37,7 @@ export function renderResults() {
     : found.length ? t('search.count', {n: found.length}) : t('search.none');
 }
 
-function renderVisits() {
-  const visits = app.roster.visits.filter((v) => !v.status || v.status === 'open');
-  $('#visits').replaceChildren(...visits.map((visit) => {
-    const member = app.membersById.get(visit.member_id);
-    return el('li', {},
-      el('button', {type: 'button', class: 'visit', 'data-visit-id': visit.id,
-        onclick: () => openForm({member, visit})},
-      el('span', {class: 'name'}, member?.full_name || `#${visit.member_id}`),
-      el('span', {class: 'facts'}, el('span', {}, t(`loc.${visit.kind}`)),
-        el('span', {}, `${t('visits.due')} ${formatDate(visit.due_date)}`)),
-      member?.permanent_address ? el('span', {class: 'address'}, member.permanent_address) : null,
-      visit.note ? el('span', {class: 'note'}, visit.note) : null));
-  }));
-  if (!visits.length) $('#visits').append(el('li', {class: 'muted'}, t('visits.none')));
+function renderRosterInfo() {
   $('#roster-info').textContent = app.roster.savedAt
     ? t('roster.info', {n: app.roster.members.length, time: formatTime(app.roster.savedAt)}) : t('roster.never');
 }
@@ -71,10 +61,12 @@ export function initHomeScreen(onOpen) {
   openForm = onOpen;
   $('input[name=q]').addEventListener('input', renderResults);
   $('[data-action=new-person]').addEventListener('click', () => openForm({}));
-  on('roster', () => { renderVisits(); renderResults(); });
+  initMyVisits(openForm);
+  initBoard();
+  on('roster', () => { renderRosterInfo(); renderResults(); });
   on('queue-view', renderQueueSummary);
   document.addEventListener('languagechange', () => {
-    if (app.cipher) { renderVisits(); renderResults(); renderQueueSummary(); }
+    if (app.cipher) { renderRosterInfo(); renderResults(); renderQueueSummary(); }
   });
 }
 
@@ -82,6 +74,6 @@ export function initHomeScreen(onOpen) {
 export function clearHomeScreen() {
   $('input[name=q]').value = '';
   $('#results').replaceChildren();
-  $('#visits').replaceChildren();
+  clearMyVisits();
   $('#search-hint').textContent = '';
 }

@@ -30,19 +30,32 @@ export async function renderQueueScreen() {
   $('#queue-stale').textContent = t('queue.stale', {n: stale});
   $('#queue-last-sync').textContent = t('queue.lastSync', {time: formatTime(app.account?.lastSyncAt)});
   $('#records').replaceChildren(...records.map((record) => el('li',
-    {class: `record${isStale(record) ? ' stale' : ''}`, 'data-client-id': record.clientId, 'data-state': record.state},
+    {class: `record${isStale(record) ? ' stale' : ''}`, 'data-client-id': record.clientId, 'data-state': record.state,
+      'data-kind': record.kind || 'record'},
     el('div', {class: 'record-main'},
-      el('span', {class: 'name'}, record.label || '—'),
+      el('span', {class: 'name'}, record.kind === 'outcome'
+        ? t('visits.outcomeRecord', {name: record.label || '—', reason: t(`outcome.${record.item.reason}`)})
+        : record.label || '—'),
       el('span', {class: 'muted'}, `${t('queue.captured')} ${formatTime(record.createdAt)}`),
       isStale(record) ? el('span', {class: 'warn'}, t('queue.staleOne')) : null,
       record.state === 'needs_fix' ? el('span', {class: 'error-text'}, errorText(record.errors)) : null),
     chip(record.state),
-    record.state === 'needs_fix'
-      ? el('button', {type: 'button', class: 'btn primary', 'data-action': 'fix',
-        onclick: () => openRecord(record.clientId)}, t('queue.fix'))
-      : null)));
+    record.state === 'needs_fix' ? fixButton(record) : null)));
   if (!records.length) $('#records').append(el('li', {class: 'muted empty-queue'}, t('queue.empty')));
   $('#storage-info').textContent = await storageText();
+}
+
+function fixButton(record) {
+  if (record.kind !== 'outcome') {
+    return el('button', {type: 'button', class: 'btn primary', 'data-action': 'fix',
+      onclick: () => openRecord(record.clientId)}, t('queue.fix'));
+  }
+  // A refused visit report has nothing to fix on the tablet: the officer reads why, then lets it go.
+  return el('button', {type: 'button', class: 'btn', 'data-action': 'discard', onclick: async () => {
+    if (!confirm(t('visits.discardConfirm'))) return;
+    await app.store.remove(record.clientId);
+    emit('queue');
+  }}, t('visits.discard'));
 }
 
 async function exportFile() {

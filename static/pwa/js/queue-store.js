@@ -32,26 +32,29 @@ export class QueueStore {
   }
 
   /**
-   * Add a record and its photo in one transaction.
-   * @param {{clientId: string, item: object, label: string, createdAt?: string, state?: string}} entry
-   * @param {{bytes: ArrayBuffer, type: string, sha256: string}} photo
+   * Add a record and its photo in one transaction. A visit outcome (`kind: 'outcome'`, "could not collect")
+   * is queued the same way, without a photo; `visitId` stays readable so "My visits" can show it waiting.
+   * @param {{clientId: string, item: object, label: string, createdAt?: string, state?: string,
+   *          kind?: 'record'|'outcome'}} entry
+   * @param {{bytes: ArrayBuffer, type: string, sha256: string}|null} photo null only for an outcome
    * @returns {Promise<object>} the stored metadata
    */
   async push(entry, photo) {
     const now = new Date().toISOString();
+    const kind = entry.kind || 'record';
     const sealed = await this.cipher.seal({item: entry.item, label: entry.label, errors: entry.errors || []});
-    const sealedPhoto = await this.cipher.sealBytes(photo.bytes);
+    const sealedPhoto = photo && await this.cipher.sealBytes(photo.bytes);
     const meta = {clientId: entry.clientId, userId: this.userId, state: entry.state || 'queued',
-      createdAt: entry.createdAt || now, updatedAt: now, photoSha: photo.sha256, attempts: 0,
-      memberId: entry.item.member_id ?? null,
-      quality: entry.quality || null, box: sealed};
+      createdAt: entry.createdAt || now, updatedAt: now, photoSha: photo?.sha256 ?? null, attempts: 0,
+      memberId: kind === 'record' ? entry.item.member_id ?? null : null, visitId: entry.item.visit_id ?? null,
+      kind, quality: entry.quality || null, box: sealed};
     const tx = this.db.transaction(['records', 'photos'], 'readwrite');
-    await Promise.all([
-      tx.objectStore('records').add(meta),
-      tx.objectStore('photos').put({clientId: entry.clientId, userId: this.userId, sha256: photo.sha256,
-        type: photo.type, box: sealedPhoto}),
-      tx.done,
-    ]);
+    const ops = [tx.objectStore('records').add(meta), tx.done];
+    if (photo) {
+      ops.push(tx.objectStore('photos').put({clientId: entry.clientId, userId: this.userId, sha256: photo.sha256,
+        type: photo.type, box: sealedPhoto}));
+    }
+    await Promise.all(ops);
     return meta;
   }
 

@@ -1,9 +1,11 @@
 /**
  * The officer's roster on the device: downloaded with the server's cursor (CONTRACT §5 roster), merged,
  * and kept sealed as one blob per officer. Also the officer's open visits, with notes when the visits
- * endpoint answers. Never shows anything: screens read what load() returns.
+ * endpoint answers, and the notices that explain visits leaving the list (kept until dismissed).
+ * Never shows anything: screens read what load() returns.
  */
 import {updateAccount} from './accounts.js';
+import {mergeNotices} from './visit-notices.js';
 
 /**
  * The stored roster, decrypted (empty when none was downloaded yet).
@@ -20,6 +22,17 @@ export async function loadRoster(db, userId, cipher) {
   } catch {
     return {members: [], visits: [], savedAt: null}; // sealed under an older key: download again
   }
+}
+
+/**
+ * Seal and store a roster as it is (after a notice is dismissed or a visit dropped on the tablet).
+ * @param {object} db
+ * @param {number} userId
+ * @param {import('./vault.js').Cipher} cipher
+ * @param {object} roster
+ */
+export async function saveRoster(db, userId, cipher, roster) {
+  await db.put('rosters', {userId, box: await cipher.seal(roster)});
 }
 
 function merge(items, changed, removed) {
@@ -51,6 +64,8 @@ export async function refreshRoster({db, userId, cipher, client, account}) {
     members: merge(base.members, delta.members || [], delta.removed?.members),
     visits: merge(base.visits, delta.visits || [], delta.removed?.visits),
     savedAt: new Date().toISOString(),
+    notices: mergeNotices(current.notices, delta.notices || [], current.dismissed),
+    dismissed: current.dismissed || {},
   };
   try {
     // Notes and addresses for "my visits"; the roster's visit rows may carry less.
@@ -60,7 +75,7 @@ export async function refreshRoster({db, userId, cipher, client, account}) {
     // the roster's visits are enough offline
   }
   cursor = delta.cursor ?? cursor;
-  await db.put('rosters', {userId, box: await cipher.seal(roster)});
+  await saveRoster(db, userId, cipher, roster);
   await updateAccount(db, userId, {rosterCursor: cursor});
   account.rosterCursor = cursor;
   return roster;

@@ -26,7 +26,7 @@ function withLock(fn) {
 
 export class SyncScheduler {
   /**
-   * @param {{run: () => Promise<'ok'|'network'|'server'|'auth'|'idle'>, canRun: () => boolean,
+   * @param {{run: (reason: string) => Promise<'ok'|'network'|'server'|'auth'|'idle'>, canRun: () => boolean,
    *          onBusy?: (busy: boolean) => void}} options
    */
   constructor({run, canRun, onBusy = () => {}}) {
@@ -64,7 +64,7 @@ export class SyncScheduler {
     this.busy = true;
     this.onBusy(true);
     try {
-      const result = await withLock(() => this.run());
+      const result = await withLock(() => this.run(reason));
       if (result === 'network' || result === 'server') this.failed();
       else if (result !== 'busy') this.failures = 0;
       return result;

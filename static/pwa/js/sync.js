@@ -1,10 +1,12 @@
 /**
  * Replay of the queue against the server (CONTRACT §5): for each record HEAD its photo and PUT it if
  * missing, then POST the records in batches of at most 50. A record leaves the device only on `accepted`
- * or `duplicate`. The first network failure stops the run (everything stays queued); a 401 parks the
- * records as `waiting` for a new sign-in. Never runs twice at once (the caller holds the lock).
+ * or `duplicate`, a visit outcome only on a 2xx (visit-outbox.js). The first network failure stops the run
+ * (everything stays queued); a 401 parks the records as `waiting` for a new sign-in. Never runs twice at
+ * once (the caller holds the lock).
  */
 import {ApiError, NetworkError, isAuthError} from './api-client.js';
+import {sendOutcomes} from './visit-outbox.js';
 
 export const BATCH_SIZE = 50;
 const SENDABLE = new Set(['queued', 'sending', 'waiting']);
@@ -90,15 +92,26 @@ async function postBatch(store, client, deviceId, metas, report) {
   return retry;
 }
 
+/** After a failure: put what was being sent back in the queue (or park it all for a sign-in). */
+async function park(store, error, onChange) {
+  const stop = stopFor(error);
+  const parked = stop.reason === 'auth' ? SENDABLE : new Set(['sending']);
+  const left = (await store.metas()).filter((m) => parked.has(m.state)).map((m) => m.clientId);
+  await store.setState(left, stop.reason === 'auth' ? 'waiting' : 'queued');
+  onChange();
+  return stop;
+}
+
 /**
- * Send every sendable record of the store. Throws SyncStopped when it had to stop early.
+ * Send every sendable record of the store (records, then visit outcomes). Throws SyncStopped when it had to stop early.
  * @param {{store: import('./queue-store.js').QueueStore, client: import('./api-client.js').ApiClient,
  *          deviceId: string, onChange?: Function}} options
  * @returns {Promise<{stored: number, rejected: number}>}
  */
 export async function syncQueue({store, client, deviceId, onChange = () => {}}) {
   const report = {stored: 0, rejected: 0};
-  const pending = (await store.metas()).filter((meta) => SENDABLE.has(meta.state));
+  const sendable = (await store.metas()).filter((meta) => SENDABLE.has(meta.state));
+  const pending = sendable.filter((meta) => meta.kind !== 'outcome');
   for (let start = 0; start < pending.length; start += BATCH_SIZE) {
     const batch = pending.slice(start, start + BATCH_SIZE);
     const ids = batch.map((meta) => meta.clientId);
@@ -116,12 +129,19 @@ export async function syncQueue({store, client, deviceId, onChange = () => {}}) 
         }
       }
     } catch (error) {
-      const stop = stopFor(error);
-      const parked = stop.reason === 'auth' ? SENDABLE : new Set(['sending']);
-      const left = (await store.metas()).filter((m) => parked.has(m.state)).map((m) => m.clientId);
-      await store.setState(left, stop.reason === 'auth' ? 'waiting' : 'queued');
-      onChange();
-      throw stop;
+      throw await park(store, error, onChange);
+    }
+    onChange();
+  }
+  // Visit outcomes ("could not collect") ride in the same run, after the records.
+  const outcomes = sendable.filter((meta) => meta.kind === 'outcome');
+  if (outcomes.length) {
+    await store.setState(outcomes.map((meta) => meta.clientId), 'sending');
+    onChange();
+    try {
+      await sendOutcomes(store, client, outcomes, report);
+    } catch (error) {
+      throw await park(store, error, onChange);
     }
     onChange();
   }
