@@ -30,8 +30,9 @@ def _fail(code: str, **params):
 
 
 def latest_today() -> date:
-    """Today's date where it is latest on Earth (UTC+14): a date typed today anywhere is never 'future'."""
-    return (datetime.now(timezone.utc) + timedelta(hours=14)).date()
+    """Today in Vietnam (UTC+7, no daylight saving), where the campaign's dates are written: the imports'
+    rule too, so a date cannot be 'future' in one place and not in the other."""
+    return (datetime.now(timezone.utc) + timedelta(hours=7)).date()
 
 
 class _Coded:

@@ -95,7 +95,8 @@ def store_upload(digest: str, body: bytes, user: User, root, *,
     row = Photo(sha256=digest, stored_sha256=photo.sha256, width=photo.width, height=photo.height,
                 bytes=len(photo.jpeg), quality=photo.quality, uploaded_by_id=user.id)
     db.session.add(row)
-    audit.record("photo.store", user=user, object_type="photo", object_id=digest, outcome="stored")
+    audit.record("photo.store", user=user, object_type="photo", object_id=digest, outcome="stored",
+                 unit_id=getattr(user, "unit_id", None))
     try:
         db.session.commit()
     except IntegrityError:

@@ -60,24 +60,27 @@ def login(username: str, password: str) -> tuple[User, str, str]:
     After LOGIN_MAX_FAILURES failures within the window every attempt is refused, the right password too.
     """
     username = (username or "").strip()
-    count, oldest, window = _recent_failures(username)
+    # Failures are counted per name as typed; one longer than any username is counted by its hash.
+    counted = username if len(username) <= 64 else hashlib.sha256(username.encode()).hexdigest()
+    count, oldest, window = _recent_failures(counted)
     if count >= current_app.config["LOGIN_MAX_FAILURES"]:
         retry = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
         audit.record("auth.login", object_type="user", outcome="throttled")
         db.session.commit()
         raise DomainError("Too many failed sign-ins; wait before trying again.", code="too_many_attempts",
                           status=429, headers={"Retry-After": str(retry)})
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(select(User).where(User.username == username)) if counted == username else None
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and ok and user.active):
-        db.session.add(LoginFailure(username=username))
-        audit.record("auth.login", object_type="user", object_id=user.id if user else None, outcome="failed")
+        db.session.add(LoginFailure(username=counted))
+        audit.record("auth.login", object_type="user", object_id=user.id if user else None, outcome="failed",
+                     unit_id=user.unit_id if user else None)
         db.session.commit()
         raise DomainError("Wrong username or password.", code="invalid_credentials", status=401)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == counted))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     db.session.add(AuthSession(token_hash=_token_hash(token), csrf_token=csrf, user_id=user.id))
-    audit.record("auth.login", user=user, object_type="user", object_id=user.id, outcome="ok")
+    audit.record("auth.login", user=user, object_type="user", object_id=user.id, outcome="ok", unit_id=user.unit_id)
     db.session.commit()
     return user, token, csrf
 

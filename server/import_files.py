@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Iterator
 
 # An ID stored as a number in a spreadsheet loses its leading zeros (every province code starts with 0).
-_PAD_NUMERIC = {"citizen_id": 12}
+# Numbers a spreadsheet stored as numbers lose their leading zeros: put them back (IDs are 12 digits;
+# Vietnamese phone numbers are 10 digits beginning with 0).
+_PAD_NUMERIC = {"citizen_id": 12, "phone": 10}
 
 
 class FileProblem(Exception):

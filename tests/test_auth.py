@@ -113,3 +113,11 @@ def test_login_body_must_be_json_with_both_fields(client, tree):
     assert extra.json["error"]["fields"]["x"][0]["code"] == "unknown_field"
     garbage = client.post("/api/v1/auth/login", data=b"\xff{", content_type="application/json")
     assert garbage.status_code in (400, 422) and "error" in garbage.json
+
+
+def test_overlong_username_is_just_wrong_credentials_and_still_throttled(client, tree):
+    name = "x" * 300
+    for _ in range(10):
+        response = client.post("/api/v1/auth/login", json={"username": name, "password": "whatever-1"})
+        assert response.status_code == 401 and response.json["error"]["code"] == "invalid_credentials"
+    assert client.post("/api/v1/auth/login", json={"username": name, "password": "x"}).status_code == 429

@@ -338,3 +338,10 @@ def test_a_stored_import_is_audited_with_counts_only(app, tree, tmp_path):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import.members"))
     assert event.outcome == "stored"
     assert event.detail == {"rows_read": 1, "created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_spreadsheet_numbers_get_their_leading_zeros_back():
+    from server.import_files import _cell_text
+    assert _cell_text(901234567, "phone") == "0901234567"
+    assert _cell_text(1060012345.0, "citizen_id") == "001060012345"
+    assert _cell_text(42, "old_card_number") == "42"

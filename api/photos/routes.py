@@ -23,7 +23,6 @@ from server.scope import in_scope, require_role
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Photos")
 
-CACHE_SECONDS = 3600
 _READ_CHUNK = 1 << 16
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _UPLOAD_BODY = {"required": True, "description": "the image bytes as taken or prepared on the device, at most "
@@ -102,15 +101,17 @@ class PhotoResource(MethodView):
         user = current_user()
         require_role(user, "officer")
         digest = _address(sha256, on_bad=NotFound())
-        used = in_scope(select(Submission.id).where(Submission.photo_sha256 == digest).limit(1), Submission, user)
-        photo = db.session.get(Photo, digest) if db.session.scalar(used) is not None else None
+        used = db.session.execute(in_scope(select(Submission.id, Submission.unit_id).where(
+            Submission.photo_sha256 == digest).limit(1), Submission, user)).first()
+        photo = db.session.get(Photo, digest) if used is not None else None
         if photo is None:
             raise NotFound()
         data = PhotoStore(_photo_dir()).read(photo.stored_sha256)
-        audit.record("photo.read", user=user, object_type="photo", object_id=digest)
+        audit.record("photo.read", user=user, object_type="photo", object_id=digest, unit_id=used.unit_id)
         db.session.commit()
         response = current_app.response_class(data, mimetype="image/jpeg")
-        response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
+        # A tablet can be lost: portraits never stay in the browser's HTTP cache (the ETag still saves bytes).
+        response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Disposition"] = f'inline; filename="{digest}.jpg"'
         response.set_etag(photo.stored_sha256)
         return response.make_conditional(request)
