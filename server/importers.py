@@ -194,7 +194,7 @@ class RecordImport(ABC):
             if old is None:
                 inserts.append(self.new_row(record, now))
             elif self.changed(old, record, names):
-                updates.append(self.changed_row(record, now) | {"_id": old.id})
+                updates.append(self.changed_row(record, now, old) | {"_id": old.id})
             else:
                 self.report.unchanged += 1
         if inserts:
@@ -212,14 +212,15 @@ class RecordImport(ABC):
     def new_row(self, record: dict, now) -> dict:
         return record
 
-    def changed_row(self, record: dict, now) -> dict:
+    def changed_row(self, record: dict, now, old) -> dict:
         return dict(record)
 
 
 class MemberImport(RecordImport):
     """Members by member_code; a changed member gets updated_at bumped so the roster delta carries it."""
 
-    model, key, unique, compared = Member, "member_code", ("member_code", "citizen_id"), ("removed_at",)
+    model, key, unique = Member, "member_code", ("member_code", "citizen_id")
+    compared = ("removed_at", "previous_unit_id", "moved_at")
 
     def __init__(self, kind, report):
         super().__init__(kind, report)
@@ -235,8 +236,11 @@ class MemberImport(RecordImport):
     def new_row(self, record, now):
         return record | {"status": "pending", "created_at": now, "updated_at": now}
 
-    def changed_row(self, record, now):
-        return record | {"updated_at": now, "removed_at": None}  # listed again: back on the roster
+    def changed_row(self, record, now, old):
+        moved = old.unit_id != record["unit_id"]  # every row carries the same keys: one executemany
+        return record | {"updated_at": now, "removed_at": None,  # listed again: back on the roster
+                         "previous_unit_id": old.unit_id if moved else old.previous_unit_id,
+                         "moved_at": now if moved else old.moved_at}
 
 
 class RegistryImport(RecordImport):

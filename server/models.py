@@ -89,10 +89,13 @@ class Member(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     card_handed_over_at: Mapped[datetime | None] = mapped_column(Tz)
     removed_at: Mapped[datetime | None] = mapped_column(Tz)
+    # The last move to another cell: tablets of the old unit's subtree must drop the member.
+    previous_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    moved_at: Mapped[datetime | None] = mapped_column(Tz, index=True)
     created_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Tz, default=utcnow, onupdate=utcnow, index=True)
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
 
 
 class RegistryRecord(db.Model):

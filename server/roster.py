@@ -10,9 +10,9 @@ so a row stamped before a cursor's time can become visible after it was handed o
 the cursor's time is never later than the start of the oldest transaction still open on PostgreSQL,
 and every delta re-sends an overlap window (OVERLAP) before that time. Clients upsert and delete by id,
 so a row sent twice is harmless. A cursor issued to another user or unit, or older than MAX_AGE, gets
-the full roster (`full: true`), which the client takes as "replace your copy": that is also how a
-member transferred to a cell outside the caller's scope leaves a tablet (no history of the old cell is
-kept to report it as removed), so a tablet is at most MAX_AGE behind on transfers.
+the full roster (`full: true`), which the client takes as "replace your copy". A member moved to a cell
+outside the caller's scope is listed in `removed.members` (from Member.previous_unit_id / moved_at), and the
+caller's open visits to that member in `removed.visits`, so their data leaves the tablet at the next sync.
 """
 import base64
 import binascii
@@ -26,7 +26,7 @@ from . import audit
 from .errors import DomainError
 from .extensions import db
 from .models import Member, Reconciliation, Unit, User, Visit, VisitAssignment, utcnow
-from .scope import in_scope, require_role
+from .scope import in_scope, require_role, subtree_unit_ids
 from .visits import user_names, visit_order
 
 OVERLAP = timedelta(seconds=300)
@@ -133,9 +133,17 @@ def roster_visits(user: User, since: datetime | None) -> list[dict]:
              "priority": r.priority} for r in db.session.execute(stmt)]
 
 
+def _moved_out(user: User, since: datetime):
+    """Members moved since `since` from a unit in the caller's subtree to one outside it."""
+    units = subtree_unit_ids(user.unit)
+    return and_(Member.moved_at >= since, Member.previous_unit_id.in_(units), Member.unit_id.not_in(units))
+
+
 def removed_members(user: User, since: datetime) -> list[int]:
-    stmt = in_scope(select(Member.id), Member, user).where(Member.removed_at >= since).order_by(Member.id)
-    return list(db.session.scalars(stmt))
+    """Members to drop from the tablet: removed from the roster, or moved out of the caller's subtree."""
+    removed = in_scope(select(Member.id), Member, user).where(Member.removed_at >= since)
+    moved = select(Member.id).where(_moved_out(user, since))
+    return sorted(set(db.session.scalars(removed)) | set(db.session.scalars(moved)))
 
 
 def removed_visits(user: User, since: datetime) -> tuple[list[int], list[dict]]:
@@ -173,7 +181,9 @@ def removed_visits(user: User, since: datetime) -> tuple[list[int], list[dict]]:
             notices.append({"visit_id": r.id, "member_id": r.member_id, "kind": "reassigned",
                             "to_user": names.get(step.assignee_id), "by_user": names.get(step.assigned_by_id),
                             "reason": step.reason, "at": step.at.isoformat()})
-    return [r.id for r in rows], notices
+    moved = db.session.scalars(select(Visit.id).join(Member, Visit.member_id == Member.id).where(
+        Visit.assignee_id == user.id, Visit.status == "open", _moved_out(user, since)))
+    return sorted({r.id for r in rows} | set(moved)), notices
 
 
 def build_roster(user: User, cursor: str | None) -> dict:

@@ -189,3 +189,32 @@ def test_roster_needs_a_session(client, members):
 def test_party_dates_are_iso(crew, members):
     member = next(m for m in crew["a"].get(URL).json["members"] if m["id"] == members["m1"].id)
     assert date.fromisoformat(member["party_join_date"]) == members["m1"].party_join_date
+
+
+def test_member_moved_to_another_units_cell_leaves_the_old_units_tablets(app, tree, login_as, tmp_path):
+    """A transfer by import: the old unit's officer gets the member and their open visit as removals."""
+    from server.importers import import_file
+
+    header = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
+              "party_join_date,party_official_date,priority,needs_home_visit\n")
+    row = "MV9,{cell},Đỗ Thị Thuỷ,1961-04-02,female,001161000123,Hà Nội,Số 2 phố Huế,1985-03-01,1986-03-01,standard,yes\n"
+    first, moved = tmp_path / "m1.csv", tmp_path / "m2.csv"
+    first.write_text(header + row.format(cell="C1"), encoding="utf-8")
+    moved.write_text(header + row.format(cell="C2"), encoding="utf-8")
+    assert import_file("members", first).stored
+    officer = login_as("officer", "C1")
+    lead = login_as("team_lead", "G1")
+    member_id = officer.get("/api/v1/sync/roster").json["members"][0]["id"]
+    visit = lead.post("/api/v1/visits", json={"member_id": member_id, "kind": "home",
+                                               "assignee_id": officer.user.id, "due_date": "2030-01-01",
+                                               "note": ""}).json
+    cursor = officer.get("/api/v1/sync/roster").json["cursor"]
+    assert import_file("members", moved).stored
+    delta = officer.get(f"/api/v1/sync/roster?since={cursor}").json
+    assert delta["full"] is False
+    assert member_id in delta["removed"]["members"]
+    assert visit["id"] in delta["removed"]["visits"]
+    assert all(m["id"] != member_id for m in delta["members"])
+    # The new unit's officer sees the member; a full roster of the old unit no longer holds them.
+    assert [m["id"] for m in login_as("officer", "C2").get("/api/v1/sync/roster").json["members"]] == [member_id]
+    assert officer.get("/api/v1/sync/roster").json["members"] == []

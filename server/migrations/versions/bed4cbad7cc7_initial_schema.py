@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8eb83ded403b
+Revision ID: bed4cbad7cc7
 Revises: 
-Create Date: 2026-11-22 20:05:01.331649
+Create Date: 2026-11-22 20:50:42.164299
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8eb83ded403b'
+revision = 'bed4cbad7cc7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -83,14 +83,18 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('card_handed_over_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('previous_unit_id', sa.Integer(), nullable=True),
+    sa.Column('moved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['previous_unit_id'], ['units.id'], name=op.f('fk_members_previous_unit_id_units')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_members_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members')),
     sa.UniqueConstraint('member_code', name=op.f('uq_members_member_code'))
     )
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_citizen_id'), ['citizen_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_members_moved_at'), ['moved_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_name_key'), ['name_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_updated_at'), ['updated_at'], unique=False)
@@ -355,6 +359,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_members_updated_at'))
         batch_op.drop_index(batch_op.f('ix_members_unit_id'))
         batch_op.drop_index(batch_op.f('ix_members_name_key'))
+        batch_op.drop_index(batch_op.f('ix_members_moved_at'))
         batch_op.drop_index(batch_op.f('ix_members_citizen_id'))
 
     op.drop_table('members')
