@@ -80,13 +80,29 @@ def list_items(user: User, unit_code: str | None = None, klass: str | None = Non
     offset, items = (page - 1) * per_page, []
     if queries["submission"] is not None and offset < totals["submission"]:
         subs = db.session.scalars(queries["submission"].offset(offset).limit(per_page)).all()
+        loaded = _preload(subs)  # held until the items are built: the session's identity map is weak
         items += [submission_item(sub) for sub in subs]
+        del loaded
     if queries["member"] is not None and len(items) < per_page:
         member_offset = max(0, offset - totals["submission"])
         rows = db.session.execute(queries["member"].offset(member_offset).limit(per_page - len(items))).all()
         items += [member_item(member, rec) for member, rec in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": sum(totals.values()),
             "totals": totals, "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind}}
+
+
+def _preload(subs: list[Submission]) -> list:
+    """Load the page's members, reconciliations, registry records and units in one query each, so building
+    the items finds them in the session instead of asking the database item by item."""
+    member_ids = {sub.member_id for sub in subs if sub.member_id}
+    registry_ids = {(sub.registry_result or {}).get("registry_id") for sub in subs} - {None}
+    loaded = list(db.session.scalars(select(Unit).where(Unit.id.in_({sub.unit_id for sub in subs}))))
+    if member_ids:
+        loaded += db.session.scalars(select(Member).where(Member.id.in_(member_ids))).all()
+        loaded += db.session.scalars(select(Reconciliation).where(Reconciliation.member_id.in_(member_ids))).all()
+    if registry_ids:
+        loaded += db.session.scalars(select(RegistryRecord).where(RegistryRecord.id.in_(registry_ids))).all()
+    return loaded
 
 
 # ---- one item, side by side --------------------------------------------------------------------
