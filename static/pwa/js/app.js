@@ -1,7 +1,8 @@
 /**
  * The app's entry point: boots the database and the screens, and owns the life cycle of a sign-in —
  * unlock (keys into memory), lock (keys out), session expiry (records wait, password asked once),
- * sync and roster refresh. Screens talk back through callbacks and app-state events.
+ * sync and roster refresh. Screens talk back through callbacks and app-state events. Screens not needed at
+ * start (queue, board, full "My visits") are imported on first use (SCREENS); the worker precaches them.
  */
 import {forgetPin, rememberedAccount, updateAccount} from './accounts.js';
 import {isAuthError} from './api-client.js';
@@ -12,8 +13,8 @@ import {closeForm, formIsDirty, initFormScreen, openForm} from './form-screen.js
 import {clearHomeScreen, initHomeScreen} from './home-screen.js';
 import {initLanguage, language, setLanguage, t, translatePage} from './i18n.js';
 import {watchIdle} from './idle-lock.js';
+import {loadOnce} from './lazy.js';
 import {deviceId, openQueueDb} from './queue-db.js';
-import {initQueueScreen, renderQueueScreen} from './queue-screen.js';
 import {QueueStore} from './queue-store.js';
 import {loadRoster, refreshRoster} from './roster.js';
 import {buildIndex} from './roster-search.js';
@@ -21,7 +22,7 @@ import {askPersistence, storageEstimate} from './storage.js';
 import {registerServiceWorker} from './sw-client.js';
 import {SyncStopped, syncQueue} from './sync.js';
 import {SyncScheduler} from './sync-scheduler.js';
-import {$, $$, clearToasts, screen, showScreen, toast} from './ui.js';
+import {$, clearToasts, screen, showScreen, toast} from './ui.js';
 import {Cipher} from './vault.js';
 
 const HEARTBEAT_MS = 10 * 60 * 1000;
@@ -34,6 +35,33 @@ const channel = 'BroadcastChannel' in self ? new BroadcastChannel('fieldkit') : 
 let idle = null;
 let resumeTo = 'home';
 let scheduler = null;
+
+/** Screens loaded on first use: each module's init runs once; `shown()` draws it when it comes on show. */
+const SCREENS = {
+  queue: loadOnce(() => import('./queue-screen.js').then(async (m) => {
+    await m.initQueueScreen(fixRecord);
+    return {shown: m.renderQueueScreen};
+  })),
+  visits: loadOnce(() => import('./visits-screen.js').then(async (m) => {
+    await m.initVisitsScreen();
+    return {shown: m.renderVisitsScreen};
+  })),
+  board: loadOnce(() => import('./board-screen.js').then(async (m) => {
+    await m.initBoard();
+    return {shown: m.showBoard};
+  })),
+};
+
+/**
+ * Show a screen, loading it first when it is not part of the start-up shell.
+ * @param {string} name
+ */
+async function go(name) {
+  const screenModule = SCREENS[name] ? await SCREENS[name]() : null;
+  if (!isUnlocked() && !['login', 'pin'].includes(name)) return; // locked while it loaded
+  showScreen(name);
+  screenModule?.shown();
+}
 
 /** Re-read the officer's queue metadata; update the count everywhere (and in other tabs). */
 async function refreshQueue(fromOtherTab = false) {
@@ -118,9 +146,8 @@ async function onUnlocked(account, key) {
   idle?.stop();
   idle = watchIdle(lock);
   if (!sameOfficer) { closeForm(); resumeTo = 'home'; }
-  showScreen(resumeTo === 'form' || resumeTo === 'queue' ? resumeTo : 'home');
+  await go(resumeTo === 'form' || resumeTo === 'queue' ? resumeTo : 'home');
   renderHeader();
-  renderQueueScreen();
   performance.mark('fieldkit:unlocked');
   askPersistence().catch(() => {});
   warnIfLowSpace();
@@ -134,7 +161,7 @@ async function onReauthed(account, key) {
   app.store = new QueueStore(app.db, account.userId, app.cipher);
   app.sessionExpired = false;
   await app.store.setState(app.queueMetas.filter((m) => m.state === 'waiting').map((m) => m.clientId), 'queued');
-  showScreen(resumeTo);
+  await go(resumeTo);
   await refreshQueue();
   renderHeader();
   scheduler.request('button');
@@ -150,7 +177,7 @@ function lock() {
   app.store = new QueueStore(app.db, app.account.userId, null);
   setRoster({members: [], visits: [], savedAt: null});
   clearHomeScreen();
-  $('#records').replaceChildren();
+  $('#records')?.replaceChildren();
   document.body.dataset.locked = 'true';
   clearToasts('form', 'camera', 'sync');
   renderHeader();
@@ -193,7 +220,8 @@ async function syncButton() {
 
 function wireHeader() {
   $('[data-action=sync]').addEventListener('click', syncButton);
-  $('[data-action=lang]').addEventListener('click', () => setLanguage(language() === 'vi' ? 'en' : 'vi'));
+  $('[data-action=lang]').addEventListener('click', () => setLanguage(language() === 'vi' ? 'en' : 'vi')
+    .catch(() => toast(t('app.failed'), {kind: 'error'})));
   $('[data-action=lock]').addEventListener('click', lock);
   $('[data-action=logout]').addEventListener('click', logout);
   $('#net-state').addEventListener('click', () => {
@@ -201,14 +229,13 @@ function wireHeader() {
     resumeTo = screen();
     showLogin('reauth', {username: app.account.username});
   });
-  for (const button of $$('[data-go]')) {
-    button.addEventListener('click', () => {
-      if (!isUnlocked() || (screen() === 'form' && formIsDirty() && !confirm(t('form.discard')))) return;
-      if (screen() === 'form') closeForm();
-      showScreen(button.dataset.go);
-      renderQueueScreen();
-    });
-  }
+  // One listener for every [data-go] button, also those of screens inserted later (the board).
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest?.('[data-go]');
+    if (!button || !isUnlocked() || (screen() === 'form' && formIsDirty() && !confirm(t('form.discard')))) return;
+    if (screen() === 'form') closeForm();
+    go(button.dataset.go).catch((error) => toast(`${t('app.failed')} (${error.name}: ${error.message})`, {kind: 'error'}));
+  });
   addEventListener('online', renderHeader);
   addEventListener('offline', renderHeader);
   document.addEventListener('languagechange', renderHeader);
@@ -220,16 +247,15 @@ async function fixRecord(clientId) {
 }
 
 async function boot() {
-  initLanguage();
+  await initLanguage();
   translatePage();
   registerServiceWorker(formIsDirty).catch(() => {});
   app.db = await openQueueDb();
   app.deviceId = await deviceId(app.db);
-  initAuthScreens({onUnlocked, onReauthed, onLater: () => showScreen(resumeTo)});
+  initAuthScreens({onUnlocked, onReauthed, onLater: () => go(resumeTo)});
   initHomeScreen(openForm);
   const goHome = () => { closeForm(); showScreen('home'); };
   initFormScreen(() => { goHome(); scheduler.request('saved'); }, goHome);
-  initQueueScreen(fixRecord);
   wireHeader();
   on('queue', () => refreshQueue());
   addEventListener('fieldkit:db-closed', () => toast(t('update.available'), {id: 'update', timeoutMs: 0,

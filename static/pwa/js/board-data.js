@@ -6,9 +6,6 @@
 import {NetworkError} from './api-client.js';
 import {isOverdue, sortVisits} from './visit-list.js';
 
-/** Roles that may plan and reassign visits (CONTRACT §3). */
-export const LEAD_ROLES = new Set(['team_lead', 'unit_admin']);
-
 /**
  * Officers in scope, open visits (for the workload counts) and the visits of the chosen status.
  * @param {import('./api-client.js').ApiClient} client

@@ -6,11 +6,15 @@
  */
 import {NetworkError} from './api-client.js';
 import {app, isUnlocked, on} from './app-state.js';
-import {cellsOf, groupBoard, LEAD_ROLES, loadBoard} from './board-data.js';
+import {cellsOf, groupBoard, loadBoard} from './board-data.js';
 import {initBoardActions, renderActions} from './board-actions.js';
+import {clearDevices, reloadDevices, renderDevices} from './board-devices.js';
 import {groupCard} from './board-group.js';
+import {insertBoardMarkup} from './board-markup.js';
 import {initBulkDialog, openBulkDialog} from './bulk-dialog.js';
-import {formatTime, t} from './i18n.js';
+import {addStrings, formatTime, t} from './i18n.js';
+import {loadStyle} from './lazy.js';
+import {BOARD_STRINGS} from './strings-board.js';
 import {$, $$, el, screen} from './ui.js';
 import {isOverdue, todayIso} from './visit-list.js';
 
@@ -59,6 +63,7 @@ export function renderBoard() {
   $('#board-groups').replaceChildren(...groups.map((group) => groupCard(group, {today, offline, board,
     onChange: renderBoard})));
   renderActions(board, offline);
+  renderDevices(offline, board.data?.officers);
 }
 
 /**
@@ -71,6 +76,7 @@ export async function reloadBoard() {
   if (!navigator.onLine) { board.offline = true; renderBoard(); return; }
   board.loading = true;
   renderBoard();
+  reloadDevices(app.client).then(() => renderDevices(board.offline || !navigator.onLine, board.data?.officers));
   try {
     board.data = await loadBoard(app.client, readFilters().status);
     board.offline = false;
@@ -91,15 +97,15 @@ function clearBoard() {
   $('#board-status').textContent = '';
   $('#board-actions').hidden = true;
   if ($('#bulk-dialog').open) $('#bulk-dialog').close();
+  clearDevices();
 }
 
-/** Wire the board (once, at start). */
-export function initBoard() {
-  on('roster', () => {
-    if (!app.cipher) { clearBoard(); return; }
-    $('#open-board').hidden = !LEAD_ROLES.has(app.account?.role);
-  });
-  $('#open-board').addEventListener('click', () => { if (isUnlocked()) reloadBoard(); });
+/** Put the board into the page and wire it (once, on first use): markup, texts, styles. */
+export async function initBoard() {
+  addStrings(BOARD_STRINGS);
+  await Promise.all([loadStyle('/css/screens.css'), loadStyle('/css/board.css')]);
+  insertBoardMarkup();
+  on('roster', () => { if (!app.cipher) clearBoard(); });
   $('[data-action=board-reload]').addEventListener('click', reloadBoard);
   filters().addEventListener('submit', (event) => event.preventDefault());
   filters().addEventListener('change', (event) => (event.target.name === 'status' ? reloadBoard() : renderBoard()));
@@ -109,4 +115,9 @@ export function initBoard() {
   addEventListener('online', () => { if (screen() === 'board') reloadBoard(); });
   addEventListener('offline', () => { board.offline = true; if (screen() === 'board') renderBoard(); });
   document.addEventListener('languagechange', () => { if (board.data || board.offline) renderBoard(); });
+}
+
+/** The board was opened: load it from the server. */
+export function showBoard() {
+  if (isUnlocked()) reloadBoard();
 }

@@ -1,7 +1,8 @@
 /**
  * The camera panel of the form: live rear camera with a 3:4 head-and-shoulders guide, capture, preview,
  * retake; the file input (`input[type=file][name=photo][capture]`) is always there as the fallback.
- * Hands the encoded portrait to `onPhoto`; never stores it.
+ * Hands the encoded portrait to `onPhoto`; never stores it. Loaded on first use (form-screen.js wires the
+ * buttons and the file input and calls into the panel), not at start.
  */
 import {encodePortrait, portraitFromFile} from './photo.js';
 
@@ -20,10 +21,6 @@ export class CameraPanel {
     this.onError = onError;
     this.stream = null;
     this.url = null;
-    root.querySelector('[data-action=camera]').addEventListener('click', () => this.open());
-    root.querySelector('[data-action=capture]').addEventListener('click', () => this.capture());
-    root.querySelector('[data-action=retake]').addEventListener('click', () => this.retake());
-    this.file.addEventListener('change', () => this.picked());
   }
 
   setMode(mode) {
@@ -53,6 +50,7 @@ export class CameraPanel {
     this.show(photo);
   }
 
+  /** Take the file chosen in the file input (the fallback, or the tablet's own camera app). */
   async picked() {
     const file = this.file.files[0];
     if (!file) return;

@@ -1,7 +1,7 @@
 /**
  * The emergency hand-over: the officer's queue as one JSON file (items exactly as the API takes them,
- * photos in base64; visit outcomes have none), and its import into the queue of whoever is signed in on
- * another tablet.
+ * photos in base64; visit outcomes have none; beside each item, the officer's registry pre-check choices),
+ * and its import into the queue of whoever is signed in on another tablet.
  * The file is NOT encrypted: the screen says so.
  */
 import {sha256Hex} from './photo.js';
@@ -34,6 +34,7 @@ export async function exportQueue(store, {deviceId, username}) {
     const photo = await store.photo(record.clientId); // none for a visit outcome
     records.push({client_id: record.clientId, state: record.state, created_at: record.createdAt,
       errors: record.errors, item: record.item, kind: record.kind || 'record', label: record.label,
+      registry: record.registry || null,
       photo: photo ? {type: photo.type, sha256: photo.sha256, base64: toBase64(photo.bytes)} : null});
   }
   return {format: FORMAT, version: 1, exported_at: new Date().toISOString(), device_id: deviceId,
@@ -69,7 +70,7 @@ export async function importQueue(store, doc) {
     if (await store.db.get('records', record.client_id)) continue;
     await store.push({clientId: record.client_id, item: record.item, kind: record.kind || 'record',
       label: record.item.fields?.full_name || record.label || '', createdAt: record.created_at,
-      errors: record.errors || [],
+      errors: record.errors || [], registry: record.registry || null,
       state: record.state === 'needs_fix' ? 'needs_fix' : 'queued'}, photo);
     added += 1;
   }

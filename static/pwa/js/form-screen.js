@@ -4,17 +4,54 @@
  * photo into the queue in one transaction. Never sends anything itself (sync.js does).
  */
 import {app, emit} from './app-state.js';
-import {CameraPanel} from './camera.js';
 import {has, t} from './i18n.js';
+import {loadOnce} from './lazy.js';
 import {OPTIONAL, REQUIRED, normaliseDate, validateItem} from './validate.js';
 import {$, $$, clearToasts, el, showScreen, toast} from './ui.js';
-import {checkPhotoQuality} from './photo-quality.js';
 
 const FIELDS = [...REQUIRED, ...OPTIONAL];
 const form = () => $('#member-form');
 let state = null;
-let camera = null;
+let camera = null; // the CameraPanel, once camera.js is loaded (on first use)
 let onSaved = () => {};
+const cameraModule = loadOnce(() => import('./camera.js'));
+// The registry hints (registry-hints.js) load with the first member whose party record differs from the registry.
+const hintsModule = loadOnce(() => import('./registry-hints.js'));
+let hints = null;
+
+/** Whether the member's reconciliation has something to show on the form. */
+function needsHints(member) {
+  const rec = member?.reconcile;
+  return Boolean(rec) && (rec.class !== 'matched' || rec.decision === 'send_back');
+}
+
+function showRegistryHints(member, saved) {
+  hints?.clearHints(form());
+  if (!needsHints(member)) return;
+  const opened = state;
+  hintsModule().then((module) => {
+    hints = module;
+    return module.showHints(form(), member.reconcile, saved, () => state === opened);
+  }).catch(() => {}); // without its hints the form still works
+}
+
+async function cameraPanel() {
+  const {CameraPanel} = await cameraModule();
+  camera ??= new CameraPanel($('#camera'), photoTaken, (key) => toast(t(key), {kind: 'warn', id: 'camera'}));
+  return camera;
+}
+
+/** Show the record's stored portrait (or none) without loading the camera for an empty form. */
+function showStoredPhoto(photo) {
+  if (camera) { camera.show(photo, false); return; }
+  if (!photo) {
+    $('#camera').dataset.mode = 'idle';
+    $('#camera img.preview').removeAttribute('src');
+    return;
+  }
+  const opened = state;
+  cameraPanel().then((panel) => { if (state === opened) panel.show(photo, false); });
+}
 
 /** Whether the form holds typing that is not saved yet (updates wait for it). */
 export function formIsDirty() {
@@ -110,8 +147,9 @@ export function openForm({member = null, visit = null, record = null, photo = nu
   const f = form();
   f.elements.location_kind.value = item?.location_kind || visit?.kind || 'station';
   f.elements.consent.checked = false; // consent is asked again, even when fixing a record
-  camera.show(photo, false);
+  showStoredPhoto(photo);
   showQuality(state.quality);
+  showRegistryHints(member || app.membersById.get(state.memberId), record?.registry);
   const name = item?.fields.full_name || member?.full_name;
   $('#form-title').textContent = record ? t('form.fixTitle', {name}) : name ? name : t('form.newTitle');
   showErrors(record?.errors || []);
@@ -140,6 +178,7 @@ async function photoTaken(photo) {
   state.touched.add('photo_sha256');
   showErrors(validateItem(readItem()), state.touched);
   if (photo) {
+    const {checkPhotoQuality} = await import('./photo-quality.js'); // loaded with the first photo
     const quality = await checkPhotoQuality(photo);
     if (quality && state.photo === photo) { state.quality = quality; showQuality(quality); }
   }
@@ -160,7 +199,8 @@ async function save(event) {
   const button = $('[data-action=save]');
   button.disabled = true;
   try {
-    const entry = {clientId: item.client_id, item, label: item.fields.full_name, quality: state.quality};
+    const entry = {clientId: item.client_id, item, label: item.fields.full_name, quality: state.quality,
+      registry: hints?.hintChoices() || null}; // kept on the tablet only: the item takes no extra keys
     if (state.editing) {
       await app.store.replace(state.editing, {...entry, newClientId: item.client_id, state: 'queued'},
         state.newPhoto ? state.photo : null);
@@ -168,7 +208,7 @@ async function save(event) {
       await app.store.push(entry, state.photo);
     }
     state.dirty = false;
-    camera.stop();
+    camera?.stop();
     emit('queue');
     toast(t('form.saved', {name: item.fields.full_name}), {kind: 'ok', id: 'form'});
     onSaved();
@@ -194,6 +234,7 @@ function edited(event) {
   if (event.type !== 'focusout') state.dirty = true;
   state.touched.add(name);
   if (name === 'gender' || name === 'date_of_birth') state.touched.add('citizen_id');
+  hints?.fieldEdited(form(), name);
   validateTouched();
 }
 
@@ -201,6 +242,7 @@ function edited(event) {
 export function closeForm() {
   clearToasts('form', 'camera');
   camera?.stop();
+  hints?.clearHints(form());
   state = null;
 }
 
@@ -211,7 +253,12 @@ export function closeForm() {
  */
 export function initFormScreen(saved, cancelled) {
   onSaved = saved;
-  camera = new CameraPanel($('#camera'), photoTaken, (key) => toast(t(key), {kind: 'warn', id: 'camera'}));
+  const root = $('#camera');
+  for (const action of ['camera', 'capture', 'retake']) {
+    const method = action === 'camera' ? 'open' : action;
+    $(`[data-action=${action}]`, root).addEventListener('click', async () => (await cameraPanel())[method]());
+  }
+  $('input[name=photo]', root).addEventListener('change', async () => (await cameraPanel()).picked());
   form().addEventListener('submit', save);
   form().addEventListener('change', edited);
   form().addEventListener('input', () => { if (state) state.dirty = true; });

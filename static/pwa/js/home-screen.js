@@ -1,10 +1,9 @@
 /**
- * The home screen: roster search (instant, offline), the queue summary and "my visits" (my-visits-screen.js;
- * the lead's board, board-screen.js, is wired from here too).
+ * The home screen: roster search (instant, offline), the queue summary and "my visits" (my-visits-screen.js),
+ * and the button to the lead's board (board-screen.js, loaded on first use by app.js).
  * Results are rebuilt synchronously on every keystroke, so only the current query's results are shown.
  */
 import {app, on} from './app-state.js';
-import {initBoard} from './board-screen.js';
 import {isStale} from './device-report.js';
 import {formatTime, t} from './i18n.js';
 import {clearMyVisits, initMyVisits} from './my-visits-screen.js';
@@ -12,6 +11,8 @@ import {countByState} from './queue-store.js';
 import {search} from './roster-search.js';
 import {$, chip, el} from './ui.js';
 
+/** Roles that may plan and reassign visits (CONTRACT §3): they get the board button. */
+const LEAD_ROLES = new Set(['team_lead', 'unit_admin']);
 let openForm = () => {};
 
 function memberRow(member, queuedIds) {
@@ -24,7 +25,11 @@ function memberRow(member, queuedIds) {
         el('span', {}, `${t('search.born')} ${year || '—'}`),
         el('span', {}, member.unit_name || `${t('search.cell')} ${member.unit_code || '—'}`),
         member.citizen_id ? el('span', {class: 'mono'}, member.citizen_id) : null),
-      chip(state)));
+      chip(state),
+      // A reviewer sent this member back to the field: the task shows on the card (and on the form).
+      member.reconcile?.decision === 'send_back'
+        ? el('span', {class: 'task', 'data-task': 'send_back'}, t('task.sendBack', {note: member.reconcile.note || '—'}))
+        : null));
 }
 
 /** Re-run the search for what is in the box now. */
@@ -62,8 +67,11 @@ export function initHomeScreen(onOpen) {
   $('input[name=q]').addEventListener('input', renderResults);
   $('[data-action=new-person]').addEventListener('click', () => openForm({}));
   initMyVisits(openForm);
-  initBoard();
-  on('roster', () => { renderRosterInfo(); renderResults(); });
+  on('roster', () => {
+    $('#open-board').hidden = !app.cipher || !LEAD_ROLES.has(app.account?.role);
+    renderRosterInfo();
+    renderResults();
+  });
   on('queue-view', renderQueueSummary);
   document.addEventListener('languagechange', () => {
     if (app.cipher) { renderRosterInfo(); renderResults(); renderQueueSummary(); }

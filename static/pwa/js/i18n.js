@@ -1,24 +1,33 @@
 /**
  * Languages: Vietnamese by default, English available. `?lang=en|vi` sets the choice and it persists
  * (localStorage: it is a display preference, not personal data). Static text carries data-i18n keys.
+ * Only the language on show is loaded at start (the other one on the first switch); screens loaded on
+ * first use bring their own texts in both languages (addStrings). Every table is precached by the worker.
  */
-import {EN} from './strings-en.js';
-import {VI} from './strings-vi.js';
-
-const TABLES = {vi: VI, en: EN};
+const LOADERS = {
+  vi: () => import('./strings-vi.js').then((m) => m.VI),
+  en: () => import('./strings-en.js').then((m) => m.EN),
+};
+const TABLES = {};
+const EXTRA = {vi: {}, en: {}};
 const STORAGE_KEY = 'fieldkit.lang';
 let current = 'vi';
 
+async function ensure(lang) {
+  TABLES[lang] ??= await LOADERS[lang]();
+}
+
 /**
- * Pick the language from ?lang=, else the saved choice, else Vietnamese; remember ?lang=.
+ * Pick the language from ?lang=, else the saved choice, else Vietnamese; remember ?lang=; load its texts.
  * @param {URLSearchParams} [params]
- * @returns {string}
+ * @returns {Promise<string>}
  */
-export function initLanguage(params = new URLSearchParams(location.search)) {
+export async function initLanguage(params = new URLSearchParams(location.search)) {
   const asked = params.get('lang');
-  if (asked && TABLES[asked]) localStorage.setItem(STORAGE_KEY, asked);
+  if (asked && LOADERS[asked]) localStorage.setItem(STORAGE_KEY, asked);
   const saved = localStorage.getItem(STORAGE_KEY);
-  current = TABLES[saved] ? saved : 'vi';
+  current = LOADERS[saved] ? saved : 'vi';
+  await ensure(current);
   return current;
 }
 
@@ -28,24 +37,34 @@ export function language() {
 }
 
 /**
- * Switch language, remember it and re-translate the page.
+ * Switch language (loading its texts if needed), remember it and re-translate the page.
  * @param {string} lang 'vi' | 'en'
  */
-export function setLanguage(lang) {
-  if (!TABLES[lang]) return;
+export async function setLanguage(lang) {
+  if (!LOADERS[lang]) return;
+  await ensure(lang);
   current = lang;
   localStorage.setItem(STORAGE_KEY, lang);
   translatePage();
 }
 
 /**
- * The text for a key, with {name} placeholders filled; falls back to Vietnamese, then the key.
+ * Add the texts of a screen loaded on first use.
+ * @param {{vi: object, en: object}} tables
+ */
+export function addStrings({vi, en}) {
+  Object.assign(EXTRA.vi, vi);
+  Object.assign(EXTRA.en, en);
+}
+
+/**
+ * The text for a key, with {name} placeholders filled; falls back to the key (both tables hold every key).
  * @param {string} key
  * @param {object} [params]
  * @returns {string}
  */
 export function t(key, params = {}) {
-  const text = TABLES[current][key] ?? VI[key] ?? key;
+  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
@@ -54,18 +73,23 @@ export function t(key, params = {}) {
  * @param {string} key
  */
 export function has(key) {
-  return key in VI;
+  return key in (TABLES[current] || {}) || key in EXTRA[current];
 }
 
 /**
  * Translate every element with data-i18n (text), data-i18n-placeholder and data-i18n-label (aria-label).
- * @param {ParentNode} [root]
+ * @param {ParentNode} root
  */
-export function translatePage(root = document) {
-  document.documentElement.lang = current;
+export function translateTree(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+}
+
+/** Translate the whole page and tell the screens to redraw ('languagechange' on document). */
+export function translatePage() {
+  document.documentElement.lang = current;
+  translateTree(document);
   document.dispatchEvent(new CustomEvent('languagechange'));
 }
 

@@ -1,18 +1,16 @@
 /**
- * "My visits": the officer's open visits from the roster sync, by due date then priority, each opening the
- * member's form as that visit (place preset, visit_id on the record), with a call button and "could not
- * collect" (queued offline like a record). Also the notices that say why visits left the list, and the
- * home screen's short version. Reads app state only; sending is sync.js's job.
+ * "My visits" on the home screen: the officer's open visits from the roster sync, by due date then priority
+ * (the first few, each opening the member's form as that visit: place preset, visit_id on the record), and
+ * the notices that say why visits left the list. The full screen with call and "could not collect" is
+ * visits-screen.js, loaded on first use. Reads app state only; sending is sync.js's job.
  */
 import {app, emit, on} from './app-state.js';
 import {t} from './i18n.js';
-import {askOutcome, closeOutcomeDialog, initOutcomeDialog} from './outcome-dialog.js';
 import {saveRoster} from './roster.js';
-import {$, el, toast} from './ui.js';
-import {fillList, pendingFor, visitCard, visitRow} from './visit-card.js';
-import {formMember, isOverdue, sortVisits, todayIso, visitFacts} from './visit-list.js';
+import {$, el} from './ui.js';
+import {fillList, pendingFor, visitRow} from './visit-card.js';
+import {formMember, isOverdue, sortVisits, todayIso} from './visit-list.js';
 import {dismissNotice, noticeKey} from './visit-notices.js';
-import {queueOutcome} from './visit-outbox.js';
 
 const HOME_ROWS = 3;
 let openForm = () => {};
@@ -32,11 +30,12 @@ export function noticeText(notice) {
 
 async function dismiss(notice) {
   app.roster = dismissNotice(app.roster, noticeKey(notice));
-  renderMyVisits();
+  emit('visits-view');
   await saveRoster(app.db, app.account.userId, app.cipher, app.roster);
 }
 
-function noticeItems() {
+/** The notices as list items, each with its dismiss button. */
+export function noticeItems() {
   return (app.roster.notices || []).map((notice) => {
     const {member, text} = noticeText(notice);
     return el('li', {class: 'notice', 'data-kind': notice.kind, 'data-visit-id': notice.visit_id},
@@ -46,61 +45,55 @@ function noticeItems() {
   });
 }
 
-async function couldNotCollect(visit, member) {
-  const name = visitFacts(visit, member).full_name;
-  const answer = await askOutcome(name);
-  if (!answer || !app.cipher) return;
-  try {
-    await queueOutcome(app.store, {visit, memberName: name, ...answer});
-  } catch (error) {
-    toast(t('form.saveFailed', {error: error.name || error.message}), {kind: 'error', id: 'form', timeoutMs: 0});
-    return;
-  }
-  emit('queue');
-  toast(t('outcome.saved', {name}), {kind: 'ok', id: 'form'});
-  emit('sync-request', 'saved');
-}
-
-/** Redraw "My visits" and the home card from the roster and the queue (only while unlocked). */
-export function renderMyVisits() {
-  if (!app.cipher) return;
+/**
+ * The open visits in the order the officer works them; those already handled on this tablet (waiting to be
+ * sent) go last: the list is what is left to do.
+ * @returns {{rows: Array<{visit, member, pending}>, summary: string, today: string}}
+ */
+export function visitRows() {
   const today = todayIso();
   const rows = sortVisits((app.roster.visits || []).filter((v) => !v.status || v.status === 'open'),
     app.membersById).map((visit) => ({visit, member: app.membersById.get(visit.member_id),
     pending: pendingFor(visit, app.queueMetas)}));
-  // Visits already handled on this tablet (waiting to be sent) go last: the list is what is left to do.
   rows.sort((a, b) => Number(Boolean(a.pending)) - Number(Boolean(b.pending)));
   const todo = rows.filter((r) => !r.pending).length;
   const overdue = rows.filter((r) => !r.pending && isOverdue(r.visit, today)).length;
-  const summary = rows.length ? t('visits.summary', {n: todo, overdue}) : t('visits.none');
+  return {rows, today, summary: rows.length ? t('visits.summary', {n: todo, overdue}) : t('visits.none')};
+}
+
+/**
+ * What opening a visit does: the member's form, as that visit.
+ * @param {{visit: object, member?: object}} row
+ */
+export function opener({visit, member}) {
+  return () => openForm({member: formMember(visit, member), visit});
+}
+
+/** Redraw the home card from the roster and the queue (only while unlocked). */
+export function renderMyVisits() {
+  if (!app.cipher) return;
+  const {rows, today, summary} = visitRows();
   $('#visits-summary').textContent = summary;
-  $('#visits-screen-summary').textContent = summary;
   $('#open-visits').textContent = t('visits.openAll', {n: rows.length});
-  const open = ({visit, member}) => () => openForm({member: formMember(visit, member), visit});
-  fillList('#visit-list', rows.map((row) => visitCard(row.visit, {...row, today, onOpen: open(row),
-    onCouldNot: () => couldNotCollect(row.visit, row.member)})), t('visits.none'));
   fillList('#visits', rows.filter((r) => !r.pending).slice(0, HOME_ROWS)
-    .map((row) => visitRow(row.visit, {...row, today, onOpen: open(row)})), '');
-  fillList('#visit-notices', noticeItems(), '');
+    .map((row) => visitRow(row.visit, {...row, today, onOpen: opener(row)})), '');
   fillList('#home-notices', noticeItems(), '');
 }
 
 /** Forget everything shown (on lock). */
 export function clearMyVisits() {
-  closeOutcomeDialog();
-  for (const id of ['#visits', '#visit-list', '#visit-notices', '#home-notices']) $(id).replaceChildren();
+  for (const id of ['#visits', '#home-notices']) $(id).replaceChildren();
   $('#visits-summary').textContent = '';
-  $('#visits-screen-summary').textContent = '';
 }
 
 /**
- * Wire "My visits".
+ * Wire the home card.
  * @param {(target: {member?: object, visit?: object}) => void} onOpen opens the member form
  */
 export function initMyVisits(onOpen) {
   openForm = onOpen;
-  initOutcomeDialog();
   on('roster', () => (app.cipher ? renderMyVisits() : clearMyVisits()));
   on('queue-view', renderMyVisits);
+  on('visits-view', renderMyVisits);
   document.addEventListener('languagechange', renderMyVisits);
 }

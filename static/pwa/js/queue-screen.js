@@ -1,16 +1,59 @@
 /**
  * The queue screen: counts per state, each record's name, time and state (records older than 48 hours
  * highlighted), the last successful sync, space on the device, and the export/import emergency actions.
+ * Loaded on first use (app.js), not at start.
  */
 import {app, emit, on} from './app-state.js';
 import {isStale} from './device-report.js';
 import {exportQueue, importQueue} from './export-file.js';
-import {formatTime, has, t} from './i18n.js';
+import {addStrings, formatTime, has, t, translateTree} from './i18n.js';
+import {loadStyle, markup} from './lazy.js';
 import {countByState} from './queue-store.js';
 import {storageText} from './storage.js';
 import {$, chip, el, screen, toast} from './ui.js';
 
 let openRecord = () => {};
+
+const QUEUE = `
+  <section class="screen" data-screen="queue" hidden>
+    <div class="panel wide">
+      <div class="screen-head">
+        <button type="button" class="btn ghost" data-go="home" data-i18n="form.back">← Quay lại</button>
+        <h1 data-i18n="queue.title">Hàng đợi trên máy</h1>
+      </div>
+      <div class="state-chips" id="queue-counts"></div>
+      <p class="warn" id="queue-stale" hidden></p>
+      <p id="queue-last-sync"></p>
+      <p class="muted" id="storage-info"></p>
+      <ul class="records" id="records"></ul>
+      <div class="card emergency">
+        <h2 data-i18n="export.title"></h2>
+        <p data-i18n="export.help"></p>
+        <div class="actions">
+          <button type="button" class="btn" data-action="export" data-i18n="export.button">Xuất tệp hàng đợi</button>
+          <label class="file-pick"><span class="label" data-i18n="import.label"></span>
+            <input type="file" name="import" accept="application/json,.json"></label>
+        </div>
+        <p id="import-result" role="status"></p>
+      </div>
+    </div>
+  </section>`;
+
+addStrings({
+  vi: {'queue.reg.registry': '{field}: theo CSDL dân cư', 'queue.reg.record': '{field}: theo hồ sơ đảng',
+    'queue.reg.edited': '{field}: sửa tay', 'queue.reg.note': 'ghi chú: {note}', 'queue.reg.title': 'Đối chiếu CSDL'},
+  en: {'queue.reg.registry': '{field}: registry value', 'queue.reg.record': '{field}: party record',
+    'queue.reg.edited': '{field}: typed by hand', 'queue.reg.note': 'note: {note}', 'queue.reg.title': 'Registry check'},
+});
+
+/** The officer's registry pre-check choices (kept on the tablet only), in a line. */
+function registryText(registry) {
+  if (!registry) return '';
+  const parts = Object.entries(registry.choices || {}).map(([field, choice]) =>
+    t(`queue.reg.${choice}`, {field: t(`f.${field}`)}));
+  if (registry.note) parts.push(t('queue.reg.note', {note: registry.note}));
+  return parts.length ? `${t('queue.reg.title')}: ${parts.join(' · ')}` : '';
+}
 
 function errorText(errors) {
   return (errors || []).map((e) => {
@@ -38,6 +81,7 @@ export async function renderQueueScreen() {
         : record.label || '—'),
       el('span', {class: 'muted'}, `${t('queue.captured')} ${formatTime(record.createdAt)}`),
       isStale(record) ? el('span', {class: 'warn'}, t('queue.staleOne')) : null,
+      registryText(record.registry) ? el('span', {class: 'muted reg-line'}, registryText(record.registry)) : null,
       record.state === 'needs_fix' ? el('span', {class: 'error-text'}, errorText(record.errors)) : null),
     chip(record.state),
     record.state === 'needs_fix' ? fixButton(record) : null)));
@@ -88,8 +132,12 @@ async function importFile(event) {
  * Wire the queue screen.
  * @param {(clientId: string) => void} onFix opens a record that needs fixing
  */
-export function initQueueScreen(onFix) {
+export async function initQueueScreen(onFix) {
   openRecord = onFix;
+  await loadStyle('/css/screens.css');
+  const nodes = markup(QUEUE);
+  translateTree(nodes);
+  $('#app').append(nodes);
   $('[data-action=export]').addEventListener('click', exportFile);
   $('input[name=import]').addEventListener('change', importFile);
   on('queue-view', renderQueueScreen);

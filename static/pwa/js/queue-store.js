@@ -19,6 +19,16 @@ export function countByState(metas) {
   return counts;
 }
 
+/**
+ * The sealed part of a record: the item, its label, the server's errors, and what the officer chose at the
+ * registry pre-check (registry-hints.js; kept on the tablet only, never sent).
+ */
+function sealedPart({item, label, errors, registry}) {
+  const part = {item, label, errors: errors || []};
+  if (registry) part.registry = registry;
+  return part;
+}
+
 export class QueueStore {
   /**
    * @param {object} db from openQueueDb
@@ -35,14 +45,14 @@ export class QueueStore {
    * Add a record and its photo in one transaction. A visit outcome (`kind: 'outcome'`, "could not collect")
    * is queued the same way, without a photo; `visitId` stays readable so "My visits" can show it waiting.
    * @param {{clientId: string, item: object, label: string, createdAt?: string, state?: string,
-   *          kind?: 'record'|'outcome'}} entry
+   *          kind?: 'record'|'outcome', registry?: object}} entry
    * @param {{bytes: ArrayBuffer, type: string, sha256: string}|null} photo null only for an outcome
    * @returns {Promise<object>} the stored metadata
    */
   async push(entry, photo) {
     const now = new Date().toISOString();
     const kind = entry.kind || 'record';
-    const sealed = await this.cipher.seal({item: entry.item, label: entry.label, errors: entry.errors || []});
+    const sealed = await this.cipher.seal(sealedPart(entry));
     const sealedPhoto = photo && await this.cipher.sealBytes(photo.bytes);
     const meta = {clientId: entry.clientId, userId: this.userId, state: entry.state || 'queued',
       createdAt: entry.createdAt || now, updatedAt: now, photoSha: photo?.sha256 ?? null, attempts: 0,
@@ -61,13 +71,13 @@ export class QueueStore {
   /**
    * Replace a record's content (and optionally its photo) in place, keeping its client_id.
    * @param {string} clientId
-   * @param {{item: object, label: string, errors?: Array, state?: string, quality?: object}} entry
+   * @param {{item: object, label: string, errors?: Array, state?: string, quality?: object, registry?: object}} entry
    * @param {{bytes: ArrayBuffer, type: string, sha256: string}|null} photo a new photo, or null to keep it
    */
   async replace(clientId, entry, photo = null) {
     const old = await this.meta(clientId);
     if (!old) throw new Error('not_found');
-    const box = await this.cipher.seal({item: entry.item, label: entry.label, errors: entry.errors || []});
+    const box = await this.cipher.seal(sealedPart(entry));
     const sealedPhoto = photo && await this.cipher.sealBytes(photo.bytes);
     const meta = {...old, box, state: entry.state || 'queued', updatedAt: new Date().toISOString(),
       quality: entry.quality ?? old.quality, clientId: entry.newClientId || clientId};
@@ -167,8 +177,8 @@ export class QueueStore {
   async markNeedsFix(clientId, errors) {
     const record = await this.get(clientId);
     if (!record) return;
-    const box = await this.cipher.seal({item: record.item, label: record.label, errors});
-    const {item, label, errors: _old, ...meta} = record;
+    const box = await this.cipher.seal(sealedPart({...record, errors}));
+    const {item, label, errors: _old, registry: _choices, ...meta} = record;
     await this.db.put('records', {...meta, box, state: 'needs_fix', updatedAt: new Date().toISOString()});
   }
 

@@ -6,7 +6,6 @@
  * once (the caller holds the lock).
  */
 import {ApiError, NetworkError, isAuthError} from './api-client.js';
-import {sendOutcomes} from './visit-outbox.js';
 
 export const BATCH_SIZE = 50;
 const SENDABLE = new Set(['queued', 'sending', 'waiting']);
@@ -133,9 +132,15 @@ export async function syncQueue({store, client, deviceId, onChange = () => {}}) 
     }
     onChange();
   }
-  // Visit outcomes ("could not collect") ride in the same run, after the records.
+  // Visit outcomes ("could not collect") ride in the same run, after the records (their code loads when needed).
   const outcomes = sendable.filter((meta) => meta.kind === 'outcome');
   if (outcomes.length) {
+    let sendOutcomes;
+    try {
+      ({sendOutcomes} = await import('./visit-outbox.js'));
+    } catch (error) {
+      throw new SyncStopped('network', error); // its code could not be fetched: try again later, keep everything
+    }
     await store.setState(outcomes.map((meta) => meta.clientId), 'sending');
     onChange();
     try {
