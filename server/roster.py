@@ -20,12 +20,12 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import and_, func, not_, or_, select, text
+from sqlalchemy import and_, case, func, not_, or_, select, text
 
 from . import audit
 from .errors import DomainError
 from .extensions import db
-from .models import Member, Reconciliation, Unit, User, Visit, VisitAssignment, utcnow
+from .models import Member, Reconciliation, Submission, Unit, User, Visit, VisitAssignment, utcnow
 from .scope import in_scope, require_role, subtree_unit_ids
 from .visits import user_names, visit_order
 
@@ -97,11 +97,21 @@ def _member_dict(row) -> dict:
     if row.klass is not None:
         differing = {name: field for name, field in (row.rec_fields or {}).items() if field.get("result") != "match"}
         member["reconcile"] = {"class": row.klass, "fields": differing}
-        if row.decision:
+        # A send-back is a task on the tablet until a record for the member arrives after the decision.
+        answered = row.decision == "send_back" and row.last_received_at is not None \
+            and row.decided_at is not None and row.last_received_at > row.decided_at
+        if row.decision and not answered:
             member["reconcile"]["decision"] = row.decision
-        if row.decision_note:
+        if row.decision_note and not answered:
             member["reconcile"]["note"] = row.decision_note  # e.g. what to ask the member when sent back
     return member
+
+
+def _last_received():
+    """When the newest record for the member arrived (only asked for members carrying a decision)."""
+    newest = (select(func.max(Submission.received_at)).where(Submission.member_id == Member.id)
+              .correlate(Member).scalar_subquery())
+    return case((Reconciliation.decision == "send_back", newest), else_=None)
 
 
 def roster_members(user: User, since: datetime | None) -> list[dict]:
@@ -109,7 +119,8 @@ def roster_members(user: User, since: datetime | None) -> list[dict]:
     stmt = (in_scope(select(Member.id, Member.status, *(getattr(Member, c) for c in MEMBER_COLUMNS),
                             Unit.code.label("unit_code"), Unit.name.label("unit_name"), Reconciliation.klass,
                             Reconciliation.fields.label("rec_fields"), Reconciliation.decision,
-                            Reconciliation.decision_note), Member, user)
+                            Reconciliation.decision_note, Reconciliation.decided_at,
+                            _last_received().label("last_received_at")), Member, user)
             .join(Unit, Member.unit_id == Unit.id)
             .outerjoin(Reconciliation, Reconciliation.member_id == Member.id)
             .where(Member.removed_at.is_(None)).order_by(Member.id))

@@ -370,3 +370,15 @@ def test_a_send_back_task_is_open_until_a_newer_record_arrives(admin, officer, w
     assert task["kind"] == "send_back" and task["note"] == "gặp trực tiếp"
     assert review_task(rec, last_received_at=rec.decided_at) is not None
     assert review_task(rec, last_received_at=rec.decided_at + timedelta(seconds=1)) is None
+
+
+def test_the_send_back_banner_leaves_the_roster_once_a_new_record_arrives(admin, officer, world):
+    member = world["by_name"]
+    admin.post(f"/api/v1/review/members/{member.id}/decision", json={"decision": "send_back", "note": "hỏi CCCD"})
+    before = next(m for m in officer.get("/api/v1/sync/roster").json["members"] if m["id"] == member.id)
+    assert before["reconcile"]["decision"] == "send_back" and before["reconcile"]["note"] == "hỏi CCCD"
+    cursor = officer.get("/api/v1/sync/roster").json["cursor"]
+    assert submit(officer, member)["outcome"] == "accepted"
+    delta = officer.get("/api/v1/sync/roster", query_string={"since": cursor}).json
+    after = next(m for m in delta["members"] if m["id"] == member.id)
+    assert "decision" not in after["reconcile"] and "note" not in after["reconcile"]
