@@ -163,3 +163,26 @@ def login_as(app, tree):
         return ApiClient(client, response.json["csrf_token"], user)
 
     return login
+
+
+# ---- the browser: one Playwright driver and one Debian Chromium for every browser test of the session ----
+# (Playwright's sync API allows one driver per process, so the e2e folders share these.)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # a fake rear camera, allowed without a prompt, for the live-camera test
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()

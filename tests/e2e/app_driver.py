@@ -2,13 +2,10 @@
 and the few constants and test images they share."""
 from pathlib import Path
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - one browser setup for every browser test
+
 REPO = Path(__file__).resolve().parents[2]
 PWA_DIR = REPO / "static" / "pwa"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # a fake rear camera, allowed without a prompt, for the live-camera test
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 PASSWORD = "fieldkit-demo"  # the demo users' published password (server/demo.py)
 PIN = "246810"
 

@@ -3,7 +3,7 @@ start it) and Debian's Chromium driven through Playwright: one browser per sessi
 """
 import pytest
 
-from app_driver import CHROMIUM, CHROMIUM_ARGS, make_portrait
+from app_driver import make_portrait
 from pwa_server import LiveServer
 
 
@@ -24,20 +24,6 @@ def server(live):
     yield live
     if live.proc is None:
         live.start()
-
-
-@pytest.fixture(scope="session")
-def playwright():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright):
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture()

@@ -19,11 +19,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "review-e2e-pass"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-# Tables the migrations may not have yet are created from the models (a no-op once they do).
 SETUP = """
 import hashlib, json
 from server import create_app
@@ -41,7 +36,6 @@ def person(model, **values):
 
 app = create_app()
 with app.app_context():
-    db.create_all()
     p = add_unit("P", "Tỉnh ủy Thử nghiệm", "province", None)
     a = add_unit("A", "Đảng bộ Phường Một", "affiliated", p)
     g = add_unit("G", "Đảng bộ cơ sở Một", "grassroots", a)
@@ -157,15 +151,6 @@ def review_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
