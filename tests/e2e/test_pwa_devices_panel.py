@@ -26,7 +26,7 @@ def report_old_queue(playwright, url: str) -> None:
     api.dispose()
 
 
-def wait_for_report(server, device_id: str, timeout: float = 15.0) -> dict:
+def wait_for_report(server, device_id: str, timeout: float = 30.0) -> dict:
     """The device's latest report once it says one record is queued (the tablet reports after each sync)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

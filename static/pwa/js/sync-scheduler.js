@@ -36,6 +36,7 @@ export class SyncScheduler {
     this.failures = 0;
     this.notBefore = 0;
     this.busy = false;
+    this.pending = null;
     this.retryTimer = null;
   }
 
@@ -60,7 +61,11 @@ export class SyncScheduler {
     if (!this.canRun()) return 'not-ready';
     const forced = reason === 'button' || reason === 'online' || reason === 'saved';
     if (!forced && Date.now() < this.notBefore) return 'later';
-    if (this.busy) return 'busy';
+    if (this.busy) {
+      // A record saved (or the button pressed) while a run is under way is sent by one more run right after.
+      if (forced) this.pending = reason;
+      return 'busy';
+    }
     this.busy = true;
     this.onBusy(true);
     try {
@@ -71,6 +76,11 @@ export class SyncScheduler {
     } finally {
       this.busy = false;
       this.onBusy(false);
+      if (this.pending) {
+        const again = this.pending;
+        this.pending = null;
+        setTimeout(() => this.request(again), 0);
+      }
     }
   }
 
