@@ -7,7 +7,6 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import time
 from pathlib import Path
 
 from app_driver import PWA_DIR, REPO
+
+from tests.live_server import free_port
 
 BIN = Path(sys.executable).parent
 # Members the tests look for, added to the officer's first cell through the members import.
@@ -26,19 +27,13 @@ E2E0003,{cell},Lê Thị Thủy,1972-02-03,female,038172009876,Xã Đông Hải,
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class LiveServer:
     """fieldkit under gunicorn on loopback; stop() makes it unreachable, start() brings it back on the same port."""
 
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.pwa_dir = data_dir / "pwa"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.env = {**os.environ, "FIELDKIT_DATA_DIR": str(data_dir), "FIELDKIT_E2E_PWA_DIR": str(self.pwa_dir),
