@@ -31,11 +31,20 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) "server:create_app()"
 
-# Debian's Chromium and PostgreSQL, installed only when missing.
+# Debian packages the app and its tests need, installed only when one is missing. One per line.
+DEBIAN_PACKAGES := \
+	chromium \
+	postgresql \
+	fonts-dejavu-core \
+	fonts-noto-core \
+	libpango-1.0-0 \
+	libpangoft2-1.0-0 \
+	poppler-utils
+
 system-deps:
-	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    chromium postgresql fonts-dejavu-core >/dev/null; }
+	    $(DEBIAN_PACKAGES) >/dev/null; }
 
 test: dev system-deps
 	tests/tools/with_postgres.sh $(BIN)/python -m pytest -p no:cacheprovider

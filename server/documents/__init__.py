@@ -1,0 +1,79 @@
+"""The campaign's printed documents: A4 PDFs rendered from HTML templates by WeasyPrint.
+
+WeasyPrint lays the page out with Pango/HarfBuzz, so stacked Vietnamese marks (ệ, ỗ, Ằ) are shaped by a
+real text engine, table headers repeat on every page and the text stays extractable. Templates live in
+`templates/` and extend `base.html` (A4, margins, fonts, page numbers). Everything rendered is NFC,
+whatever form the data arrived in. This module renders; it never decides who may see what, and it never
+audits: the caller checks scope and records the download.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+TEMPLATES = Path(__file__).parent / "templates"
+VN_OFFSET_HOURS = 7
+
+
+def vn_date(value) -> str:
+    """A date as printed in Vietnam: '1962-05-01' or a date → '01/05/1962'; a year alone stays as it is."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text
+
+
+def vn_datetime(value: datetime | None) -> str:
+    """An aware datetime shown in Vietnam's time: '08/08/2025 14:03'."""
+    if value is None:
+        return ""
+    from datetime import timedelta, timezone
+    local = value.astimezone(timezone(timedelta(hours=VN_OFFSET_HOURS)))
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["vn_date"] = vn_date
+    env.filters["vn_datetime"] = vn_datetime
+    return env
+
+
+_ENV = None
+
+
+def render_html(template: str, **context) -> str:
+    """The template filled in, as NFC text (names typed in NFD come out as the same NFC letters)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return unicodedata.normalize("NFC", _ENV.get_template(template).render(**context))
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render `template` with `context` to A4 PDF bytes."""
+    from weasyprint import HTML  # imported on first use: it loads Pango, which the API never needs otherwise
+
+    return HTML(string=render_html(template, **context), base_url=str(TEMPLATES)).write_pdf()
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A PDF download that no cache keeps (documents carry personal data)."""
+    response = Response(data, mimetype="application/pdf")
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    response.headers["Content-Disposition"] = (
+        f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
