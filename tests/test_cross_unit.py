@@ -380,6 +380,14 @@ PROBES = [
           _post("/api/v1/users/{}", lambda w, c, t: {"active": False}),
           lambda w: w.user("c1", "officer").user.id, MISSING_ID,
           control=lambda w, c: c.post(f"/api/v1/users/{w.user('c1', 'viewer').user.id}", json={"role": "viewer"})),
+    # -- documents
+    Probe("print a submission's member form", ("/api/v1/submissions/<int:submission_id>/form.pdf", "GET"),
+          "officer", _get("/api/v1/submissions/{}/form.pdf"), lambda w: w.sub_c1, MISSING_ID,
+          control=lambda w, c: c.get(f"/api/v1/submissions/{w.sub_c1}/form.pdf")),
+    *[Probe(f"signature list of {code}", ("/api/v1/exports/collected.pdf", "GET"), "unit_admin",
+            _get("/api/v1/exports/collected.pdf?unit={}"), (lambda code: lambda w: code)(code), MISSING_UNIT,
+            control=(lambda code: lambda w, c: c.get(f"/api/v1/exports/collected.pdf?unit={code}"))(code))
+      for code in ("C1", "G1")],
 ]
 
 LISTINGS = [
