@@ -2,14 +2,17 @@
 
 Written with openpyxl's write-only workbook and members read in keyset chunks, so a large unit
 never sits in memory as a worksheet. The sheet is laid out to be printed and signed (landscape,
-fit to width, header repeated on every page). Every export is audited (ids and counts only).
+fit to width, header repeated on every page): a title block (title, unit, date), then one row per
+member, cell by cell with the cell in the first column, so a ward's list can be filtered or cut by
+cell. Every cell goes through `spreadsheets.text_cell` (text is never a formula). Every export is
+audited (ids and counts only).
 """
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta, timezone
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import and_, exists, or_, select
 
@@ -18,10 +21,13 @@ from .extensions import db
 from .models import Member, Reconciliation, Submission, Unit, User
 from .reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale
 from .scope import in_scope, subtree_unit_ids
+from .spreadsheets import text_cell
 
-HEADERS = ("Mã đảng viên", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Quê quán",
+TITLE = "DANH SÁCH ĐẢNG VIÊN CÓ THÔNG TIN KHÁC CSDL DÂN CƯ"
+TITLE_ROWS = 4  # title, unit, date, a blank line; the column headers follow
+HEADERS = ("Chi bộ", "Mã đảng viên", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Quê quán",
            "Trường khác biệt", "Hồ sơ đảng", "CSDL dân cư", "Ghi chú", "Ký xác nhận")
-WIDTHS = (14, 26, 12, 9, 15, 20, 22, 34, 34, 30, 18)
+WIDTHS = (24, 14, 26, 12, 9, 15, 20, 22, 34, 34, 30, 18)
 FIELD_LABELS = {"full_name": "Họ và tên", "date_of_birth": "Ngày sinh", "gender": "Giới tính",
                 "citizen_id": "Số định danh", "hometown": "Quê quán"}
 GENDERS = {"male": "Nam", "female": "Nữ"}
@@ -32,6 +38,7 @@ DECISION_LABELS = {"accept_submitted": "Đã chấp nhận thông tin kê khai",
 CLASS_NOTES = {"not_found": "Không tìm thấy trong CSDL dân cư",
                "ambiguous": "Nhiều người trùng họ tên và ngày sinh ({n}); chưa xác định được"}
 CHUNK = 1000
+VN = timezone(timedelta(hours=7))
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -116,52 +123,59 @@ def _latest_waiting(member_ids) -> dict[int, Submission]:
 
 
 def unresolved_rows(unit: Unit, user: User):
-    """(member, reconciliation, waiting submission) of live members under `unit` with unresolved
-    differences, by member code, read a chunk at a time."""
-    last = ""
+    """(cell, member, reconciliation, waiting submission) of live members under `unit` with unresolved
+    differences, by cell code then member code, read a chunk at a time (keyset on both)."""
+    last_cell, last_code = "", ""
     while True:
-        stmt = (in_scope(select(Member, Reconciliation), Member, user)
+        stmt = (in_scope(select(Unit, Member, Reconciliation), Member, user)
+                .join(Unit, Unit.id == Member.unit_id)
                 .outerjoin(Reconciliation, Reconciliation.member_id == Member.id)
                 .where(Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None),
-                       _unresolved_clause(), Member.member_code > last)
-                .order_by(Member.member_code).limit(CHUNK))
+                       _unresolved_clause(),
+                       or_(Unit.code > last_cell, and_(Unit.code == last_cell, Member.member_code > last_code)))
+                .order_by(Unit.code, Member.member_code).limit(CHUNK))
         rows = db.session.execute(stmt).all()
         if not rows:
             return
-        waiting = _latest_waiting([member.id for member, _ in rows])
-        for member, rec in rows:
-            yield member, rec, waiting.get(member.id)
-        last = rows[-1][0].member_code
+        waiting = _latest_waiting([member.id for _, member, _ in rows])
+        for cell, member, rec in rows:
+            yield cell, member, rec, waiting.get(member.id)
+        last_cell, last_code = rows[-1][0].code, rows[-1][1].member_code
 
 
 def _cell(ws, value, bold=False):
-    cell = WriteOnlyCell(ws, value=value)
-    cell.border, cell.alignment = _BORDER, _WRAP
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+    return text_cell(ws, value, border=_BORDER, alignment=_WRAP, font=Font(bold=True) if bold else None)
 
 
-def review_xlsx(unit: Unit, user: User) -> io.BytesIO:
+def _title_block(ws, unit: Unit, today: datetime) -> None:
+    """Title, unit and date above the table, so a printed or forwarded sheet says what it is."""
+    ws.append([text_cell(ws, TITLE, font=Font(bold=True, size=14))])
+    ws.append([text_cell(ws, f"Đơn vị: {unit.name} ({unit.code})", font=Font(bold=True))])
+    ws.append([text_cell(ws, f"Ngày lập: {today.astimezone(VN).strftime('%d/%m/%Y')}")])
+    ws.append([])
+
+
+def review_xlsx(unit: Unit, user: User, today: datetime | None = None) -> io.BytesIO:
     """The unit's members with unresolved differences as an XLSX in memory; audits the export."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=unit.code[:31])
     for index, width in enumerate(WIDTHS):
         ws.column_dimensions[chr(ord("A") + index)].width = width
-    ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
+    ws.freeze_panes = f"A{TITLE_ROWS + 2}"
+    ws.print_title_rows = f"{TITLE_ROWS + 1}:{TITLE_ROWS + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _title_block(ws, unit, today or datetime.now(timezone.utc))
     ws.append([_cell(ws, header, bold=True) for header in HEADERS])
     count = 0
-    for member, rec, sub in unresolved_rows(unit, user):
+    for cell, member, rec, sub in unresolved_rows(unit, user):
         which, party, registry = _differences(member, rec, sub)
         if not which:
             continue  # in review for another reason (a second record) with nothing to sign for
         ws.append([_cell(ws, value) for value in (
-            member.member_code, member.full_name, show_date(member.date_of_birth),
+            cell.name, member.member_code, member.full_name, show_date(member.date_of_birth),
             GENDERS.get(member.gender, member.gender), member.citizen_id or "", member.hometown,
             which, party, registry, _note(rec), "")])
         count += 1

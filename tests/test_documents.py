@@ -11,7 +11,7 @@ import hashlib
 import io
 import unicodedata
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -26,6 +26,7 @@ from server.units import add_unit
 from tests.conftest import add_member
 from tests.sync_support import stored_photo
 
+VN = timezone(timedelta(hours=7))
 NFD = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
 GIVEN = ("An", "Bình", "Cường", "Dũng", "Đức", "Giang", "Hạnh", "Hoà", "Khánh", "Lộc", "Minh", "Nguyệt",
          "Oanh", "Phượng", "Quỳnh", "Sơn", "Thuỷ", "Tuấn", "Uyên", "Việt", "Xuân", "Yến", "Ằng")
@@ -223,3 +224,34 @@ def test_text_cells_are_never_formulas(value):
     # (XML reads a stored carriage return back as a line feed; what matters is that it stays text)
     assert (cell.value, cell.data_type, cell.quotePrefix) == (value.replace("\r", "\n"), "s", True)
     assert (sheet["B1"].value, sheet["B1"].data_type) == (42, "n")
+
+
+def test_the_review_export_splits_a_ward_by_cell_under_a_title_block(app, tree, login_as):
+    """Two cells of G1 with differing records: the sheet says what it is (title, unit, date), lists the rows
+    cell by cell with the cell's name in the first column, and a typed value that looks like a formula
+    stays text."""
+    from server.exports import HEADERS, TITLE, TITLE_ROWS
+    from server.reconcile import run_reconciliation
+    from tests.sync_support import add_registry
+
+    c1b = add_unit("C1B", "Chi bộ Khu phố 1B", "cell", tree["G1"])
+    for i, (unit, code, name) in enumerate(((c1b, "B-01", "Lê Văn Bê"), (tree["C1"], "A-02", "Trần Văn A"),
+                                            (tree["C1"], "A-01", "Phạm Văn A"))):
+        cid = f"00106000{i:04d}"
+        add_member(unit, code, full_name=name, citizen_id=cid, hometown="=HYPERLINK(\"http://x.test\")")
+        add_registry(cid, name, hometown="Hà Nội")  # the hometowns differ: every member is on the list
+    db.session.commit()
+    run_reconciliation()
+    response = login_as("unit_admin", "G1").get("/api/v1/review/export.xlsx?unit=G1")
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == TITLE and rows[1][0] == "Đơn vị: Đảng bộ cơ sở Một (G1)"
+    assert rows[2][0] == f"Ngày lập: {datetime.now(timezone.utc).astimezone(VN):%d/%m/%Y}"
+    assert rows[TITLE_ROWS][:2] == ("Chi bộ", "Mã đảng viên") and len(rows[TITLE_ROWS]) == len(HEADERS)
+    body = rows[TITLE_ROWS + 1:]
+    assert [(r[0], r[1]) for r in body] == [("Chi bộ Khu phố 1", "A-01"), ("Chi bộ Khu phố 1", "A-02"),
+                                            ("Chi bộ Khu phố 1B", "B-01")]
+    hometown = sheet.cell(row=TITLE_ROWS + 2, column=HEADERS.index("Quê quán") + 1)
+    assert (hometown.value, hometown.data_type) == ("=HYPERLINK(\"http://x.test\")", "s")

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from server.exports import HEADERS
+from server.exports import HEADERS, TITLE, TITLE_ROWS
 from server.extensions import db
 from server.models import AuditEvent, Member, Reconciliation, RegistryRecord, Submission
 from server.reconcile import run_reconciliation
@@ -334,8 +334,10 @@ def test_export_lists_unresolved_differences_with_vietnamese_headers_and_is_audi
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
-    assert tuple(rows[0]) == HEADERS
-    by_code = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
+    assert rows[0][0] == TITLE and rows[1][0] == "Đơn vị: Chi bộ Khu phố 1 (C1)"
+    assert rows[2][0].startswith("Ngày lập: ") and tuple(rows[TITLE_ROWS]) == HEADERS
+    by_code = {row[1]: dict(zip(HEADERS, row)) for row in rows[TITLE_ROWS + 1:]}
+    assert {row["Chi bộ"] for row in by_code.values()} == {"Chi bộ Khu phố 1"}
     assert set(by_code) == {"M1", "M3", "M4", "M5", "M6"}  # M2 differs only by tone placement
     hung = by_code["M3"]
     assert hung["Trường khác biệt"] == "Họ và tên"
