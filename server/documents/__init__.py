@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from flask import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
 VN_OFFSET_HOURS = 7
@@ -43,11 +44,21 @@ def vn_datetime(value: datetime | None) -> str:
     return local.strftime("%d/%m/%Y %H:%M")
 
 
+def css_string(value) -> Markup:
+    """`value` as the inside of a CSS string (for `content: "..."` in a template's <style>): HTML escaping
+    means nothing inside <style>, so quotes, backslashes, line ends and `<` are escaped the CSS way."""
+    text = str(value)
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\A "), ("<", "\\3C ")):
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["vn_date"] = vn_date
     env.filters["vn_datetime"] = vn_datetime
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -67,6 +78,24 @@ def render_pdf(template: str, **context) -> bytes:
     from weasyprint import HTML  # imported on first use: it loads Pango, which the API never needs otherwise
 
     return HTML(string=render_html(template, **context), base_url=str(TEMPLATES)).write_pdf()
+
+
+def concat_pdfs(parts) -> bytes:
+    """One PDF of the pages of `parts` (PDF bytes), in order.
+
+    For long documents made of independent sections (a list per cell): each section is rendered on its
+    own, so only one section's layout is ever in memory and each numbers its own pages ("Trang 1/3" of
+    that cell's list, which is what its secretary holds)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

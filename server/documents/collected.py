@@ -2,7 +2,10 @@
 the data goes up (seed step 6).
 
 One section per cell of the unit asked for (a grassroots unit: each of its cells; a cell: itself), each
-starting on a new page. Members are read a chunk at a time in member-code order (keyset, two queries per
+starting on a new page. Each cell's section is rendered as a document of its own and the PDFs are joined:
+WeasyPrint holds a document's whole layout until it writes it (about 2.5 MB a page), so a 3,300-member
+ward rendered as one document peaked near 600 MB; cell by cell it stays at the size of the largest cell,
+and each cell's pages are numbered on their own. Members are read a chunk at a time in member-code order (keyset, two queries per
 chunk whatever its size) and handed to the template as plain tuples through generators, so no ORM object
 of the list outlives its chunk. The caller has checked the role and the unit's scope; this module renders
 and audits (ids and counts only).
@@ -18,7 +21,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Member, Submission, Unit, User
 from ..scope import in_scope
-from . import render_pdf, vn_date
+from . import concat_pdfs, render_pdf, vn_date
 from .labels import STATUSES
 
 VN = timezone(timedelta(hours=7))
@@ -85,11 +88,12 @@ def collected_pdf(unit: Unit, user: User, today: datetime | None = None) -> tupl
     parents = {u.id: u for u in db.session.scalars(select(Unit).where(
         Unit.id.in_({c.parent_id for c in cells if c.parent_id})))}
     tally = [0]
-    sections = [{"name": c.name, "code": c.code, "count": counts.get(c.id, 0),
-                 "parent": parents[c.parent_id].name if c.parent_id in parents else "",
-                 "rows": rows_of(c, user, tally)} for c in cells]
-    today = (today or datetime.now(timezone.utc)).astimezone(VN)
-    pdf = render_pdf("collected.html", unit=unit, sections=sections, today=vn_date(today.date()))
+    today = vn_date((today or datetime.now(timezone.utc)).astimezone(VN).date())
+    parts = (render_pdf("collected.html", unit=unit, today=today, sections=[{
+        "name": c.name, "code": c.code, "count": counts.get(c.id, 0),
+        "parent": parents[c.parent_id].name if c.parent_id in parents else "",
+        "rows": rows_of(c, user, tally)}]) for c in cells)
+    pdf = concat_pdfs(parts)
     audit.record("export.collected_pdf", user=user, object_type="unit", object_id=unit.id, unit_id=unit.id,
                  outcome="ok", cells=len(cells), rows=tally[0])
     db.session.commit()
