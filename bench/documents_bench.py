@@ -12,6 +12,7 @@ Usage: python bench/documents_bench.py [--members N] [--cells C]
 Prints wall time, pages, peak memory of each and the ratio of the list to the baseline.
 """
 import argparse
+import io
 import json
 import resource
 import subprocess
@@ -20,6 +21,8 @@ import tempfile
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,7 +113,7 @@ def run(data_dir: Path, mode: str) -> dict:
         else:
             from weasyprint import HTML
 
-            from server.documents import TEMPLATES, render_html  # noqa: F401
+            from server.documents import TEMPLATES
             rows = db.session.execute(select(Member.full_name, Member.date_of_birth, Member.citizen_id,
                                              Submission.captured_at, Member.status)
                                       .join(Submission, Submission.member_id == Member.id)
@@ -118,8 +121,6 @@ def run(data_dir: Path, mode: str) -> dict:
             html = _environment().from_string(PLAIN).render(rows=rows)
             pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        from pypdf import PdfReader
-        import io
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         return {"mode": mode, "seconds": round(seconds, 2), "cpu": round(cpu, 2), "pages": pages, "bytes": len(pdf),
                 "peak_mib": round(peak_mib(), 1), "before_mib": round(before, 1)}
@@ -150,6 +151,8 @@ def main() -> None:
     print(f"list / plain one-table baseline: {lst['seconds'] / plain['seconds']:.2f}× the wall time, "
           f"{lst['cpu'] / plain['cpu']:.2f}× the CPU time, "
           f"{lst['peak_mib'] / plain['peak_mib']:.2f}× the peak memory")
+    if (args.members, args.cells) != (3300, 40):
+        return  # the goal is about the 3,300-member ward
     ok = lst["seconds"] <= 20 and lst["peak_mib"] <= 300
     print(f"goal ≤ 20 s and ≤ 300 MB: {'met' if ok else 'MISSED'} ({lst['seconds']} s wall, {lst['cpu']} s CPU, "
           f"{lst['peak_mib']} MiB); on a shared machine the CPU time is the wall time it would take alone")

@@ -8,6 +8,7 @@ audits: the caller checks scope and records the download.
 """
 from __future__ import annotations
 
+import io
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
@@ -86,8 +87,6 @@ def concat_pdfs(parts) -> bytes:
     For long documents made of independent sections (a list per cell): each section is rendered on its
     own, so only one section's layout is ever in memory and each numbers its own pages ("Trang 1/3" of
     that cell's list, which is what its secretary holds)."""
-    import io
-
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
