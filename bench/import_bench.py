@@ -27,7 +27,7 @@ NAIVE = """
 import csv, sys, time
 from server import create_app
 from server.extensions import db
-from server.import_rows import parse_member, today
+from server.imports.rows import parse_member, today
 from server.models import Member, Unit
 path, limit = sys.argv[1], int(sys.argv[2])
 with create_app().app_context():
@@ -78,8 +78,8 @@ def run(args: list[str], env: dict, log: Path) -> tuple[float, float]:
 
 GENERATE = """
 import sys
-from server.demo import write_demo_files
-from server.demo_gen import MISSING_RATE
+from server.demo.load import write_demo_files
+from server.demo.gen import MISSING_RATE
 directory, members, registry = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 own = members - round(members * MISSING_RATE)  # members who have a registry record
 write_demo_files(directory, members=members, seed=2025, registry_extra=max(0, registry - own))

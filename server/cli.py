@@ -51,7 +51,7 @@ def create_user(username, role, unit_code, display_name):
 
 
 def _run_import(kind: str, path: str):
-    from .importers import import_file
+    from .imports.importers import import_file
     report = import_file(kind, Path(path))
     click.echo(report.summary())
     sys.exit(1 if report.rejected else 0)
@@ -90,7 +90,7 @@ def load_demo(members, seed, if_empty):
     """Load a generated demo province (deterministic for a seed) with demo users for every role."""
     from sqlalchemy import select
 
-    from .demo import load_demo as load
+    from .demo.load import load_demo as load
     from .errors import DomainError
     from .extensions import db
     from .models import Unit
@@ -111,7 +111,7 @@ def load_demo(members, seed, if_empty):
 @with_appcontext
 def print_demo_logins():
     """Print the demo users' logins (only meaningful on a demo database)."""
-    from .demo import demo_logins_text
+    from .demo.load import demo_logins_text
     click.echo(demo_logins_text())
 
 

@@ -1,4 +1,4 @@
-"""Operator imports (server.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
+"""Operator imports (server.imports.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
 import csv
 import unicodedata
 from datetime import date
@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.importers import import_file
+from server.imports.importers import import_file
 from server.models import AuditEvent, Member, RegistryRecord, Unit
 from server.text import name_key
 
@@ -275,7 +275,7 @@ def test_rejections_name_every_bad_line(app, tree, tmp_path):
 
 
 def test_a_long_list_of_rejections_is_cut_short_but_counted(app, tree, tmp_path, monkeypatch):
-    monkeypatch.setattr("server.importers.MAX_LISTED", 2)
+    monkeypatch.setattr("server.imports.importers.MAX_LISTED", 2)
     rows = [member(member_code=f"N{i}", citizen_id="", gender="x") for i in range(5)]
     report = import_file("members", write_csv(tmp_path / "members.csv", rows))
     assert report.rejected_total == 5 and [line for line, _ in report.rejected] == [2, 3]
@@ -341,7 +341,7 @@ def test_a_stored_import_is_audited_with_counts_only(app, tree, tmp_path):
 
 
 def test_spreadsheet_numbers_get_their_leading_zeros_back():
-    from server.import_files import _cell_text
+    from server.imports.files import _cell_text
     assert _cell_text(901234567, "phone") == "0901234567"
     assert _cell_text(1060012345.0, "citizen_id") == "001060012345"
     assert _cell_text(42, "old_card_number") == "42"

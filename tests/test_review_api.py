@@ -6,11 +6,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from server.exports import HEADERS
+from server.review.exports import HEADERS
 from server.extensions import db
 from server.models import AuditEvent, Member, Reconciliation, RegistryRecord, Submission
 from server.reconcile import run_reconciliation
-from server.review_decisions import review_task
+from server.review.decisions import review_task
 from server.text import name_key
 from tests.review_support import build_crafted
 from tests.sync_support import item, post_items, stored_photo

@@ -193,7 +193,7 @@ def test_party_dates_are_iso(crew, members):
 
 def test_member_moved_to_another_units_cell_leaves_the_old_units_tablets(app, tree, login_as, tmp_path):
     """A transfer by import: the old unit's officer gets the member and their open visit as removals."""
-    from server.importers import import_file
+    from server.imports.importers import import_file
 
     header = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
               "party_join_date,party_official_date,priority,needs_home_visit\n")

@@ -6,7 +6,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - one browser s
 
 REPO = Path(__file__).resolve().parents[2]
 PWA_DIR = REPO / "static" / "pwa"
-PASSWORD = "fieldkit-demo"  # the demo users' published password (server/demo.py)
+PASSWORD = "fieldkit-demo"  # the demo users' published password (server/demo/load.py)
 PIN = "246810"
 
 QUEUE_COUNT = "[data-queue-count]"

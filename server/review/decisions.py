@@ -20,16 +20,16 @@ from datetime import date
 
 from sqlalchemy import select
 
-from . import audit
-from .errors import Conflict, InvalidInput, NotFound
-from .extensions import db
-from .members import refresh_status
-from .models import Member, Reconciliation, RegistryRecord, Submission, User, utcnow
-from .reconcile import PERSON_FIELDS, decision_is_stale, person_of, reconcile_member
-from .registry import compare_fields, match_person, registry_client
-from .review import decision_dict
-from .scope import get_in_scope
-from .text import clean_text, name_key
+from .. import audit
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..members import refresh_status
+from ..models import Member, Reconciliation, RegistryRecord, Submission, User, utcnow
+from ..reconcile import PERSON_FIELDS, decision_is_stale, person_of, reconcile_member
+from ..registry import compare_fields, match_person, registry_client
+from .queue import decision_dict
+from ..scope import get_in_scope
+from ..text import clean_text, name_key
 
 DECISIONS = ("accept_submitted", "accept_registry", "citizen_must_update_registry", "send_back")
 NOTE_REQUIRED = ("citizen_must_update_registry", "send_back")

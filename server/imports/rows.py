@@ -10,10 +10,10 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from .citizen_id import check_citizen_id
-from .models import GENDERS, PRIORITIES, UNIT_KINDS
-from .text import clean_text
-from .text import name_key as _name_key
+from ..citizen_id import check_citizen_id
+from ..models import GENDERS, PRIORITIES, UNIT_KINDS
+from ..text import clean_text
+from ..text import name_key as _name_key
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 MEMBER_COLUMNS = ("member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",

@@ -3,7 +3,7 @@
 A members or registry import reads its file twice. The first pass checks every row, keeping only the key sets
 that catch a repeated key and the first rejections; if any row is refused, nothing is written. The second pass
 upserts in batches (one executemany per batch) inside one transaction, so a failure half way leaves the
-database as it was. Units have their own, in-memory import (server.import_units). Nothing here commits a file
+database as it was. Units have their own, in-memory import (server.imports.units). Nothing here commits a file
 that was not checked whole.
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, update
 
-from . import audit
-from .extensions import db
-from .import_files import FileProblem, source_for
-from .import_rows import check_header, parse_member, parse_registry, row_values, today
-from .import_units import UnitImport
-from .models import Member, RegistryRecord, Unit, utcnow
+from .. import audit
+from ..extensions import db
+from .files import FileProblem, source_for
+from .rows import check_header, parse_member, parse_registry, row_values, today
+from .units import UnitImport
+from ..models import Member, RegistryRecord, Unit, utcnow
 
 BATCH = 2000
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them

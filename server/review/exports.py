@@ -13,11 +13,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import and_, exists, or_, select
 
-from . import audit
-from .extensions import db
-from .models import Member, Reconciliation, Submission, Unit, User
-from .reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale
-from .scope import in_scope, subtree_unit_ids
+from .. import audit
+from ..extensions import db
+from ..models import Member, Reconciliation, Submission, Unit, User
+from ..reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale
+from ..scope import in_scope, subtree_unit_ids
 
 HEADERS = ("Mã đảng viên", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Quê quán",
            "Trường khác biệt", "Hồ sơ đảng", "CSDL dân cư", "Ghi chú", "Ký xác nhận")
