@@ -36,7 +36,7 @@ with create_app().app_context():
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = [row for _, row in zip(range(limit), csv.DictReader(handle))]
     for row in rows:
-        record, errors = parse_member(row, today(), cells)
+        record, errors, _ = parse_member(row, today(), cells)
         assert not errors, errors
         db.session.add(Member(**record))
     db.session.commit()

@@ -14,7 +14,27 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def _missing_tables(error: BaseException) -> bool:
+    """Whether a database error means the schema was never created (SQLite and PostgreSQL word it differently)."""
+    from sqlalchemy.exc import DBAPIError
+    if not isinstance(error, DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in str(error.orig)
+
+
+class _Group(FlaskGroup):
+    """Every command that needs tables tells an operator on a fresh database what to run, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as error:  # noqa: BLE001 -- re-raised unless it is the missing schema
+            if _missing_tables(error):
+                raise click.ClickException("the database has no tables yet: run `fieldkit init-db` first") from None
+            raise
+
+
+@click.group(cls=_Group, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main():
     """fieldkit operator commands."""
 

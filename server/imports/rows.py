@@ -1,7 +1,9 @@
 """Checking one row of an interchange file (CONTRACT §4) and turning it into column values. No database here.
 
-A check returns the values to store and the reasons the row is refused, as "field: what is wrong" lines an
-operator can act on. Reasons never quote names, dates of birth or citizen IDs: an import summary gets pasted
+A check returns the values to store, the reasons the row is refused, and warnings about a row that is stored all
+the same, each as "field: what is wrong" lines an operator can act on. A citizen ID whose digits contradict the
+same row's gender or birth year is a warning, not a refusal (CONTRACT §1): the registry is the authority on its own
+records, and a party record that disagrees with itself is what the pre-collection check brings to the officer. Reasons never quote names, dates of birth or citizen IDs: an import summary gets pasted
 into tickets and chats.
 """
 from __future__ import annotations
@@ -37,6 +39,8 @@ _ID_REASONS = {
     "citizen_id_gender": "digit 4 (gender and century) contradicts gender",
     "citizen_id_birth_year": "digits 4-6 (century and year of birth) contradict date_of_birth",
 }
+# Checks of the ID against the row's other fields: stored and reported, never refused.
+_ID_WARNINGS = frozenset({"citizen_id_gender", "citizen_id_birth_year"})
 
 
 # Names repeat a great deal (a few surnames, middle and given names); the cache is bounded, so memory stays flat.
@@ -76,13 +80,16 @@ def row_values(columns: list[str], values: list[str]) -> tuple[dict[str, str], l
 
 
 class Row:
-    """One row's values by column name, and the reasons it is refused so far."""
+    """One row's values by column name, the reasons it is refused so far, and its warnings."""
 
     def __init__(self, values: dict[str, str], today: date):
-        self.values, self.today, self.errors = values, today, []
+        self.values, self.today, self.errors, self.warnings = values, today, [], []
 
     def fail(self, field: str, message: str) -> None:
         self.errors.append(f"{field}: {message}")
+
+    def warn(self, field: str, message: str) -> None:
+        self.warnings.append(f"{field}: {message}")
 
     def text(self, field: str, limit: int, required: bool = False) -> str:
         value = self.values.get(field, "")
@@ -151,7 +158,7 @@ class Row:
                 self.fail("citizen_id", "is required")
             return None
         for code in check_citizen_id(value, gender, birth_year):
-            self.fail("citizen_id", _ID_REASONS.get(code, code))
+            (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", _ID_REASONS.get(code, code))
         return value
 
 
@@ -168,14 +175,15 @@ def _person(row: Row, citizen_id_required: bool) -> tuple[dict, date | None]:
             "hometown": row.text("hometown", 255), "permanent_address": row.text("permanent_address", 512)}, born
 
 
-def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str]]:
-    """A registry row: every person field; the citizen ID is required and must agree with gender and birth year."""
+def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str], list[str]]:
+    """A registry row: every person field; the citizen ID is required. Returns (record, errors, warnings)."""
     row = Row(values, today)
-    return _person(row, citizen_id_required=True)[0], row.errors
+    return _person(row, citizen_id_required=True)[0], row.errors, row.warnings
 
 
-def parse_member(values: dict[str, str], today: date, cells: dict[str, int | str]) -> tuple[dict, list[str]]:
-    """A members row. `cells` maps a unit code to its id if it is a cell, else to its kind."""
+def parse_member(values: dict[str, str], today: date,
+                 cells: dict[str, int | str]) -> tuple[dict, list[str], list[str]]:
+    """A members row: (record, errors, warnings). `cells` maps a unit code to its id if it is a cell, else its kind."""
     row = Row(values, today)
     record = {"member_code": row.text("member_code", 64, required=True)}
     unit_code = row.text("unit_code", 64, required=True)
@@ -202,7 +210,7 @@ def parse_member(values: dict[str, str], today: date, cells: dict[str, int | str
             record[field] = row.text(field, limit) or None
     if record.get("phone") and not _PHONE.fullmatch(record["phone"]):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
-    return record, row.errors
+    return record, row.errors, row.warnings
 
 
 def parse_unit(values: dict[str, str]) -> tuple[dict, list[str]]:
