@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import ValidationError, fields
 
+from server.error_codes import coded
 from server.text import clean_text
 
 # Control, format (bidi overrides, zero-width joiners), surrogate and private-use characters, and the
@@ -18,11 +19,6 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
                        r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)")
-
-
-def coded(code: str, **params) -> dict:
-    """One error as the API reports it (the field is added when the errors are flattened)."""
-    return {"code": code, "params": params}
 
 
 def _fail(code: str, **params):
