@@ -27,6 +27,7 @@ from .errors import DomainError
 from .extensions import db
 from .models import Member, Reconciliation, Submission, Unit, User, Visit, VisitAssignment, utcnow
 from .scope import in_scope, require_role, subtree_unit_ids
+from .record_fields import ROSTER_COLUMNS
 from .visits import user_names, visit_order
 
 OVERLAP = timedelta(seconds=300)
@@ -35,9 +36,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)  # no cursor predates the soft
 # A transaction left open longer than this (a forgotten console) no longer holds cursors back.
 HORIZON_LIMIT = timedelta(hours=1)
 # The members-file columns (CONTRACT §4) a roster member carries when set, besides id, status, unit_name.
-MEMBER_COLUMNS = ("member_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
-                  "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit",
-                  "old_card_number", "phone", "ethnicity", "religion", "home_visit_note")
+MEMBER_COLUMNS = ROSTER_COLUMNS
 # A visit closed by someone else is announced with its status as the notice kind.
 CLOSED_KINDS = ("done", "cancelled", "could_not_collect")
 

@@ -25,6 +25,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..members import refresh_status
 from ..models import Member, Reconciliation, RegistryRecord, Submission, User, utcnow
+from ..record_fields import ITEM_FIELDS
 from ..reconcile import PERSON_FIELDS, decision_is_stale, person_of, reconcile_member
 from ..registry import compare_fields, match_person, registry_client
 from .queue import decision_dict
@@ -33,9 +34,8 @@ from ..text import clean_text, name_key
 
 DECISIONS = ("accept_submitted", "accept_registry", "citizen_must_update_registry", "send_back")
 NOTE_REQUIRED = ("citizen_must_update_registry", "send_back")
-# Submitted fields a member record may take over (CONTRACT §5 item fields that are member columns).
-MEMBER_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown", "permanent_address",
-                 "party_join_date", "party_official_date", "old_card_number", "phone", "ethnicity", "religion")
+# Submitted fields a member record may take over: every item field is a member column.
+MEMBER_FIELDS = ITEM_FIELDS
 
 
 def _parse_date(value):
