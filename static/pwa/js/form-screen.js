@@ -4,7 +4,7 @@
  * photo into the queue in one transaction. Never sends anything itself (sync.js does).
  */
 import {app, emit} from './app-state.js';
-import {has, t} from './i18n.js';
+import {fieldLabel, has, t} from './i18n.js';
 import {loadOnce} from './lazy.js';
 import {OPTIONAL, REQUIRED, normaliseDate, validateItem} from './validate.js';
 import {$, $$, clearToasts, el, showScreen, toast} from './ui.js';
@@ -105,7 +105,7 @@ function showErrors(errors, only = null) {
   for (const error of errors) {
     const box = error.field && $(`.field-error[data-for="${error.field}"]`, form());
     if (box) byField.set(error.field, [...(byField.get(error.field) || []), message(error)]);
-    else general.push(`${error.field ? t(`f.${error.field}`) + ': ' : ''}${message(error)}`);
+    else general.push(`${fieldLabel(error.field) ? fieldLabel(error.field) + ': ' : ''}${message(error)}`);
   }
   for (const box of $$('.field-error', form())) {
     const name = box.dataset.for;

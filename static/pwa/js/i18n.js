@@ -3,7 +3,10 @@
  * (localStorage: it is a display preference, not personal data). Static text carries data-i18n keys.
  * Only the language on show is loaded at start (the other one on the first switch); screens loaded on
  * first use bring their own texts in both languages (addStrings). Every table is precached by the worker.
+ * The texts of error codes (`err.CODE`) come from the server's catalogue via the generated record-rules.js.
  */
+import {ERROR_TEXTS} from './record-rules.js';
+
 const LOADERS = {
   vi: () => import('./strings-vi.js').then((m) => m.VI),
   en: () => import('./strings-en.js').then((m) => m.EN),
@@ -64,8 +67,17 @@ export function addStrings({vi, en}) {
  * @returns {string}
  */
 export function t(key, params = {}) {
-  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? key;
+  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+}
+
+/**
+ * A field's label for "field: message" lines, or '' when the field has none (never a raw key).
+ * @param {string|null} name API field name
+ * @returns {string}
+ */
+export function fieldLabel(name) {
+  return name && has(`f.${name}`) ? t(`f.${name}`) : '';
 }
 
 /**
@@ -73,7 +85,7 @@ export function t(key, params = {}) {
  * @param {string} key
  */
 export function has(key) {
-  return key in (TABLES[current] || {}) || key in EXTRA[current];
+  return key in (TABLES[current] || {}) || key in EXTRA[current] || key in ERROR_TEXTS[current];
 }
 
 /**
