@@ -21,10 +21,9 @@ from server.members import refresh_status
 from server.record_fields import PERSON_FIELDS
 from server.models import Member, Photo, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
-from server.scope import in_scope
+from server.scope import MAX_ID, in_scope
 from server.visits import close_for_member, close_for_submission
 
-_INT4_MAX = 2**31 - 1
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
 
 
@@ -137,7 +136,7 @@ def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
 
 
 def _in_range(value) -> bool:
-    return isinstance(value, int) and 1 <= value <= _INT4_MAX
+    return isinstance(value, int) and 1 <= value <= MAX_ID
 
 
 def _lookups(user: User, data: dict):

@@ -28,6 +28,7 @@ from .extensions import db
 from .models import Member, Reconciliation, Submission, Unit, User, Visit, VisitAssignment, utcnow
 from .scope import in_scope, require_role, subtree_unit_ids
 from .record_fields import ROSTER_COLUMNS
+from .review.decisions import tablet_task
 from .visits import user_names, visit_order
 
 OVERLAP = timedelta(seconds=300)
@@ -95,14 +96,9 @@ def _member_dict(row) -> dict:
     member["unit_code"], member["unit_name"] = row.unit_code, row.unit_name
     if row.klass is not None:
         differing = {name: field for name, field in (row.rec_fields or {}).items() if field.get("result") != "match"}
-        member["reconcile"] = {"class": row.klass, "fields": differing}
-        # A send-back is a task on the tablet until a record for the member arrives after the decision.
-        answered = row.decision == "send_back" and row.last_received_at is not None \
-            and row.decided_at is not None and row.last_received_at > row.decided_at
-        if row.decision and not answered:
-            member["reconcile"]["decision"] = row.decision
-        if row.decision_note and not answered:
-            member["reconcile"]["note"] = row.decision_note  # e.g. what to ask the member when sent back
+        member["reconcile"] = {"class": row.klass, "fields": differing,
+                               **tablet_task(row.decision, row.decision_note, row.decided_at, row.run_at,
+                                             row.last_received_at)}
     return member
 
 
@@ -118,7 +114,7 @@ def roster_members(user: User, since: datetime | None) -> list[dict]:
     stmt = (in_scope(select(Member.id, Member.status, *(getattr(Member, c) for c in MEMBER_COLUMNS),
                             Unit.code.label("unit_code"), Unit.name.label("unit_name"), Reconciliation.klass,
                             Reconciliation.fields.label("rec_fields"), Reconciliation.decision,
-                            Reconciliation.decision_note, Reconciliation.decided_at,
+                            Reconciliation.decision_note, Reconciliation.decided_at, Reconciliation.run_at,
                             _last_received().label("last_received_at")), Member, user)
             .join(Unit, Member.unit_id == Unit.id)
             .outerjoin(Reconciliation, Reconciliation.member_id == Member.id)

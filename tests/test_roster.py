@@ -92,8 +92,9 @@ def test_delta_resends_rows_stamped_just_before_the_cursor(crew, members):
 def test_delta_includes_a_new_reconciliation_result(crew, members):
     backdate()
     cursor = crew["a"].get(URL).json["cursor"]
+    now = utcnow()  # a decision taken after the comparison it answers (a later comparison makes it stale)
     db.session.add(Reconciliation(member_id=members["m1"].id, klass="not_found", fields={}, decision="send_back",
-                                  decision_note="hỏi số CCCD", decided_at=utcnow()))
+                                  decision_note="hỏi số CCCD", run_at=now - timedelta(seconds=1), decided_at=now))
     db.session.commit()
     delta = crew["a"].get(f"{URL}?since={cursor}").json
     assert [(m["id"], m["reconcile"]) for m in delta["members"]] == [
