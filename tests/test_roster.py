@@ -3,7 +3,7 @@ import base64
 from datetime import date, timedelta
 
 import pytest
-from fieldwork_helpers import add_member, backdate
+from tests.fieldwork_helpers import add_member, backdate
 from sqlalchemy import select
 
 from server.extensions import db
