@@ -202,3 +202,20 @@ def test_data_key_opens_only_with_the_right_secret_and_backoff_grows_with_jitter
     assert result["opened"] == {"name": "Thủy"} and result["wrongOpens"] is False
     assert result["delays"] == [5000, 10000, 20000, 300000]
     assert result["jitter"][0] == 5000 and 14900 < result["jitter"][1] < 15000
+
+
+def test_dates_are_written_and_read_in_one_module(app_page):
+    got = app_page.evaluate("""async () => {
+      const dates = await import('/js/dates.js');
+      const i18n = await import('/js/i18n.js');
+      const validate = await import('/js/validate.js');
+      return {shown: [dates.formatDate('1968-05-12'), dates.formatDate('1955'), dates.formatDate(''),
+                      dates.formatDate('', '')],
+              typed: ['2/3/1990', '1990-03-02', '1955', ' 12.05.1968 '].map(dates.normaliseDate),
+              iso: dates.localIso(new Date(2025, 7, 8, 14, 3, 11)), today: dates.localToday(new Date(2025, 0, 9)),
+              same: i18n.formatDate === dates.formatDate && validate.normaliseDate === dates.normaliseDate};
+    }""")
+    assert got["shown"] == ["12/05/1968", "1955", "—", ""]
+    assert got["typed"] == ["1990-03-02", "1990-03-02", "1955", "1968-05-12"]
+    assert got["iso"].startswith("2025-08-08T14:03:11") and got["iso"][19] in "+-" and got["today"] == "2025-01-09"
+    assert got["same"]

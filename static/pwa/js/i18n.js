@@ -5,7 +5,10 @@
  * first use bring their own texts in both languages (addStrings). Every table is precached by the worker.
  * The texts of error codes (`err.CODE`) come from the server's catalogue via the generated record-rules.js.
  */
+import {formatDate, formatDateTime} from './dates.js';
 import {ERROR_TEXTS} from './record-rules.js';
+
+export {formatDate};
 
 const LOADERS = {
   vi: () => import('./strings-vi.js').then((m) => m.VI),
@@ -106,20 +109,9 @@ export function translatePage() {
 }
 
 /**
- * A calendar date (YYYY-MM-DD, or YYYY) as dd/mm/yyyy, the way officers write it.
- * @param {string} value
- */
-export function formatDate(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '');
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : value || '—';
-}
-
-/**
- * A date-time in the current language's format.
+ * A date-time in the current language's format (dates.js formats).
  * @param {string|number|Date} value
  */
 export function formatTime(value) {
-  if (!value) return '—';
-  return new Date(value).toLocaleString(current === 'vi' ? 'vi-VN' : 'en-GB',
-    {day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit'});
+  return formatDateTime(value, current);
 }

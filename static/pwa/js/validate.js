@@ -3,47 +3,24 @@
  * so the officer fixes a mistake while the member is still there. The server stays the judge.
  */
 import {checkCitizenId} from './citizen-id.js';
+import {localToday, normaliseDate} from './dates.js';
 import {CHOICES, FIELDS, LOCATION_KINDS, MAX_LENGTHS, MIN_BIRTH_YEAR, OPTIONAL, PHONE_CHARACTERS, REQUIRED}
   from './record-rules.js';
 
 // The lists and bounds are generated from the server's field catalogue (record-rules.js); re-exported here.
-export {LOCATION_KINDS, OPTIONAL, REQUIRED};
+export {LOCATION_KINDS, OPTIONAL, REQUIRED, localToday, normaliseDate};
 const TEXT_FIELDS = FIELDS.filter((f) => f.kind === 'text' || f.kind === 'phone').map((f) => f.name);
 // What the server refuses in text: control, format, surrogate, private-use and line/paragraph separators.
 const REFUSED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
 const YEAR = /^\d{4}$/;
-const DMY = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
 
 function realDate(text) {
   const m = ISO.exec(text);
   if (!m) return false;
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
   return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
-}
-
-/**
- * Normalise a typed date to the API form: "YYYY", or "YYYY-MM-DD" from "YYYY-MM-DD" or "DD/MM/YYYY".
- * Anything else is returned trimmed, for the validator to refuse.
- * @param {string} text
- * @returns {string}
- */
-export function normaliseDate(text) {
-  const value = String(text ?? '').trim();
-  const m = DMY.exec(value);
-  if (m) return `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
-  return value;
-}
-
-/**
- * Today's local date as YYYY-MM-DD (the officer's day, not UTC's).
- * @param {Date} [now]
- * @returns {string}
- */
-export function localToday(now = new Date()) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
 function checkDate(errors, field, value, yearOnlyAllowed, today, minYear = 1) {
