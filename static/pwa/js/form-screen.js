@@ -169,7 +169,8 @@ async function photoTaken(photo) {
   if (photo) {
     const {checkPhotoQuality} = await import('./photo-quality.js'); // loaded with the first photo
     const quality = await checkPhotoQuality(photo);
-    if (quality && state.photo === photo) { state.quality = quality; showQuality(quality); }
+    // The form may have been saved and closed while the check ran (state is then null).
+    if (quality && state?.photo === photo) { state.quality = quality; showQuality(quality); }
   }
 }
 
