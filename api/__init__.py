@@ -1,6 +1,7 @@
 """HTTP endpoints: one package per resource. `register(app, api)` is the only entry point."""
 from api import errors, security
 from api.schemas import ErrorSchema
+from server.error_codes import openapi_description
 
 STANDARD_ERRORS = {
     "401": "not_authenticated: no valid session",
@@ -40,6 +41,9 @@ def _document_standard_errors(api):
 def register(app, api):
     """Wire the API: smorest blueprints, auth hook, error handlers (after smorest's, so ours win)."""
     api.ERROR_SCHEMA = ErrorSchema
+    app.config.setdefault("API_SPEC_OPTIONS", {}).setdefault("info", {})["description"] = (
+        "Every 4xx/5xx answer is `{\"error\": {\"code\", \"message\", \"fields\"}}`; clients translate the "
+        "code. The codes (from one catalogue, server/error_codes.py):\n\n" + openapi_description())
     api.init_app(app)
     documented, plain = _blueprints()
     for blp in documented:

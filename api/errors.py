@@ -5,52 +5,26 @@ from flask import jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from server.error_codes import CODES
 from server.errors import DomainError
 from server.extensions import db
 
 log = logging.getLogger("fieldkit.errors")
 
-HTTP_CODES = {
-    400: ("bad_request", "The request is malformed."),
-    401: ("not_authenticated", "Sign in first."),
-    403: ("forbidden", "You may not do this."),
-    404: ("not_found", "Not found."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    409: ("conflict", "The request conflicts with the current state."),
-    413: ("too_large", "The request body is too large."),
-    415: ("unsupported_media_type", "This content type is not accepted."),
-    422: ("invalid_input", "Some fields are not valid."),
-    429: ("too_many_requests", "Too many requests."),
-}
-
-# marshmallow's built-in English messages, as stable codes. Our own validators raise codes directly.
-_MESSAGE_CODES = {
-    "Missing data for required field.": "required",
-    "Unknown field.": "unknown_field",
-    "Field may not be null.": "required",
-    "Invalid input type.": "invalid_type",
-    "Not a valid integer.": "invalid_type",
-    "Not a valid string.": "invalid_type",
-    "Not a valid boolean.": "invalid_type",
-    "Not a valid date.": "invalid_date",
-    "Not a valid datetime.": "invalid_datetime",
-    "Not a valid list.": "invalid_type",
-    "Not a valid mapping type.": "invalid_type",
-    "Shorter than minimum length 1.": "required",
-}
+# The code a bare HTTP error answers with, by status: the catalogue's entry that owns the status.
+HTTP_CODES = {status: (code, CODES[code].en) for status, code in (
+    (400, "bad_request"), (401, "not_authenticated"), (403, "forbidden"), (404, "not_found"),
+    (405, "method_not_allowed"), (409, "conflict"), (413, "too_large"), (415, "unsupported_media_type"),
+    (422, "invalid_input"), (429, "too_many_requests"))}
 
 
 def _as_code(message) -> dict:
+    """A field error as {"code", "params"}. Schemas raise coded errors (api.schemas.StrictSchema recodes
+    marshmallow's built-in messages); a bare catalogue code is accepted; anything else is `invalid`."""
     if isinstance(message, dict) and "code" in message:
         return {"code": message["code"], "params": message.get("params", {})}
     text = str(message)
-    if text in _MESSAGE_CODES:
-        return {"code": _MESSAGE_CODES[text], "params": {}}
-    if text.startswith("Must be one of"):
-        return {"code": "invalid_choice", "params": {}}
-    if text.replace("_", "").isalnum() and text.islower():
-        return {"code": text, "params": {}}
-    return {"code": "invalid", "params": {}}
+    return {"code": text if text in CODES else "invalid", "params": {}}
 
 
 def fields_from_messages(messages: dict, prefix: str = "") -> dict:
@@ -97,7 +71,7 @@ def handle_http(error: HTTPException):
 
 
 def handle_validation(error: ValidationError):
-    return error_response(422, "invalid_input", "Some fields are not valid.",
+    return error_response(422, "invalid_input", CODES["invalid_input"].en,
                           fields_from_messages(error.messages if isinstance(error.messages, dict)
                                                else {"_schema": error.messages}))
 
@@ -105,7 +79,7 @@ def handle_validation(error: ValidationError):
 def handle_unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "Something went wrong on the server; nothing was half-stored.")
+    return error_response(500, "internal_error", CODES["internal_error"].en)
 
 
 def init_app(app):

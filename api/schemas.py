@@ -1,9 +1,55 @@
 """Shared schema pieces: a strict base (unknown fields refused) and the error envelope for the OpenAPI spec."""
 from collections.abc import Mapping
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-_INVALID_CHARACTERS = {"code": "invalid_characters", "params": {}}
+from server.error_codes import CODES, coded
+
+_INVALID_CHARACTERS = coded("invalid_characters")
+# What marshmallow's "invalid" means, by field type (the first match in the field's class order wins).
+_INVALID = ((fields.DateTime, "invalid_datetime"), (fields.Date, "invalid_date"), (fields.Field, "invalid_type"))
+_BUILT_IN = {"required": "required", "null": "required", "type": "invalid_type", "validator_failed": "invalid",
+             "too_large": "out_of_range", "special": "out_of_range", "format": "invalid_datetime"}
+
+
+class _Coded:
+    """A marshmallow validator that answers a catalogue code with params instead of English prose."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, value):
+        try:
+            return self.inner(value)
+        except ValidationError:
+            raise ValidationError(self.code(value)) from None
+
+    def code(self, value) -> dict:
+        inner = self.inner
+        if isinstance(inner.error, str) and inner.error in CODES:  # the schema chose its code already
+            return coded(inner.error)
+        if isinstance(inner, validate.OneOf):
+            return coded("invalid_choice", choices=list(inner.choices))
+        if isinstance(inner, validate.Length):
+            if inner.min is not None and len(value) < inner.min:
+                return coded("required") if inner.min == 1 else coded("too_short", min=inner.min)
+            return coded("too_long", max=inner.max)
+        if isinstance(inner, validate.Range):
+            return coded("out_of_range", min=inner.min, max=inner.max)
+        return coded("invalid")
+
+
+def _recode(field) -> None:
+    """Give a bound field (and a list's items) coded messages instead of marshmallow's English ones."""
+    invalid = next(code for kind, code in _INVALID if isinstance(field, kind))
+    for key, message in list(field.error_messages.items()):
+        if isinstance(message, dict) or (isinstance(message, str) and message in CODES):
+            continue  # already a code, chosen by the field's type or the schema
+        field.error_messages[key] = coded(invalid if key == "invalid" else _BUILT_IN.get(key, "invalid"))
+    # marshmallow's own validators speak English; a schema's own functions already raise codes.
+    field.validators = [_Coded(v) if isinstance(v, validate.Validator) else v for v in field.validators]
+    if isinstance(field, fields.List):
+        _recode(field.inner)
 
 
 def unstorable(value) -> bool:
@@ -19,9 +65,16 @@ def unstorable(value) -> bool:
 
 
 class StrictSchema(Schema):
+    """Unknown fields refused; every failure answers a catalogue code (server/error_codes.py), never prose."""
+
     class Meta:
         unknown = RAISE
         ordered = True
+
+    error_messages = {"unknown": coded("unknown_field"), "type": coded("invalid_type")}
+
+    def on_bind_field(self, field_name, field_obj):
+        _recode(field_obj)
 
     @pre_load
     def _refuse_unstorable_text(self, data, **kwargs):

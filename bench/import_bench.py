@@ -27,7 +27,7 @@ NAIVE = """
 import csv, sys, time
 from server import create_app
 from server.extensions import db
-from server.import_rows import parse_member, today
+from server.imports.rows import parse_member, today
 from server.models import Member, Unit
 path, limit = sys.argv[1], int(sys.argv[2])
 with create_app().app_context():
@@ -36,7 +36,7 @@ with create_app().app_context():
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = [row for _, row in zip(range(limit), csv.DictReader(handle))]
     for row in rows:
-        record, errors = parse_member(row, today(), cells)
+        record, errors, _ = parse_member(row, today(), cells)
         assert not errors, errors
         db.session.add(Member(**record))
     db.session.commit()
@@ -78,8 +78,8 @@ def run(args: list[str], env: dict, log: Path) -> tuple[float, float]:
 
 GENERATE = """
 import sys
-from server.demo import write_demo_files
-from server.demo_gen import MISSING_RATE
+from server.demo.load import write_demo_files
+from server.demo.gen import MISSING_RATE
 directory, members, registry = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 own = members - round(members * MISSING_RATE)  # members who have a registry record
 write_demo_files(directory, members=members, seed=2025, registry_extra=max(0, registry - own))

@@ -29,8 +29,8 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from live_server import Client, LiveServer, fresh_pg_database  # noqa: E402
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages (server, harness) importable
+from harness.live_server import Client, LiveServer, fresh_pg_database  # noqa: E402
 
 GOAL = 40.0
 BATCH = 25

@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (server, harness) importable
 
-from app_driver import (CHROMIUM, CHROMIUM_ARGS, PWA_DIR, first_sign_in, make_portrait,  # noqa: E402
+from harness.app_driver import (CHROMIUM, CHROMIUM_ARGS, PWA_DIR, first_sign_in, make_portrait,  # noqa: E402
                         unlock, wait_offline_ready, wait_queue_count)
-from pwa_server import LiveServer  # noqa: E402
+from harness.pwa_server import LiveServer  # noqa: E402
 
 LINK_BYTES_PER_S = 1_600_000 / 8
 LATENCY_MS = 150

@@ -18,14 +18,13 @@ from offline_queue.validation import validate_item
 from server import audit
 from server.extensions import db
 from server.members import refresh_status
+from server.record_fields import PERSON_FIELDS
 from server.models import Member, Photo, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
-from server.scope import in_scope
+from server.scope import MAX_ID, in_scope
 from server.visits import close_for_member, close_for_submission
 
-_INT4_MAX = 2**31 - 1
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
-PERSON_KEYS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown")
 
 
 @dataclass
@@ -137,7 +136,7 @@ def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
 
 
 def _in_range(value) -> bool:
-    return isinstance(value, int) and 1 <= value <= _INT4_MAX
+    return isinstance(value, int) and 1 <= value <= MAX_ID
 
 
 def _lookups(user: User, data: dict):
@@ -192,7 +191,7 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
         photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review", review_reasons=[])
     db.session.add(submission)
     db.session.flush()  # the unique client_id speaks here
-    match = match_person({name: data["fields"].get(name) for name in PERSON_KEYS})
+    match = match_person({name: data["fields"].get(name) for name in PERSON_FIELDS})
     reasons = [] if match.verified else ["registry_mismatch"]
     if member is None:
         reasons.append("not_on_roster")

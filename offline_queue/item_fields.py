@@ -3,10 +3,12 @@ value in the form it is stored in: text NFC, spaces collapsed, trimmed; dates as
 """
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from marshmallow import ValidationError, fields
 
+from server.error_codes import coded
+from server.record_fields import PHONE_CHARACTERS, today_in_vietnam
 from server.text import clean_text
 
 # Control, format (bidi overrides, zero-width joiners), surrogate and private-use characters, and the
@@ -20,19 +22,8 @@ _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{
                        r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)")
 
 
-def coded(code: str, **params) -> dict:
-    """One error as the API reports it (the field is added when the errors are flattened)."""
-    return {"code": code, "params": params}
-
-
 def _fail(code: str, **params):
     raise ValidationError(coded(code, **params))
-
-
-def latest_today() -> date:
-    """Today in Vietnam (UTC+7, no daylight saving), where the campaign's dates are written: the imports'
-    rule too, so a date cannot be 'future' in one place and not in the other."""
-    return (datetime.now(timezone.utc) + timedelta(hours=7)).date()
 
 
 class _Coded:
@@ -70,11 +61,13 @@ class Text(_Coded, fields.String):
 class DateText(_Coded, fields.String):
     """A real calendar date `YYYY-MM-DD` (or `YYYY` alone where allowed), not in the future; kept as text."""
 
-    def __init__(self, year_only: bool = False, **kwargs):
+    def __init__(self, year_only: bool = False, min_year: int = 1, **kwargs):
         shape = {"pattern": "^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$", "description": "YYYY-MM-DD, or YYYY alone"} \
             if year_only else {"format": "date"}
+        if min_year > 1:
+            shape["description"] = shape.get("description", "YYYY-MM-DD") + f", year {min_year} or later"
         super().__init__(metadata=shape, **kwargs)
-        self.year_only = year_only
+        self.year_only, self.min_year = year_only, min_year
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
@@ -85,8 +78,10 @@ class DateText(_Coded, fields.String):
         if self.year_only and _YEAR.fullmatch(value):
             if int(value) < 1:
                 _fail("invalid_date")
-            if int(value) > latest_today().year:
+            if int(value) > today_in_vietnam().year:
                 _fail("date_in_future")
+            if int(value) < self.min_year:
+                _fail("date_too_early", min=self.min_year)
             return value
         if not _DATE.fullmatch(value):
             _fail("invalid_date")
@@ -94,8 +89,22 @@ class DateText(_Coded, fields.String):
             parsed = date.fromisoformat(value)
         except ValueError:
             _fail("invalid_date")
-        if parsed > latest_today():
+        if parsed > today_in_vietnam():
             _fail("date_in_future")
+        if parsed.year < self.min_year:
+            _fail("date_too_early", min=self.min_year)
+        return value
+
+
+class Phone(Text):
+    """A phone number as people type it: digits and separators only (the imports' rule too)."""
+
+    _ALLOWED = re.compile(PHONE_CHARACTERS)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value is not None and not self._ALLOWED.fullmatch(value):
+            _fail("invalid_phone")
         return value
 
 

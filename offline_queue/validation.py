@@ -8,17 +8,11 @@ from datetime import date, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from offline_queue.item_fields import (CapturedAt, CitizenId, Choice, ClientId, Consent, DateText, Id, PhotoSha256,
-                                       Text, coded)
+from offline_queue.item_fields import (CapturedAt, CitizenId, Choice, ClientId, Consent, DateText, Id, Phone,
+                                       PhotoSha256, Text, coded)
 from server.citizen_id import check_citizen_id
-from server.models import GENDERS, LOCATION_KINDS
-
-REQUIRED_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown", "permanent_address",
-                   "party_join_date", "party_official_date")
-OPTIONAL_FIELDS = ("old_card_number", "phone", "ethnicity", "religion")
-# Bounds follow the members table, so an accepted record always fits the roster it may update.
-MAX_LENGTHS = {"full_name": 255, "hometown": 255, "permanent_address": 512, "citizen_id": 12,
-               "old_card_number": 64, "phone": 32, "ethnicity": 64, "religion": 64}
+from server.models import LOCATION_KINDS
+from server.record_fields import FIELDS, MIN_BIRTH_YEAR, Field
 
 
 class _StrictSchema(Schema):
@@ -28,21 +22,23 @@ class _StrictSchema(Schema):
     error_messages = {"unknown": coded("unknown_field"), "type": coded("invalid_type")}
 
 
-class ItemFieldsSchema(_StrictSchema):
-    """The person's data as typed on the form (CONTRACT §5 ITEM.fields)."""
+def _item_field(field: Field):
+    """The marshmallow field for one catalogue field (server/record_fields.py); bounds follow the members table."""
+    optional = {} if field.required else {"allow_none": True}
+    if field.kind == "birth_date":
+        return DateText(year_only=True, min_year=MIN_BIRTH_YEAR, required=field.required)
+    if field.kind == "date":
+        return DateText(required=field.required, **optional)
+    if field.kind == "choice":
+        return Choice(field.choices, required=field.required, **optional)
+    if field.kind == "citizen_id":
+        return CitizenId(required=field.required, metadata={"pattern": "^[0-9]{12}$"})
+    return (Phone if field.kind == "phone" else Text)(field.max_length, required=field.required, **optional)
 
-    full_name = Text(MAX_LENGTHS["full_name"], required=True)
-    date_of_birth = DateText(year_only=True, required=True)
-    gender = Choice(GENDERS, required=True)
-    citizen_id = CitizenId(required=True, metadata={"pattern": "^[0-9]{12}$"})
-    hometown = Text(MAX_LENGTHS["hometown"], required=True)
-    permanent_address = Text(MAX_LENGTHS["permanent_address"], required=True)
-    party_join_date = DateText(required=True)
-    party_official_date = DateText(required=True)
-    old_card_number = Text(MAX_LENGTHS["old_card_number"], allow_none=True)
-    phone = Text(MAX_LENGTHS["phone"], allow_none=True)
-    ethnicity = Text(MAX_LENGTHS["ethnicity"], allow_none=True)
-    religion = Text(MAX_LENGTHS["religion"], allow_none=True)
+
+# The person's data as typed on the form (CONTRACT §5 ITEM.fields), one marshmallow field per catalogue field.
+ItemFieldsSchema = _StrictSchema.from_dict({f.name: _item_field(f) for f in FIELDS if f.on_form},
+                                           name="ItemFieldsSchema")
 
 
 class ItemSchema(_StrictSchema):

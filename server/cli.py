@@ -14,7 +14,27 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def _missing_tables(error: BaseException) -> bool:
+    """Whether a database error means the schema was never created (SQLite and PostgreSQL word it differently)."""
+    from sqlalchemy.exc import DBAPIError
+    if not isinstance(error, DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in str(error.orig)
+
+
+class _Group(FlaskGroup):
+    """Every command that needs tables tells an operator on a fresh database what to run, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as error:  # noqa: BLE001 -- re-raised unless it is the missing schema
+            if _missing_tables(error):
+                raise click.ClickException("the database has no tables yet: run `fieldkit init-db` first") from None
+            raise
+
+
+@click.group(cls=_Group, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main():
     """fieldkit operator commands."""
 
@@ -51,7 +71,7 @@ def create_user(username, role, unit_code, display_name):
 
 
 def _run_import(kind: str, path: str):
-    from .importers import import_file
+    from .imports.importers import import_file
     report = import_file(kind, Path(path))
     click.echo(report.summary())
     sys.exit(1 if report.rejected else 0)
@@ -90,7 +110,7 @@ def load_demo(members, seed, if_empty):
     """Load a generated demo province (deterministic for a seed) with demo users for every role."""
     from sqlalchemy import select
 
-    from .demo import load_demo as load
+    from .demo.load import load_demo as load
     from .errors import DomainError
     from .extensions import db
     from .models import Unit
@@ -111,7 +131,7 @@ def load_demo(members, seed, if_empty):
 @with_appcontext
 def print_demo_logins():
     """Print the demo users' logins (only meaningful on a demo database)."""
-    from .demo import demo_logins_text
+    from .demo.load import demo_logins_text
     click.echo(demo_logins_text())
 
 

@@ -24,6 +24,7 @@ from . import audit
 from .errors import NotFound
 from .extensions import db
 from .models import Member, Reconciliation, RegistryRecord, Unit, utcnow
+from .record_fields import PERSON_FIELDS  # noqa: F401 -- re-exported for the review and export
 from .registry import RegistryClient, match_person, registry_client
 from .scope import subtree_unit_ids
 from .text import name_key
@@ -31,7 +32,6 @@ from .text import name_key
 CLASSES = ("matched", "matched_minor", "mismatch", "not_found", "ambiguous")
 # Classes a unit admin must look at; the other two need nothing.
 REVIEW_CLASSES = ("mismatch", "not_found", "ambiguous")
-PERSON_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown")
 CHUNK = 1000
 _CANDIDATE_LIMIT = 10  # as RegistryClient.candidates: more than this is "ambiguous" all the same
 

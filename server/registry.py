@@ -14,7 +14,6 @@ from .extensions import db
 from .models import RegistryRecord
 from .text import clean_text, name_key
 
-COMPARED = ("full_name", "date_of_birth", "gender", "hometown")
 VERIFIED_CLASSES = ("matched", "matched_minor")
 
 

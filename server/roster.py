@@ -27,6 +27,8 @@ from .errors import DomainError
 from .extensions import db
 from .models import Member, Reconciliation, Submission, Unit, User, Visit, VisitAssignment, utcnow
 from .scope import in_scope, require_role, subtree_unit_ids
+from .record_fields import ROSTER_COLUMNS
+from .review.decisions import tablet_task
 from .visits import user_names, visit_order
 
 OVERLAP = timedelta(seconds=300)
@@ -35,9 +37,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)  # no cursor predates the soft
 # A transaction left open longer than this (a forgotten console) no longer holds cursors back.
 HORIZON_LIMIT = timedelta(hours=1)
 # The members-file columns (CONTRACT §4) a roster member carries when set, besides id, status, unit_name.
-MEMBER_COLUMNS = ("member_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
-                  "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit",
-                  "old_card_number", "phone", "ethnicity", "religion", "home_visit_note")
+MEMBER_COLUMNS = ROSTER_COLUMNS
 # A visit closed by someone else is announced with its status as the notice kind.
 CLOSED_KINDS = ("done", "cancelled", "could_not_collect")
 
@@ -96,14 +96,9 @@ def _member_dict(row) -> dict:
     member["unit_code"], member["unit_name"] = row.unit_code, row.unit_name
     if row.klass is not None:
         differing = {name: field for name, field in (row.rec_fields or {}).items() if field.get("result") != "match"}
-        member["reconcile"] = {"class": row.klass, "fields": differing}
-        # A send-back is a task on the tablet until a record for the member arrives after the decision.
-        answered = row.decision == "send_back" and row.last_received_at is not None \
-            and row.decided_at is not None and row.last_received_at > row.decided_at
-        if row.decision and not answered:
-            member["reconcile"]["decision"] = row.decision
-        if row.decision_note and not answered:
-            member["reconcile"]["note"] = row.decision_note  # e.g. what to ask the member when sent back
+        member["reconcile"] = {"class": row.klass, "fields": differing,
+                               **tablet_task(row.decision, row.decision_note, row.decided_at, row.run_at,
+                                             row.last_received_at)}
     return member
 
 
@@ -119,7 +114,7 @@ def roster_members(user: User, since: datetime | None) -> list[dict]:
     stmt = (in_scope(select(Member.id, Member.status, *(getattr(Member, c) for c in MEMBER_COLUMNS),
                             Unit.code.label("unit_code"), Unit.name.label("unit_name"), Reconciliation.klass,
                             Reconciliation.fields.label("rec_fields"), Reconciliation.decision,
-                            Reconciliation.decision_note, Reconciliation.decided_at,
+                            Reconciliation.decision_note, Reconciliation.decided_at, Reconciliation.run_at,
                             _last_received().label("last_received_at")), Member, user)
             .join(Unit, Member.unit_id == Unit.id)
             .outerjoin(Reconciliation, Reconciliation.member_id == Member.id)

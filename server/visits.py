@@ -14,7 +14,7 @@ from . import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .models import PRIORITIES, AuditEvent, Member, Submission, Unit, User, Visit, VisitAssignment
-from .scope import ROLE_RANK, in_scope, require_role, unit_in_scope
+from .scope import MAX_ID, ROLE_RANK, in_scope, require_role, unit_in_scope
 
 # Lists run by due date, then hand-over priority (veterans first), as DOMAIN.md orders the field work.
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
@@ -23,7 +23,6 @@ ASSIGNABLE_ROLES = ("officer", "team_lead", "unit_admin")
 CLOSED = ("done", "could_not_collect", "cancelled")
 # `status` filter values of the list: one status, "closed" (any of CLOSED) or "all".
 STATUS_FILTERS = ("open", *CLOSED, "closed", "all")
-MAX_ID = 2**31 - 1  # ids are 32-bit: a larger one from a URL must read as "not found", not overflow the query
 
 
 def priority_rank(column):

@@ -167,11 +167,7 @@ def login_as(app, tree):
 
 # ---- the browser: one Playwright driver and one Debian Chromium for every browser test of the session ----
 # (Playwright's sync API allows one driver per process, so the e2e folders share these.)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # a fake rear camera, allowed without a prompt, for the live-camera test
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+from harness.app_driver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 -- shared with bench/pwa_bench.py
 
 
 @pytest.fixture(scope="session")

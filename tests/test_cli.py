@@ -62,11 +62,11 @@ def test_import_members_prints_the_summary_and_exits_0(app, tree, tmp_path):
 
 def test_import_members_with_a_bad_row_exits_1_and_stores_nothing(app, tree, tmp_path):
     path = write_csv(tmp_path / "members.csv", MEMBER_HEADER,
-                     [member_row("N1"), member_row("N2", gender="female", citizen_id="001060054321")])
+                     [member_row("N1"), member_row("N2", dob="1960-13-01", citizen_id="001060054321")])
     result = app.test_cli_runner().invoke(main, ["import-members", path])
     assert result.exit_code == 1
     assert "1 rejected" in result.output and "nothing was stored" in result.output
-    assert "line 3: citizen_id: digit 4 (gender and century) contradicts gender" in result.output
+    assert "line 3: date_of_birth: is not a date (YYYY-MM-DD)" in result.output
     assert count(Member) == 0
 
 
@@ -112,3 +112,29 @@ def test_print_demo_logins_lists_every_demo_user(app):
     lines = result.output.splitlines()
     assert "fieldkit-demo" in lines[0]
     assert [line.split()[0] for line in lines[1:]] == ["admin", "viewer", "admin2", "lead", "officer", "officer2"]
+
+
+def test_import_warns_about_an_id_that_contradicts_its_row_and_stores_it(app, tree, tmp_path):
+    path = write_csv(tmp_path / "members.csv", MEMBER_HEADER,
+                     [member_row("N1"), member_row("N2", gender="female", citizen_id="001060054321")])
+    result = app.test_cli_runner().invoke(main, ["import-members", path])
+    assert result.exit_code == 0, result.output
+    assert "0 rejected, 1 with warnings" in result.output and "nothing was stored" not in result.output
+    assert "line 3: citizen_id: digit 4 (gender and century) contradicts gender" in result.output
+    assert count(Member) == 2
+    header = ["citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address"]
+    registry = write_csv(tmp_path / "registry.csv", header, [["001060012345", "Nguyễn Văn An", "1961", "male", "", ""]])
+    result = app.test_cli_runner().invoke(main, ["import-registry", registry])
+    assert result.exit_code == 0 and "line 2: citizen_id: digits 4-6" in result.output
+    assert count(RegistryRecord) == 1
+
+
+def test_commands_on_a_database_never_initialised_say_to_run_init_db(tmp_path):
+    from server import create_app
+    from server.config import TestConfig
+    bare = create_app(TestConfig(tmp_path))  # no create_all: the database file holds no tables
+    path = write_csv(tmp_path / "members.csv", MEMBER_HEADER, [member_row("N1")])
+    for args in (["import-members", path], ["reconcile"], ["load-demo", "--members", "5", "--if-empty"]):
+        result = bare.test_cli_runner().invoke(main, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "run `fieldkit init-db` first" in result.output and "Traceback" not in result.output

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.citizen_id import check_citizen_id
-from server.demo import DEMO_PASSWORD, DEMO_USERS, load_demo, write_demo_files
-from server.demo_gen import DemoGenerator
+from server.demo.load import DEMO_PASSWORD, DEMO_USERS, load_demo, write_demo_files
+from server.demo.gen import DemoGenerator
 from server.extensions import db
 from server.models import Member, RegistryRecord, Unit, User, Visit
 from server.registry import compare_fields, classify

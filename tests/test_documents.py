@@ -232,7 +232,7 @@ def test_the_review_export_splits_a_ward_by_cell_under_a_title_block(app, tree, 
     """Two cells of G1 with differing records: the sheet says what it is (title, unit, date), lists the rows
     cell by cell with the cell's name in the first column, and a typed value that looks like a formula
     stays text."""
-    from server.exports import HEADERS, TITLE, TITLE_ROWS
+    from server.review.exports import HEADERS, TITLE, TITLE_ROWS
     from server.reconcile import run_reconciliation
     from tests.sync_support import add_registry
 

@@ -1,4 +1,4 @@
-"""Operator imports (server.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
+"""Operator imports (server.imports.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
 import csv
 import unicodedata
 from datetime import date
@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.importers import import_file
+from server.imports.importers import import_file
 from server.models import AuditEvent, Member, RegistryRecord, Unit
 from server.text import name_key
 
@@ -187,8 +187,6 @@ BAD_MEMBER_ROWS = {
     "bad gender": ({"gender": "nam"}, "gender: must be male or female"),
     "full-width digits in ID": ({"citizen_id": "０３８０５８００１１２２"}, "citizen_id: must be exactly 12 digits"),
     "ID too short": ({"citizen_id": "03805800112"}, "citizen_id: must be exactly 12 digits"),
-    "ID contradicts gender": ({"gender": "female"}, "citizen_id: digit 4 (gender and century) contradicts"),
-    "ID contradicts birth year": ({"date_of_birth": "1959-07-20"}, "citizen_id: digits 4-6"),
     "unknown unit": ({"unit_code": "C9"}, "unit_code: no unit has the code C9"),
     "unit is not a cell": ({"unit_code": "G1"}, "unit_code: G1 is a grassroots unit"),
     "official before joining": ({"party_official_date": "1979-01-01"}, "party_official_date: is before party_join"),
@@ -218,8 +216,7 @@ def test_one_bad_member_row_rejects_the_file_and_changes_nothing(app, members, t
 
 BAD_REGISTRY_ROWS = {
     "no citizen ID": ({"citizen_id": ""}, "citizen_id: is required"),
-    "ID contradicts gender": ({"gender": "female"}, "citizen_id: digit 4"),
-    "year-only birth in another year": ({"date_of_birth": "1957"}, "citizen_id: digits 4-6"),
+    "ID province unknown": ({"citizen_id": "999058009999"}, "citizen_id: the first 3 digits"),
     "duplicate citizen ID": ({"citizen_id": "038058001122"}, "citizen_id: repeats line 2"),
 }
 
@@ -231,6 +228,30 @@ def test_one_bad_registry_row_rejects_the_file(app, tmp_path, overrides, reason)
     assert [line for line, _ in report.rejected] == [3]
     assert any(r.startswith(reason) for r in report.rejected[0][1])
     assert counts()["RegistryRecord"] == 0
+
+
+WARNED_ROWS = {
+    "ID contradicts gender": ({"gender": "female"}, "citizen_id: digit 4 (gender and century) contradicts gender"),
+    "ID contradicts birth year": ({"date_of_birth": "1959-07-20"}, "citizen_id: digits 4-6"),
+    "year-only birth in another year": ({"date_of_birth": "1957"}, "citizen_id: digits 4-6"),
+}
+
+
+@pytest.mark.parametrize("kind", ["members", "registry"])
+@pytest.mark.parametrize("overrides,reason", WARNED_ROWS.values(), ids=WARNED_ROWS.keys())
+def test_an_id_contradicting_its_own_row_is_stored_with_a_warning(app, members, tmp_path, kind, overrides, reason):
+    """CONTRACT §1: the registry is the authority on its records; the pre-check shows the contradiction."""
+    make = member if kind == "members" else registry
+    rows = [make(), make(citizen_id="038058009999", **({"member_code": "N2"} if kind == "members" else {}))
+            | overrides]
+    report = import_file(kind, write_csv(tmp_path / f"{kind}.csv", rows))
+    assert report.rejected == [] and report.stored
+    assert report.warned_total == 1 and report.warnings[0][0] == 3
+    assert any(r.startswith(reason) for r in report.warnings[0][1]), report.warnings
+    assert f"line 3: {reason}" in report.summary() and "nothing was stored" not in report.summary()
+    stored = db.session.scalar(select(RegistryRecord).where(RegistryRecord.citizen_id == "038058009999")) \
+        if kind == "registry" else by_code("N2")
+    assert stored is not None and stored.gender == rows[1]["gender"]
 
 
 BAD_UNIT_ROWS = {
@@ -275,7 +296,7 @@ def test_rejections_name_every_bad_line(app, tree, tmp_path):
 
 
 def test_a_long_list_of_rejections_is_cut_short_but_counted(app, tree, tmp_path, monkeypatch):
-    monkeypatch.setattr("server.importers.MAX_LISTED", 2)
+    monkeypatch.setattr("server.imports.importers.MAX_LISTED", 2)
     rows = [member(member_code=f"N{i}", citizen_id="", gender="x") for i in range(5)]
     report = import_file("members", write_csv(tmp_path / "members.csv", rows))
     assert report.rejected_total == 5 and [line for line, _ in report.rejected] == [2, 3]
@@ -341,7 +362,7 @@ def test_a_stored_import_is_audited_with_counts_only(app, tree, tmp_path):
 
 
 def test_spreadsheet_numbers_get_their_leading_zeros_back():
-    from server.import_files import _cell_text
+    from server.imports.files import _cell_text
     assert _cell_text(901234567, "phone") == "0901234567"
     assert _cell_text(1060012345.0, "citizen_id") == "001060012345"
     assert _cell_text(42, "old_card_number") == "42"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from offline_queue.canonical import canonical_json, content_hash
 from server.extensions import db
 from server.models import RejectedPayload, Submission, Visit
-from sync_support import item, post_items, stored_photo
+from tests.sync_support import item, post_items, stored_photo
 
 DROP = object()  # a key to remove from the item
 NOW = datetime.now(timezone.utc)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKENDS, PG_URL
-from live_server import Client, LiveServer, fresh_pg_database
+from harness.live_server import Client, LiveServer, fresh_pg_database
 
 BATCH = 50
 

@@ -1,6 +1,6 @@
 """Progress: counts of members over a four-level tree, computed by hand below."""
 import pytest
-from fieldwork_helpers import add_member, add_submission
+from tests.fieldwork_helpers import add_member, add_submission
 
 from server.extensions import db
 from server.models import utcnow

@@ -6,11 +6,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from server.exports import HEADERS, TITLE, TITLE_ROWS
+from server.review.exports import HEADERS, TITLE, TITLE_ROWS
 from server.extensions import db
 from server.models import AuditEvent, Member, Reconciliation, RegistryRecord, Submission
 from server.reconcile import run_reconciliation
-from server.review_decisions import review_task
+from server.review.decisions import tablet_task
 from server.text import name_key
 from tests.review_support import build_crafted
 from tests.sync_support import item, post_items, stored_photo
@@ -368,10 +368,13 @@ def test_a_send_back_task_is_open_until_a_newer_record_arrives(admin, officer, w
     member = world["not_found"]
     admin.post(f"/api/v1/review/members/{member.id}/decision", json={"decision": "send_back", "note": "gặp trực tiếp"})
     rec = db.session.get(Reconciliation, member.id)
-    task = review_task(rec)
-    assert task["kind"] == "send_back" and task["note"] == "gặp trực tiếp"
-    assert review_task(rec, last_received_at=rec.decided_at) is not None
-    assert review_task(rec, last_received_at=rec.decided_at + timedelta(seconds=1)) is None
+    task = tablet_task(rec.decision, rec.decision_note, rec.decided_at, rec.run_at)
+    assert task == {"decision": "send_back", "note": "gặp trực tiếp"}
+    later = rec.decided_at + timedelta(seconds=1)
+    assert tablet_task(rec.decision, rec.decision_note, rec.decided_at, rec.run_at, rec.decided_at) == task
+    assert tablet_task(rec.decision, rec.decision_note, rec.decided_at, rec.run_at, later) == {}
+    # a comparison that changed after the decision makes it stale: the tablet no longer shows it
+    assert tablet_task(rec.decision, rec.decision_note, rec.decided_at, later) == {}
 
 
 def test_the_send_back_banner_leaves_the_roster_once_a_new_record_arrives(admin, officer, world):

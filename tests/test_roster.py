@@ -3,7 +3,7 @@ import base64
 from datetime import date, timedelta
 
 import pytest
-from fieldwork_helpers import add_member, backdate
+from tests.fieldwork_helpers import add_member, backdate
 from sqlalchemy import select
 
 from server.extensions import db
@@ -92,8 +92,9 @@ def test_delta_resends_rows_stamped_just_before_the_cursor(crew, members):
 def test_delta_includes_a_new_reconciliation_result(crew, members):
     backdate()
     cursor = crew["a"].get(URL).json["cursor"]
+    now = utcnow()  # a decision taken after the comparison it answers (a later comparison makes it stale)
     db.session.add(Reconciliation(member_id=members["m1"].id, klass="not_found", fields={}, decision="send_back",
-                                  decision_note="hỏi số CCCD", decided_at=utcnow()))
+                                  decision_note="hỏi số CCCD", run_at=now - timedelta(seconds=1), decided_at=now))
     db.session.commit()
     delta = crew["a"].get(f"{URL}?since={cursor}").json
     assert [(m["id"], m["reconcile"]) for m in delta["members"]] == [
@@ -193,7 +194,7 @@ def test_party_dates_are_iso(crew, members):
 
 def test_member_moved_to_another_units_cell_leaves_the_old_units_tablets(app, tree, login_as, tmp_path):
     """A transfer by import: the old unit's officer gets the member and their open visit as removals."""
-    from server.importers import import_file
+    from server.imports.importers import import_file
 
     header = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
               "party_join_date,party_official_date,priority,needs_home_visit\n")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD, add_member
 from server.extensions import db
 from server.models import AuditEvent, Member, RejectedPayload, Submission, Visit, VisitAssignment, utcnow
-from sync_support import add_registry, item, post_items, stored_photo
+from tests.sync_support import add_registry, item, post_items, stored_photo
 
 
 def count(model) -> int:

@@ -2,7 +2,7 @@
 from datetime import date
 
 import pytest
-from fieldwork_helpers import add_member, add_submission
+from tests.fieldwork_helpers import add_member, add_submission
 from sqlalchemy import func, select
 
 from server.auth import create_user

@@ -21,6 +21,4 @@ class LoginResultSchema(StrictSchema):
     csrf_token = fields.String()
 
 
-login_schema = LoginSchema()
 user_schema = UserSchema()
-login_result_schema = LoginResultSchema()

@@ -25,5 +25,3 @@ class ProgressEntrySchema(StrictSchema):
 class ProgressSchema(ProgressEntrySchema):
     children = fields.List(fields.Nested(ProgressEntrySchema))
 
-
-progress_schema = ProgressSchema()

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from api.review.schemas import (DecisionBodySchema, DecisionResultSchema, ExportQuerySchema, ItemPageSchema,
                                 ItemQuerySchema, ItemSchema, ReconcileBodySchema, ReconcileResultSchema)
 from api.security import current_user
-from server import exports, review, review_decisions
+from server.review import decisions as review_decisions, exports, queue as review
 from server.reconcile import run_reconciliation
 from server.scope import require_role, unit_in_scope
 

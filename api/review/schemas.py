@@ -3,8 +3,8 @@ from marshmallow import fields, validate
 
 from api.schemas import StrictSchema
 from server.reconcile import CLASSES, PERSON_FIELDS
-from server.review import KINDS
-from server.review_decisions import DECISIONS
+from server.review.queue import KINDS
+from server.review.decisions import DECISIONS
 
 FIELD_RESULT = "match, minor (same under the name key: tone-mark placement, case), mismatch or missing"
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from api.schemas import StrictSchema
 from offline_queue.envelope import MAX_DEVICE_ID, MAX_ITEMS
 from offline_queue.validation import ItemSchema
+from server.error_codes import CLIENT_ONLY, CODES
 
 OUTCOMES = ("accepted", "duplicate", "rejected")
 
@@ -23,12 +24,9 @@ class SubmissionsEnvelopeSchema(StrictSchema):
 
 class ItemErrorSchema(Schema):
     field = fields.String(allow_none=True, metadata={"description": "API field name; null for the whole item"})
-    code = fields.String(required=True, metadata={"description": "stable snake_case code, e.g. required, "
-                         "invalid_date, date_in_future, before_birth, official_before_join, invalid_choice, "
-                         "citizen_id_format, citizen_id_province, citizen_id_gender, citizen_id_birth_year, "
-                         "invalid_characters, too_long, unknown_field, invalid_type, invalid_client_id, "
-                         "invalid_datetime, captured_in_future, consent_required, not_found, "
-                         "visit_member_mismatch, photo_missing, client_id_reused"})
+    code = fields.String(required=True, metadata={"description": "stable snake_case code, one of: " + ", ".join(
+        entry.code for entry in CODES.values() if entry.status is None and entry.code not in CLIENT_ONLY)
+        + ", not_found"})
     params = fields.Dict(metadata={"description": "e.g. {\"max\": 255} for too_long"})
 
 

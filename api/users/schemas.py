@@ -36,5 +36,3 @@ class UserUpdateSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=256, error="too_short"))
 
-
-user_out_schema = UserOutSchema()

@@ -99,5 +99,3 @@ class BulkResultSchema(StrictSchema):
                                metadata={"description": "user id → visits created for them"})
     skipped = fields.Integer(metadata={"description": "members none of the chosen users can reach"})
 
-
-visit_schema = VisitSchema()

@@ -1,10 +1,10 @@
-"""Browser end-to-end fixtures: the live server (pwa_server.LiveServer, shared by the session; tests may stop and
+"""Browser end-to-end fixtures: the live server (harness.pwa_server.LiveServer, shared by the session; tests may stop and
 start it) and Debian's Chromium driven through Playwright: one browser per session, a fresh context per test.
 """
 import pytest
 
-from app_driver import make_portrait
-from pwa_server import LiveServer
+from harness.app_driver import make_portrait
+from harness.pwa_server import LiveServer
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from app_driver import CHROMIUM, CHROMIUM_ARGS, first_sign_in, sign_in, wait_offline_ready
+from harness.app_driver import CHROMIUM, CHROMIUM_ARGS, first_sign_in, sign_in, wait_offline_ready
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app_driver import PIN, enter_pin, first_sign_in, press_sync, sign_in, wait_queue_count
+from harness.app_driver import PIN, enter_pin, first_sign_in, press_sync, sign_in, wait_queue_count
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ def test_live_camera_capture_gives_a_3_by_4_portrait_that_can_be_queued(server, 
 
 def test_queue_exported_to_a_file_is_imported_and_sent_from_another_tablet(server, browser, page, portrait,
                                                                             tmp_path):
-    from app_driver import capture
+    from harness.app_driver import capture
     hoa = server.member_id("E2E0001")
     first_sign_in(page, server.url)
     page.route("**/api/v1/sync/**", lambda route: route.abort())  # this tablet never reaches the server

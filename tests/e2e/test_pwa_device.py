@@ -3,7 +3,7 @@ sign-in opens again; a second officer never sees the first one's queue; personal
 import pytest
 from playwright.sync_api import expect
 
-from app_driver import PIN, capture, enter_pin, first_sign_in, sign_in, wait_queue_count
+from harness.app_driver import PIN, capture, enter_pin, first_sign_in, sign_in, wait_queue_count
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from app_driver import PASSWORD, capture, first_sign_in
+from harness.app_driver import PASSWORD, capture, first_sign_in
 
 pytestmark = pytest.mark.e2e
 

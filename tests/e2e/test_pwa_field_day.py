@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app_driver import (PIN, capture, first_sign_in, press_sync, queue_count, search, unlock, wait_offline_ready,
+from harness.app_driver import (PIN, capture, first_sign_in, press_sync, queue_count, search, unlock, wait_offline_ready,
                         wait_queue_count)
 
 pytestmark = pytest.mark.e2e

@@ -75,7 +75,14 @@ CASES = [{}, {"date_of_birth": "1968"}, {"date_of_birth": "1968-02-30"}, {"date_
          {"citizen_id": "12345"}, {"citizen_id": "999168001234"}, {"citizen_id": "038068001234"},
          {"citizen_id": "038170001234"}, {"full_name": ""}, {"hometown": "  "}, {"party_join_date": "02/03/1990"},
          {"date_of_birth": "1990", "party_join_date": "1990-01-01"}, {"party_official_date": "2999-01-01"},
-         {"gender": "male", "citizen_id": "038268001234", "date_of_birth": "2068"}]
+         {"gender": "male", "citizen_id": "038268001234", "date_of_birth": "2068"},
+         # lengths, hidden characters, the birth-year range and the phone rule (server/record_fields.py)
+         {"full_name": "A" * 256}, {"full_name": "  " + "A" * 255 + "  "}, {"permanent_address": "x " * 300},
+         {"phone": "0" * 33}, {"phone": "09x 123"}, {"phone": "+84 (0)912-345.678"},
+         {"full_name": "Nguyễn\u200bThị Hoà"}, {"hometown": "Xã\x07 Hoằng Phú"}, {"ethnicity": "Kinh\u2028"},
+         {"religion": "Phật \u202egiáo"}, {"old_card_number": "\ue000"},
+         {"date_of_birth": "1899"}, {"date_of_birth": "1899-12-31", "party_join_date": "1930-01-01"},
+         {"date_of_birth": "1900"}, {"date_of_birth": "0001"}]
 
 
 def test_form_rules_give_the_same_codes_as_the_server(app_page):
@@ -89,6 +96,37 @@ def test_form_rules_give_the_same_codes_as_the_server(app_page):
                 for item in items]
     assert [sorted(codes) for codes in got] == expected
     assert expected[0] == [] and ["citizen_id", "citizen_id_birth_year"] in expected[10]
+    codes = {code for case in expected for _, code in case}
+    assert {"too_long", "invalid_characters", "invalid_phone", "date_too_early"} <= codes
+
+
+def test_the_generated_rules_and_texts_reach_the_app_and_no_raw_key_shows(app_page):
+    """Error texts and lengths come from the server's catalogues; a clock-skew rejection reads as a sentence."""
+    from server.error_codes import CLIENT_ONLY, CODES
+    from server.record_fields import MAX_LENGTHS
+    fields = ["captured_at", "client_id", "member_id", "visit_id", "location_kind", "photo_sha256", "consent",
+              *(name for name in MAX_LENGTHS if name in ITEM["fields"] or name in ("phone", "ethnicity"))]
+    got = app_page.evaluate("""async ([codes, fields]) => {
+      const i18n = await import('/js/i18n.js');
+      const out = {};
+      for (const lang of ['vi', 'en']) {
+        await i18n.setLanguage(lang);
+        out[lang] = {texts: codes.map((c) => i18n.t(`err.${c}`, {max: 7, min: 1900, code: c})),
+                     labels: fields.map((f) => i18n.fieldLabel(f)),
+                     skew: `${i18n.fieldLabel('captured_at')}: ${i18n.t('err.captured_in_future')}`};
+      }
+      const form = document.querySelector('form [name=full_name]');
+      return {out, maxLength: form && form.maxLength};
+    }""", [list(CODES), fields])
+    for lang in ("vi", "en"):
+        texts = got["out"][lang]["texts"]
+        assert texts == [getattr(entry, lang).replace("{max}", "7").replace("{min}", "1900")
+                         .replace("{code}", entry.code) for entry in CODES.values()]
+        assert all(label and not label.startswith("f.") for label in got["out"][lang]["labels"])
+        skew = got["out"][lang]["skew"]
+        assert "f." not in skew and "err." not in skew and "captured" not in skew.split(":")[1]
+    assert got["out"]["vi"]["skew"].startswith("Thời điểm ghi: Giờ trên máy tính bảng sai")
+    assert got["maxLength"] == MAX_LENGTHS["full_name"] and CLIENT_ONLY <= set(CODES)
 
 
 def test_queue_store_verbs_keep_record_and_photo_together_and_partitioned(app_page):
@@ -164,3 +202,20 @@ def test_data_key_opens_only_with_the_right_secret_and_backoff_grows_with_jitter
     assert result["opened"] == {"name": "Thủy"} and result["wrongOpens"] is False
     assert result["delays"] == [5000, 10000, 20000, 300000]
     assert result["jitter"][0] == 5000 and 14900 < result["jitter"][1] < 15000
+
+
+def test_dates_are_written_and_read_in_one_module(app_page):
+    got = app_page.evaluate("""async () => {
+      const dates = await import('/js/dates.js');
+      const i18n = await import('/js/i18n.js');
+      const validate = await import('/js/validate.js');
+      return {shown: [dates.formatDate('1968-05-12'), dates.formatDate('1955'), dates.formatDate(''),
+                      dates.formatDate('', '')],
+              typed: ['2/3/1990', '1990-03-02', '1955', ' 12.05.1968 '].map(dates.normaliseDate),
+              iso: dates.localIso(new Date(2025, 7, 8, 14, 3, 11)), today: dates.localToday(new Date(2025, 0, 9)),
+              same: i18n.formatDate === dates.formatDate && validate.normaliseDate === dates.normaliseDate};
+    }""")
+    assert got["shown"] == ["12/05/1968", "1955", "—", ""]
+    assert got["typed"] == ["1990-03-02", "1990-03-02", "1955", "1968-05-12"]
+    assert got["iso"].startswith("2025-08-08T14:03:11") and got["iso"][19] in "+-" and got["today"] == "2025-01-09"
+    assert got["same"]

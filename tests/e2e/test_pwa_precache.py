@@ -6,7 +6,7 @@ import re
 import shutil
 import sys
 
-from app_driver import PWA_DIR
+from harness.app_driver import PWA_DIR
 
 sys.dont_write_bytecode = True  # no __pycache__ inside the served app directory
 spec = importlib.util.spec_from_file_location("update_precache", PWA_DIR / "tools" / "update_precache.py")
@@ -46,7 +46,7 @@ def test_screens_loaded_on_first_use_open_with_no_network_at_all(server, context
     worker has them, so their first use works offline (server stopped, browser offline)."""
     from playwright.sync_api import expect
 
-    from app_driver import first_sign_in, unlock, wait_offline_ready
+    from harness.app_driver import first_sign_in, unlock, wait_offline_ready
     first_sign_in(page, server.url, "lead")
     wait_offline_ready(page)
     loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)")

@@ -9,7 +9,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from app_driver import PASSWORD, first_sign_in, make_portrait, press_sync, search, wait_queue_count
+from harness.app_driver import PASSWORD, first_sign_in, make_portrait, press_sync, search, wait_queue_count
 
 pytestmark = pytest.mark.e2e
 

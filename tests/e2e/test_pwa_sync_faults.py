@@ -3,8 +3,8 @@ resent under the same client_id, and an expired session that parks records inste
 import pytest
 from playwright.sync_api import expect
 
-from app_driver import PASSWORD, capture, first_sign_in, press_sync, wait_queue_count
-from app_driver import make_portrait
+from harness.app_driver import PASSWORD, capture, first_sign_in, press_sync, wait_queue_count
+from harness.app_driver import make_portrait
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from app_driver import capture, first_sign_in, unlock, wait_offline_ready, wait_queue_count
-from app_driver import PWA_DIR
+from harness.app_driver import capture, first_sign_in, unlock, wait_offline_ready, wait_queue_count
+from harness.app_driver import PWA_DIR
 
 pytestmark = pytest.mark.e2e
 

@@ -7,18 +7,14 @@ units, members and registry rows; the collected record comes in through the real
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.live_server import free_port
+from harness.live_server import REPO, Gunicorn
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 PASSWORD = "review-e2e-pass"
 SETUP = """
 import hashlib, json
@@ -62,49 +58,20 @@ with app.app_context():
 """
 
 
-class ReviewServer:
+class ReviewServer(Gunicorn):
     def __init__(self, data_dir: Path):
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_TEST")}
-        self.env.pop("DATABASE_URL", None)
-        self.env.update(FIELDKIT_DATA_DIR=str(data_dir), FIELDKIT_PASSWORD=PASSWORD, PYTHONPATH=str(REPO))
-        self.proc = None
+        super().__init__(data_dir, password=PASSWORD)
         self.ids = {}
 
-    def run(self, *args, **kwargs) -> str:
-        done = subprocess.run(list(args), env=self.env, cwd=REPO, capture_output=True, text=True, timeout=120,
-                              **kwargs)
-        assert done.returncode == 0, f"{args[:2]} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
-
     def prepare(self):
-        self.run(str(BIN / "fieldkit"), "init-db")
-        self.ids = json.loads(self.run(sys.executable, "-c", SETUP).strip().splitlines()[-1])
-        self.run(str(BIN / "fieldkit"), "create-user", "admin", "--role", "unit_admin", "--unit", "P")
-        self.run(str(BIN / "fieldkit"), "create-user", "officer", "--role", "officer", "--unit", "G")
-        self.run(str(BIN / "fieldkit"), "reconcile")
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "1", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{self.port}",
-             "server:create_app()"],
-            env=self.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(self.data_dir / "gunicorn.log", "ab"),
-            start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start; see {self.data_dir / 'gunicorn.log'}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
+        self.cli("init-db")
+        done = subprocess.run([sys.executable, "-c", SETUP], env=self.env, cwd=REPO, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        self.ids = json.loads(done.stdout.strip().splitlines()[-1])
+        self.cli("create-user", "admin", "--role", "unit_admin", "--unit", "P")
+        self.cli("create-user", "officer", "--role", "officer", "--unit", "G")
+        self.cli("reconcile")
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)

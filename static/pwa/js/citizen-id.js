@@ -2,11 +2,10 @@
  * The 12-digit citizen ID (Circular 59/2021/TT-BCA): PPP G YY NNNNNN. Mirrors server/citizen_id.py
  * so the form flags a typo at the bedside with the same error codes the server would send back.
  */
+import {PROVINCE_CODES as CODES} from './record-rules.js';
 
-// Birth-registration codes of the 63 provinces and cities (the same list as the server's).
-const PROVINCE_CODES = new Set(('001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 ' +
-  '031 033 034 035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 ' +
-  '072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096').split(' '));
+// Birth-registration codes of the 63 provinces and cities, generated from the server's list.
+const PROVINCE_CODES = new Set(CODES);
 
 /**
  * Error codes for a citizen ID (empty when plausible), checked against gender and birth year if given.

@@ -4,9 +4,10 @@
  * photo into the queue in one transaction. Never sends anything itself (sync.js does).
  */
 import {app, emit} from './app-state.js';
-import {has, t} from './i18n.js';
+import {fieldLabel, has, t} from './i18n.js';
 import {loadOnce} from './lazy.js';
-import {OPTIONAL, REQUIRED, normaliseDate, validateItem} from './validate.js';
+import {formatDate, localIso, normaliseDate} from './dates.js';
+import {OPTIONAL, REQUIRED, validateItem} from './validate.js';
 import {$, $$, clearToasts, el, showScreen, toast} from './ui.js';
 
 const FIELDS = [...REQUIRED, ...OPTIONAL];
@@ -62,18 +63,6 @@ function clean(value) {
   return String(value ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
-function displayDate(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '');
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : value || '';
-}
-
-function localIso(date = new Date()) {
-  const pad = (n) => String(Math.abs(n)).padStart(2, '0');
-  const offset = -date.getTimezoneOffset();
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:`
-    + `${pad(date.getMinutes())}:${pad(date.getSeconds())}${offset >= 0 ? '+' : '-'}`
-    + `${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-}
 
 /** The submission item (CONTRACT §5) from what is on the form now. */
 function readItem() {
@@ -105,7 +94,7 @@ function showErrors(errors, only = null) {
   for (const error of errors) {
     const box = error.field && $(`.field-error[data-for="${error.field}"]`, form());
     if (box) byField.set(error.field, [...(byField.get(error.field) || []), message(error)]);
-    else general.push(`${error.field ? t(`f.${error.field}`) + ': ' : ''}${message(error)}`);
+    else general.push(`${fieldLabel(error.field) ? fieldLabel(error.field) + ': ' : ''}${message(error)}`);
   }
   for (const box of $$('.field-error', form())) {
     const name = box.dataset.for;
@@ -126,7 +115,7 @@ function fill(values) {
   f.reset();
   for (const name of FIELDS) {
     const value = values[name] ?? '';
-    f.elements[name].value = name.endsWith('_date') || name === 'date_of_birth' ? displayDate(String(value)) : value;
+    f.elements[name].value = name.endsWith('_date') || name === 'date_of_birth' ? formatDate(String(value), '') : value;
   }
 }
 
@@ -180,7 +169,8 @@ async function photoTaken(photo) {
   if (photo) {
     const {checkPhotoQuality} = await import('./photo-quality.js'); // loaded with the first photo
     const quality = await checkPhotoQuality(photo);
-    if (quality && state.photo === photo) { state.quality = quality; showQuality(quality); }
+    // The form may have been saved and closed while the check ran (state is then null).
+    if (quality && state?.photo === photo) { state.quality = quality; showQuality(quality); }
   }
 }
 

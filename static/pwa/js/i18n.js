@@ -3,7 +3,13 @@
  * (localStorage: it is a display preference, not personal data). Static text carries data-i18n keys.
  * Only the language on show is loaded at start (the other one on the first switch); screens loaded on
  * first use bring their own texts in both languages (addStrings). Every table is precached by the worker.
+ * The texts of error codes (`err.CODE`) come from the server's catalogue via the generated record-rules.js.
  */
+import {formatDate, formatDateTime} from './dates.js';
+import {ERROR_TEXTS} from './record-rules.js';
+
+export {formatDate};
+
 const LOADERS = {
   vi: () => import('./strings-vi.js').then((m) => m.VI),
   en: () => import('./strings-en.js').then((m) => m.EN),
@@ -64,8 +70,17 @@ export function addStrings({vi, en}) {
  * @returns {string}
  */
 export function t(key, params = {}) {
-  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? key;
+  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+}
+
+/**
+ * A field's label for "field: message" lines, or '' when the field has none (never a raw key).
+ * @param {string|null} name API field name
+ * @returns {string}
+ */
+export function fieldLabel(name) {
+  return name && has(`f.${name}`) ? t(`f.${name}`) : '';
 }
 
 /**
@@ -73,7 +88,7 @@ export function t(key, params = {}) {
  * @param {string} key
  */
 export function has(key) {
-  return key in (TABLES[current] || {}) || key in EXTRA[current];
+  return key in (TABLES[current] || {}) || key in EXTRA[current] || key in ERROR_TEXTS[current];
 }
 
 /**
@@ -94,20 +109,9 @@ export function translatePage() {
 }
 
 /**
- * A calendar date (YYYY-MM-DD, or YYYY) as dd/mm/yyyy, the way officers write it.
- * @param {string} value
- */
-export function formatDate(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '');
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : value || '—';
-}
-
-/**
- * A date-time in the current language's format.
+ * A date-time in the current language's format (dates.js formats).
  * @param {string|number|Date} value
  */
 export function formatTime(value) {
-  if (!value) return '—';
-  return new Date(value).toLocaleString(current === 'vi' ? 'vi-VN' : 'en-GB',
-    {day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit'});
+  return formatDateTime(value, current);
 }

@@ -6,7 +6,7 @@
 import {app, emit, on} from './app-state.js';
 import {isStale} from './device-report.js';
 import {exportQueue, importQueue} from './export-file.js';
-import {addStrings, formatTime, has, t, translateTree} from './i18n.js';
+import {addStrings, fieldLabel, formatTime, has, t, translateTree} from './i18n.js';
 import {loadStyle, markup} from './lazy.js';
 import {countByState} from './queue-store.js';
 import {storageText} from './storage.js';
@@ -58,7 +58,7 @@ function registryText(registry) {
 function errorText(errors) {
   return (errors || []).map((e) => {
     const text = has(`err.${e.code}`) ? t(`err.${e.code}`, e.params || {}) : e.code;
-    return e.field ? `${t(`f.${e.field}`)}: ${text}` : text;
+    return fieldLabel(e.field) ? `${fieldLabel(e.field)}: ${text}` : text;
   }).join(' · ');
 }
 

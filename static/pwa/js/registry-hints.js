@@ -13,7 +13,7 @@
 import {addStrings, formatDate, t} from './i18n.js';
 import {loadStyle} from './lazy.js';
 import {$, $$, el} from './ui.js';
-import {normaliseDate} from './validate.js';
+import {normaliseDate} from './dates.js';
 
 /** The form fields the registry comparison covers (server/registry.py compare_fields). */
 export const COMPARED = ['full_name', 'date_of_birth', 'gender', 'citizen_id', 'hometown'];

@@ -3,17 +3,18 @@
  * so the officer fixes a mistake while the member is still there. The server stays the judge.
  */
 import {checkCitizenId} from './citizen-id.js';
+import {localToday, normaliseDate} from './dates.js';
+import {CHOICES, FIELDS, LOCATION_KINDS, MAX_LENGTHS, MIN_BIRTH_YEAR, OPTIONAL, PHONE_CHARACTERS, REQUIRED}
+  from './record-rules.js';
 
-/** Fields the server requires. */
-export const REQUIRED = ['full_name', 'date_of_birth', 'gender', 'citizen_id', 'hometown', 'permanent_address',
-  'party_join_date', 'party_official_date'];
-/** Fields the server accepts besides the required ones. */
-export const OPTIONAL = ['old_card_number', 'phone', 'ethnicity', 'religion'];
-export const LOCATION_KINDS = ['station', 'home', 'hospital', 'other'];
+// The lists and bounds are generated from the server's field catalogue (record-rules.js); re-exported here.
+export {LOCATION_KINDS, OPTIONAL, REQUIRED, localToday, normaliseDate};
+const TEXT_FIELDS = FIELDS.filter((f) => f.kind === 'text' || f.kind === 'phone').map((f) => f.name);
+// What the server refuses in text: control, format, surrogate, private-use and line/paragraph separators.
+const REFUSED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
 const YEAR = /^\d{4}$/;
-const DMY = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
 
 function realDate(text) {
   const m = ISO.exec(text);
@@ -22,34 +23,28 @@ function realDate(text) {
   return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
 }
 
-/**
- * Normalise a typed date to the API form: "YYYY", or "YYYY-MM-DD" from "YYYY-MM-DD" or "DD/MM/YYYY".
- * Anything else is returned trimmed, for the validator to refuse.
- * @param {string} text
- * @returns {string}
- */
-export function normaliseDate(text) {
-  const value = String(text ?? '').trim();
-  const m = DMY.exec(value);
-  if (m) return `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
-  return value;
-}
-
-/**
- * Today's local date as YYYY-MM-DD (the officer's day, not UTC's).
- * @param {Date} [now]
- * @returns {string}
- */
-export function localToday(now = new Date()) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-function checkDate(errors, field, value, yearOnlyAllowed, today) {
+function checkDate(errors, field, value, yearOnlyAllowed, today, minYear = 1) {
   const ok = yearOnlyAllowed && YEAR.test(value) ? +value >= 1 : realDate(value);
   if (!ok) { errors.push({field, code: 'invalid_date', params: {}}); return false; }
   if (value > today.slice(0, value.length)) { errors.push({field, code: 'date_in_future', params: {}}); return false; }
+  if (+value.slice(0, 4) < minYear) {
+    errors.push({field, code: 'date_too_early', params: {min: minYear}});
+    return false;
+  }
   return true;
+}
+
+/** The server's text rules: hidden characters, then the length once spaces are collapsed (as it stores text). */
+function checkText(errors, name, raw) {
+  if (raw == null || raw === '') return;
+  const value = String(raw).normalize('NFC');
+  if (REFUSED.test(value)) { errors.push({field: name, code: 'invalid_characters', params: {}}); return; }
+  const cleaned = value.replace(/\s+/g, ' ').trim();
+  if (cleaned.length > MAX_LENGTHS[name]) {
+    errors.push({field: name, code: 'too_long', params: {max: MAX_LENGTHS[name]}});
+  } else if (name === 'phone' && cleaned && !PHONE_CHARACTERS.test(cleaned)) {
+    errors.push({field: name, code: 'invalid_phone', params: {}});
+  }
 }
 
 /**
@@ -61,12 +56,14 @@ function checkDate(errors, field, value, yearOnlyAllowed, today) {
 export function validateItem(item, today = localToday()) {
   const errors = [];
   const f = item.fields || {};
+  for (const name of TEXT_FIELDS) checkText(errors, name, f[name]);
+  const refused = new Set(errors.map((e) => e.field));
   for (const name of REQUIRED) {
-    if (!String(f[name] ?? '').trim()) errors.push({field: name, code: 'required', params: {}});
+    if (!refused.has(name) && !String(f[name] ?? '').trim()) errors.push({field: name, code: 'required', params: {}});
   }
   const missing = new Set(errors.map((e) => e.field));
   const dob = String(f.date_of_birth ?? '');
-  const dobOk = !missing.has('date_of_birth') && checkDate(errors, 'date_of_birth', dob, true, today);
+  const dobOk = !missing.has('date_of_birth') && checkDate(errors, 'date_of_birth', dob, true, today, MIN_BIRTH_YEAR);
   const joinOk = !missing.has('party_join_date')
     && checkDate(errors, 'party_join_date', f.party_join_date, false, today);
   const officialOk = !missing.has('party_official_date')
@@ -80,11 +77,11 @@ export function validateItem(item, today = localToday()) {
   if (joinOk && officialOk && f.party_official_date < f.party_join_date) {
     errors.push({field: 'party_official_date', code: 'official_before_join', params: {}});
   }
-  if (!missing.has('gender') && !['male', 'female'].includes(f.gender)) {
+  if (!missing.has('gender') && !CHOICES.gender.includes(f.gender)) {
     errors.push({field: 'gender', code: 'invalid_choice', params: {}});
   }
   if (!missing.has('citizen_id')) {
-    const gender = ['male', 'female'].includes(f.gender) ? f.gender : null;
+    const gender = CHOICES.gender.includes(f.gender) ? f.gender : null;
     for (const code of checkCitizenId(f.citizen_id, gender, dobOk ? Number(dob.slice(0, 4)) : null)) {
       errors.push({field: 'citizen_id', code, params: {}});
     }

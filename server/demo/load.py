@@ -14,15 +14,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import audit
-from .auth import create_user
-from .demo_gen import (MEMBER_FILE_COLUMNS, PROVINCE, REGISTRY_FILE_COLUMNS, UNIT_FILE_COLUMNS, DemoGenerator,
+from .. import audit
+from ..auth import create_user
+from .gen import (MEMBER_FILE_COLUMNS, PROVINCE, REGISTRY_FILE_COLUMNS, UNIT_FILE_COLUMNS, DemoGenerator,
                        Truth)
-from .errors import Conflict
-from .extensions import db
-from .import_rows import today
-from .importers import import_file
-from .models import Member, Unit, User, Visit, VisitAssignment
+from ..errors import Conflict
+from ..extensions import db
+from ..imports.rows import today
+from ..imports.importers import import_file
+from ..models import Member, Unit, User, Visit, VisitAssignment
 
 DEMO_PASSWORD = "fieldkit-demo"
 FIRST_AFFILIATED, FIRST_GRASSROOTS = f"{PROVINCE[0]}-01", f"{PROVINCE[0]}-01-01"

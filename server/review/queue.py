@@ -1,4 +1,4 @@
-"""The review queue: what a unit admin must look at, shown side by side (decisions: review_decisions.py).
+"""The review queue: what a unit admin must look at, shown side by side (decisions: decisions.py).
 
 Two kinds of item. A *submission* item is an accepted record `needs_review` that nobody has reviewed
 since the member's registry comparison last changed. A *member* item is a member whose party record
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select
 
-from .extensions import db
-from .models import Member, Reconciliation, RegistryRecord, Submission, Unit, User
-from .reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale, person_of
-from .registry import compare_fields, match_person, registry_client
-from .scope import get_in_scope, in_scope, subtree_unit_ids, unit_in_scope
+from ..extensions import db
+from ..models import Member, Reconciliation, RegistryRecord, Submission, Unit, User
+from ..reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale, person_of
+from ..registry import compare_fields, match_person, registry_client
+from ..scope import get_in_scope, in_scope, subtree_unit_ids, unit_in_scope
 
 KINDS = ("submission", "member")
 SHOWN_FIELDS = (*PERSON_FIELDS, "permanent_address")

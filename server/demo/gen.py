@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator
 
-from .citizen_id import PROVINCE_CODES
-from .demo_data import (AFFILIATED, ETHNICITIES, GIVEN_FEMALE, GIVEN_MALE, HOME_VISIT_NOTES, MIDDLE_FEMALE,
+from ..citizen_id import PROVINCE_CODES
+from .data import (AFFILIATED, ETHNICITIES, GIVEN_FEMALE, GIVEN_MALE, HOME_VISIT_NOTES, MIDDLE_FEMALE,
                         MIDDLE_MALE, OTHER_PROVINCES, PLACE_FIRST, PLACE_SECOND, RELIGIONS, STREETS, SURNAMES,
                         other_tone_style)
-from .import_rows import MEMBER_COLUMNS, MEMBER_OPTIONAL, REGISTRY_COLUMNS, UNIT_COLUMNS
+from ..imports.rows import MEMBER_COLUMNS, MEMBER_OPTIONAL, REGISTRY_COLUMNS, UNIT_COLUMNS
 
 PROVINCE = ("TH", "Tỉnh ủy Thanh Hà", "Thanh Hà")
 HOME_ID_PROVINCE = "038"  # most members' births were registered in the province itself

@@ -7,7 +7,7 @@ in the demo use it, because that is the kind of difference a reviewer must catch
 """
 import unicodedata
 
-from .text import TONE_MARKS
+from ..text import TONE_MARKS
 
 SURNAMES = [
     ("Nguyễn", 380), ("Trần", 110), ("Lê", 95), ("Phạm", 70), ("Hoàng", 30), ("Huỳnh", 20), ("Phan", 45),

@@ -10,7 +10,7 @@ reads for the tablet — and a submission item also gets `reviewed_at`/`reviewed
   The item leaves the queue, is listed in the per-cell export for signature, and comes back by itself
   when a rerun after the next registry import sees the comparison change.
 - send_back: recorded with a note; the roster carries it to the officer's tablet as a task until a
-  new record for the member arrives (`review_task`).
+  new record for the member arrives (`tablet_task`).
 Member status follows `server.members.refresh_status`, so progress counts move with every decision.
 Never logs or audits names, IDs or notes: audit rows carry ids, the decision and changed field names.
 """
@@ -20,22 +20,22 @@ from datetime import date
 
 from sqlalchemy import select
 
-from . import audit
-from .errors import Conflict, InvalidInput, NotFound
-from .extensions import db
-from .members import refresh_status
-from .models import Member, Reconciliation, RegistryRecord, Submission, User, utcnow
-from .reconcile import PERSON_FIELDS, decision_is_stale, person_of, reconcile_member
-from .registry import compare_fields, match_person, registry_client
-from .review import decision_dict
-from .scope import get_in_scope
-from .text import clean_text, name_key
+from .. import audit
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..members import refresh_status
+from ..models import Member, Reconciliation, RegistryRecord, Submission, User, utcnow
+from ..record_fields import ITEM_FIELDS
+from ..reconcile import PERSON_FIELDS, person_of, reconcile_member
+from ..registry import compare_fields, match_person, registry_client
+from .queue import decision_dict
+from ..scope import get_in_scope
+from ..text import clean_text, name_key
 
 DECISIONS = ("accept_submitted", "accept_registry", "citizen_must_update_registry", "send_back")
 NOTE_REQUIRED = ("citizen_must_update_registry", "send_back")
-# Submitted fields a member record may take over (CONTRACT §5 item fields that are member columns).
-MEMBER_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown", "permanent_address",
-                 "party_join_date", "party_official_date", "old_card_number", "phone", "ethnicity", "religion")
+# Submitted fields a member record may take over: every item field is a member column.
+MEMBER_FIELDS = ITEM_FIELDS
 
 
 def _parse_date(value):
@@ -188,10 +188,12 @@ def decision_result(member: Member, sub: Submission | None) -> dict:
             "class": rec.klass, "decision": decision_dict(rec)}
 
 
-def review_task(rec: Reconciliation | None, last_received_at=None) -> dict | None:
-    """The field task a send-back decision makes: open until a record for the member arrives after it."""
-    if rec is None or rec.decision != "send_back" or decision_is_stale(rec):
-        return None
-    if last_received_at is not None and last_received_at > rec.decided_at:
-        return None
-    return {"kind": "send_back", "note": rec.decision_note or "", "at": rec.decided_at.isoformat()}
+def tablet_task(decision: str | None, note: str | None, decided_at, run_at, last_received_at=None) -> dict:
+    """What the roster tells the tablet of a decision ({"decision", "note"}), or {} once it no longer holds:
+    when it is stale (the comparison changed after it: see reconcile.decision_is_stale) or, for a send-back,
+    when a record for the member arrived after it (the task is done)."""
+    if decision is None or decided_at is None or (run_at is not None and run_at > decided_at):
+        return {}
+    if decision == "send_back" and last_received_at is not None and last_received_at > decided_at:
+        return {}
+    return {"decision": decision, **({"note": note} if note else {})}

@@ -16,21 +16,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import and_, exists, or_, select
 
-from . import audit
-from .extensions import db
-from .models import Member, Reconciliation, Submission, Unit, User
-from .reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale
-from .scope import in_scope, subtree_unit_ids
-from .spreadsheets import text_cell
+from .. import audit
+from ..extensions import db
+from ..models import Member, Reconciliation, Submission, Unit, User
+from ..reconcile import REVIEW_CLASSES, decision_is_stale
+from ..record_fields import GENDER_LABELS, PERSON_FIELDS, label
+from ..scope import in_scope, subtree_unit_ids
+from ..spreadsheets import text_cell
 
 TITLE = "DANH SÁCH ĐẢNG VIÊN CÓ THÔNG TIN KHÁC CSDL DÂN CƯ"
 TITLE_ROWS = 4  # title, unit, date, a blank line; the column headers follow
-HEADERS = ("Chi bộ", "Mã đảng viên", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Quê quán",
+HEADERS = ("Chi bộ", label("member_code"), *(label(name) for name in PERSON_FIELDS),
            "Trường khác biệt", "Hồ sơ đảng", "CSDL dân cư", "Ghi chú", "Ký xác nhận")
 WIDTHS = (24, 14, 26, 12, 9, 15, 20, 22, 34, 34, 30, 18)
-FIELD_LABELS = {"full_name": "Họ và tên", "date_of_birth": "Ngày sinh", "gender": "Giới tính",
-                "citizen_id": "Số định danh", "hometown": "Quê quán"}
-GENDERS = {"male": "Nam", "female": "Nữ"}
+FIELD_LABELS = {name: label(name) for name in PERSON_FIELDS}
+GENDERS = {value: texts[0] for value, texts in GENDER_LABELS.items()}
 DECISION_LABELS = {"accept_submitted": "Đã chấp nhận thông tin kê khai",
                    "accept_registry": "Đã lấy theo CSDL dân cư",
                    "citizen_must_update_registry": "Đảng viên cần điều chỉnh CSDL dân cư",

@@ -3,7 +3,7 @@
 A members or registry import reads its file twice. The first pass checks every row, keeping only the key sets
 that catch a repeated key and the first rejections; if any row is refused, nothing is written. The second pass
 upserts in batches (one executemany per batch) inside one transaction, so a failure half way leaves the
-database as it was. Units have their own, in-memory import (server.import_units). Nothing here commits a file
+database as it was. Units have their own, in-memory import (server.imports.units). Nothing here commits a file
 that was not checked whole.
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, update
 
-from . import audit
-from .extensions import db
-from .import_files import FileProblem, source_for
-from .import_rows import check_header, parse_member, parse_registry, row_values, today
-from .import_units import UnitImport
-from .models import Member, RegistryRecord, Unit, utcnow
+from .. import audit
+from ..extensions import db
+from .files import FileProblem, source_for
+from .rows import check_header, parse_member, parse_registry, row_values, today
+from .units import UnitImport
+from ..models import Member, RegistryRecord, Unit, utcnow
 
 BATCH = 2000
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
@@ -27,7 +27,10 @@ MAX_LISTED = 1000  # rejections listed one by one; past this a report only count
 
 @dataclass
 class ImportReport:
-    """What an import read and did. `rejected` lists (line, reasons); line 0 means the file as a whole."""
+    """What an import read and did. `rejected` and `warnings` list (line, reasons); line 0 means the whole file.
+
+    A warned row is stored (when nothing is rejected): warnings never change the exit status.
+    """
 
     kind: str
     source: str
@@ -37,11 +40,18 @@ class ImportReport:
     unchanged: int = 0  # of `updated`: rows the file matched but did not change
     rejected: list[tuple[int, list[str]]] = field(default_factory=list)
     rejected_total: int = 0
+    warnings: list[tuple[int, list[str]]] = field(default_factory=list)
+    warned_total: int = 0
 
     def reject(self, line: int, reasons: list[str]) -> None:
         self.rejected_total += 1
         if len(self.rejected) < MAX_LISTED:
             self.rejected.append((line, reasons))
+
+    def warn(self, line: int, reasons: list[str]) -> None:
+        self.warned_total += 1
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append((line, reasons))
 
     @property
     def stored(self) -> bool:
@@ -49,14 +59,24 @@ class ImportReport:
 
     def summary(self) -> str:
         head = (f"import {self.kind} from {self.source}: {self.rows_read} rows read, {self.created} created, "
-                f"{self.updated} updated ({self.unchanged} unchanged), {self.rejected_total} rejected")
-        if self.stored:
-            return head
-        lines = [head, "nothing was stored: fix these rows and import the whole file again"]
-        lines += [f"  {f'line {line}' if line else 'file'}: {'; '.join(reasons)}" for line, reasons in self.rejected]
-        if self.rejected_total > len(self.rejected):
-            lines.append(f"  ... and {self.rejected_total - len(self.rejected)} more rejected rows")
+                f"{self.updated} updated ({self.unchanged} unchanged), {self.rejected_total} rejected, "
+                f"{self.warned_total} with warnings")
+        lines = [head]
+        if not self.stored:
+            lines.append("nothing was stored: fix these rows and import the whole file again")
+            lines += _listed(self.rejected, self.rejected_total, "rejected rows")
+        if self.warned_total:
+            lines.append("warnings (rows stored as they are; the pre-collection check shows them to the officer):"
+                         if self.stored else "warnings:")
+            lines += _listed(self.warnings, self.warned_total, "rows with warnings")
         return "\n".join(lines)
+
+
+def _listed(rows: list[tuple[int, list[str]]], total: int, what: str) -> list[str]:
+    lines = [f"  {f'line {line}' if line else 'file'}: {'; '.join(reasons)}" for line, reasons in rows]
+    if total > len(rows):
+        lines.append(f"  ... and {total - len(rows)} more {what}")
+    return lines
 
 
 def import_file(kind: str, path, *, user=None, commit: bool = True) -> ImportReport:
@@ -113,12 +133,12 @@ class RecordImport(ABC):
         self.table = self.model.__table__
 
     @abstractmethod
-    def parse(self, values: dict[str, str]) -> tuple[dict, list[str]]:
-        """One row's values as a record for the table, and its problems (empty when the row is good)."""
+    def parse(self, values: dict[str, str]) -> tuple[dict, list[str], list[str]]:
+        """One row's values as a record for the table, its refusals and its warnings (empty when the row is good)."""
 
-    def _row(self, columns, values) -> tuple[dict, list[str]]:
+    def _row(self, columns, values) -> tuple[dict, list[str], list[str]]:
         values, errors = row_values(columns, values)
-        return self.parse(values) if not errors else ({}, errors)
+        return self.parse(values) if not errors else ({}, errors, [])
 
     @staticmethod
     def _compact(name: str, value):
@@ -139,7 +159,9 @@ class RecordImport(ABC):
                 return
             for line, values in sheet.rows:
                 self.report.rows_read += 1
-                record, errors = self._row(sheet.columns, values)
+                record, errors, warnings = self._row(sheet.columns, values)
+                if warnings:
+                    self.report.warn(line, warnings)
                 for name in self.unique:
                     compact = self._compact(name, record.get(name))
                     if compact is not None and compact in seen[name]:
@@ -159,7 +181,7 @@ class RecordImport(ABC):
         wanted = {(name, compact): None for _, name, compact in repeats}
         with source.open() as sheet:
             for line, values in sheet.rows:
-                record, _ = self._row(sheet.columns, values)
+                record, _, _ = self._row(sheet.columns, values)
                 for name in self.unique:
                     key = (name, self._compact(name, record.get(name)))
                     if key in wanted and wanted[key] is None:
@@ -172,7 +194,7 @@ class RecordImport(ABC):
         with source.open() as sheet:
             batch = []
             for line, values in sheet.rows:
-                record, errors = self._row(sheet.columns, values)
+                record, errors, _ = self._row(sheet.columns, values)
                 if errors:
                     raise FileProblem(line, "the file changed during the import: " + errors[0])
                 batch.append(record)

@@ -1,23 +1,15 @@
 """The live fieldkit the browser tests (and bench/pwa_bench.py) drive: gunicorn on loopback over a temporary SQLite
 data dir prepared with the operator CLI (init-db, load-demo, import-members). stop() makes the server truly
 unreachable (Playwright's offline mode does not stop a service worker's own requests in Chromium); start()
-brings it back on the same port. The tablet app is served from a copy of static/pwa (see live_app.py).
+brings it back on the same port. The tablet app is served from a copy of static/pwa (see harness/live_app.py).
 """
-import http.client
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from app_driver import PWA_DIR, REPO
+from harness.app_driver import PWA_DIR
+from harness.live_server import Gunicorn
 
-from tests.live_server import free_port
-
-BIN = Path(sys.executable).parent
 # Members the tests look for, added to the officer's first cell through the members import.
 MEMBERS_CSV = """member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,\
 party_join_date,party_official_date,priority,needs_home_visit
@@ -27,24 +19,15 @@ E2E0003,{cell},Lê Thị Thủy,1972-02-03,female,038172009876,Xã Đông Hải,
 """
 
 
-class LiveServer:
+class LiveServer(Gunicorn):
     """fieldkit under gunicorn on loopback; stop() makes it unreachable, start() brings it back on the same port."""
 
-    def __init__(self, data_dir: Path):
-        self.data_dir = data_dir
-        self.pwa_dir = data_dir / "pwa"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = None
-        self.env = {**os.environ, "FIELDKIT_DATA_DIR": str(data_dir), "FIELDKIT_E2E_PWA_DIR": str(self.pwa_dir),
-                    "PYTHONPATH": os.pathsep.join([str(REPO), str(Path(__file__).parent)])}
-        self.env.pop("DATABASE_URL", None)
+    app_spec = "harness.live_app:create_app()"
 
-    def cli(self, *args: str) -> str:
-        done = subprocess.run([str(BIN / "fieldkit"), *args], env=self.env, cwd=REPO, capture_output=True,
-                              text=True, timeout=300)
-        assert done.returncode == 0, f"fieldkit {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+    def __init__(self, data_dir: Path):
+        super().__init__(data_dir)
+        self.pwa_dir = self.data_dir / "pwa"
+        self.env["FIELDKIT_E2E_PWA_DIR"] = str(self.pwa_dir)
 
     def prepare(self, members: int = 60):
         self.reset_app_copy()
@@ -61,29 +44,6 @@ class LiveServer:
         """(Re)make the served copy of the tablet app from the repository."""
         shutil.rmtree(self.pwa_dir, ignore_errors=True)
         shutil.copytree(PWA_DIR, self.pwa_dir)
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "1", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{self.port}",
-             "live_app:create_app()"],
-            env=self.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(self.data_dir / "gunicorn.log", "ab"),
-            start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start; see gunicorn.log in " + str(self.data_dir))
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
-        self.proc = None
 
     def query(self, sql: str, *params):
         with sqlite3.connect(self.data_dir / "fieldkit.db") as conn:

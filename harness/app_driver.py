@@ -1,12 +1,17 @@
-"""Steps an officer takes in the tablet app, shared by the browser tests (selectors are CONTRACT §6 hooks),
-and the few constants and test images they share."""
+"""Steps an officer takes in the tablet app, shared by the browser tests and bench/pwa_bench.py (selectors are
+CONTRACT §6 hooks), and the few constants and test images they share."""
 from pathlib import Path
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - one browser setup for every browser test
+# One browser setup for every browser test and bench (tests/conftest.py launches it once per session).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # a fake rear camera, allowed without a prompt, for the live-camera test
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PWA_DIR = REPO / "static" / "pwa"
-PASSWORD = "fieldkit-demo"  # the demo users' published password (server/demo.py)
+PASSWORD = "fieldkit-demo"  # the demo users' published password (server/demo/load.py)
 PIN = "246810"
 
 QUEUE_COUNT = "[data-queue-count]"

@@ -1,7 +1,9 @@
 """A real fieldkit under gunicorn on loopback, for tests and benches that must cross process boundaries
-(kill -9 in the middle of a batch, several workers racing). Talks to it with the standard library only.
+(kill -9 in the middle of a batch, several workers racing, a browser). Talks to it with the standard library only.
 
-Everything it starts runs in its own process group, so stopping or killing it reaches the workers too.
+`Gunicorn` is the one live-server helper: a data dir, the operator CLI, gunicorn started in its own process group
+(so stopping or killing it reaches the workers too) and waited for on /healthz. `LiveServer` (below), the browser
+tests' `harness.pwa_server.LiveServer` and the review screen's server build on it.
 """
 import contextlib
 import http.client
@@ -76,19 +78,74 @@ def fresh_pg_database(base_url: str):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class LiveServer:
-    """One data directory and database, prepared with the real CLI, served by gunicorn on a free port."""
+class Gunicorn:
+    """fieldkit under gunicorn on a free loopback port, over its own data dir (and database, SQLite by default)."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None, *, workers: int = 1, threads: int = 4):
+    app_spec = "server:create_app()"
+
+    def __init__(self, data_dir: Path, database_url: str | None = None, *, workers: int = 1, threads: int = 4,
+                 password: str = PASSWORD):
         self.data_dir = Path(data_dir)
         self.database_url = database_url or f"sqlite:///{self.data_dir / 'fieldkit.db'}"
         self.workers, self.threads = workers, threads
         self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_TEST")}
         self.env.update(FIELDKIT_DATA_DIR=str(self.data_dir), DATABASE_URL=self.database_url,
-                        FIELDKIT_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1",
+                        FIELDKIT_PASSWORD=password, PYTHONUNBUFFERED="1",
                         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+
+    def cli(self, *args) -> str:
+        """Run the operator CLI against this server's data; its output, or an AssertionError with it."""
+        done = subprocess.run([str(BIN / "fieldkit"), *args], cwd=REPO, env=self.env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, f"fieldkit {' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    def healthy(self) -> bool:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            conn.request("GET", "/healthz")
+            return conn.getresponse().status == 200
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 30):
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir / f"gunicorn-{self.port}.log", "ab")
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
+             "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app_spec],
+            cwd=REPO, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {log.name}")
+            if self.healthy():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer /healthz in time; see {log.name}")
+
+    def kill(self):
+        """SIGKILL the whole process group (master and workers), as a power cut or OOM kill would."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self):
+        """Stop it for real (the port answers nothing until start() again)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc = None
+
+
+class LiveServer(Gunicorn):
+    """One data directory and database, prepared with the real CLI, served by gunicorn on a free port."""
 
     def prepare(self, members: int = 0, photos=(), registry: bool = False) -> dict:
         """init-db and create-user (an officer in G) through the CLI; units, members and photo rows through a setup script."""
@@ -99,41 +156,6 @@ class LiveServer:
                              env=self.env, check=True, capture_output=True, text=True).stdout
         self.cli("create-user", "officer", "--role", "officer", "--unit", "G")
         return json.loads(out.strip().splitlines()[-1])
-
-    def cli(self, *args):
-        subprocess.run([str(BIN / "fieldkit"), *args], cwd=REPO, env=self.env, check=True, capture_output=True)
-
-    def start(self, timeout: float = 30):
-        log = open(self.data_dir / f"gunicorn-{self.port}.log", "ab")
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
-             "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "server:create_app()"],
-            cwd=REPO, env=self.env, stdout=log, stderr=log, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {log.name}")
-            try:
-                if Client(self.port).request("GET", "/healthz")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("gunicorn did not answer /healthz in time")
-
-    def kill(self):
-        """SIGKILL the whole process group (master and workers), as a power cut or OOM kill would."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class Client:

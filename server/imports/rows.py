@@ -1,32 +1,31 @@
 """Checking one row of an interchange file (CONTRACT §4) and turning it into column values. No database here.
 
-A check returns the values to store and the reasons the row is refused, as "field: what is wrong" lines an
-operator can act on. Reasons never quote names, dates of birth or citizen IDs: an import summary gets pasted
+A check returns the values to store, the reasons the row is refused, and warnings about a row that is stored all
+the same, each as "field: what is wrong" lines an operator can act on. A citizen ID whose digits contradict the
+same row's gender or birth year is a warning, not a refusal (CONTRACT §1): the registry is the authority on its own
+records, and a party record that disagrees with itself is what the pre-collection check brings to the officer. Reasons never quote names, dates of birth or citizen IDs: an import summary gets pasted
 into tickets and chats.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from functools import lru_cache
 
-from .citizen_id import check_citizen_id
-from .models import GENDERS, PRIORITIES, UNIT_KINDS
-from .text import clean_text
-from .text import name_key as _name_key
+from ..citizen_id import check_citizen_id
+from ..models import UNIT_KINDS
+from ..record_fields import (BY_NAME, MAX_LENGTHS, MEMBER_COLUMNS, MEMBER_OPTIONAL, MIN_BIRTH_YEAR, PHONE_CHARACTERS,
+                             REGISTRY_COLUMNS, today_in_vietnam)
+from ..text import clean_text
+from ..text import name_key as _name_key
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
-MEMBER_COLUMNS = ("member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
-                  "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit")
-MEMBER_OPTIONAL = ("old_card_number", "phone", "ethnicity", "religion", "home_visit_note")
-REGISTRY_COLUMNS = ("citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address")
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
            "registry": (REGISTRY_COLUMNS, ())}
 
-VIETNAM = timezone(timedelta(hours=7))
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
-_PHONE = re.compile(r"[0-9 +().-]+")
+_PHONE = re.compile(PHONE_CHARACTERS)
 # Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # control characters that survive collapsing whitespace
@@ -37,6 +36,8 @@ _ID_REASONS = {
     "citizen_id_gender": "digit 4 (gender and century) contradicts gender",
     "citizen_id_birth_year": "digits 4-6 (century and year of birth) contradict date_of_birth",
 }
+# Checks of the ID against the row's other fields: stored and reported, never refused.
+_ID_WARNINGS = frozenset({"citizen_id_gender", "citizen_id_birth_year"})
 
 
 # Names repeat a great deal (a few surnames, middle and given names); the cache is bounded, so memory stays flat.
@@ -48,9 +49,7 @@ def article(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
-def today() -> date:
-    """Today in Vietnam, where the dates in these files were written."""
-    return datetime.now(VIETNAM).date()
+today = today_in_vietnam  # where the dates in these files were written
 
 
 def check_header(kind: str, columns: list[str]) -> list[str]:
@@ -76,15 +75,19 @@ def row_values(columns: list[str], values: list[str]) -> tuple[dict[str, str], l
 
 
 class Row:
-    """One row's values by column name, and the reasons it is refused so far."""
+    """One row's values by column name, the reasons it is refused so far, and its warnings."""
 
     def __init__(self, values: dict[str, str], today: date):
-        self.values, self.today, self.errors = values, today, []
+        self.values, self.today, self.errors, self.warnings = values, today, [], []
 
     def fail(self, field: str, message: str) -> None:
         self.errors.append(f"{field}: {message}")
 
-    def text(self, field: str, limit: int, required: bool = False) -> str:
+    def warn(self, field: str, message: str) -> None:
+        self.warnings.append(f"{field}: {message}")
+
+    def text(self, field: str, limit: int | None = None, required: bool = False) -> str:
+        limit = limit or MAX_LENGTHS[field]
         value = self.values.get(field, "")
         value = clean_text(value) if value else value
         if _ODD.search(value):
@@ -139,8 +142,8 @@ class Row:
             return value, None, None
         else:
             earliest = date(max(int(value), 1), 1, 1)
-        if earliest.year < 1900:
-            self.fail("date_of_birth", "is before 1900")
+        if earliest.year < MIN_BIRTH_YEAR:
+            self.fail("date_of_birth", f"is before {MIN_BIRTH_YEAR}")
             return value, None, None
         return value, earliest.year, earliest
 
@@ -151,34 +154,35 @@ class Row:
                 self.fail("citizen_id", "is required")
             return None
         for code in check_citizen_id(value, gender, birth_year):
-            self.fail("citizen_id", _ID_REASONS.get(code, code))
+            (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", _ID_REASONS.get(code, code))
         return value
 
 
 def _person(row: Row, citizen_id_required: bool) -> tuple[dict, date | None]:
     """The fields members and registry records share, and the earliest possible birthday."""
-    full_name = row.text("full_name", 255, required=True)
+    full_name = row.text("full_name", required=True)
     key = name_key(full_name)
     if len(key) > 255:
         row.fail("full_name", "is too long")
     dob, year, born = row.birth_date()
-    gender = row.choice("gender", GENDERS)
+    gender = row.choice("gender", BY_NAME["gender"].choices)
     return {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
             "citizen_id": row.citizen_id(gender, year, citizen_id_required),
-            "hometown": row.text("hometown", 255), "permanent_address": row.text("permanent_address", 512)}, born
+            "hometown": row.text("hometown"), "permanent_address": row.text("permanent_address")}, born
 
 
-def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str]]:
-    """A registry row: every person field; the citizen ID is required and must agree with gender and birth year."""
+def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str], list[str]]:
+    """A registry row: every person field; the citizen ID is required. Returns (record, errors, warnings)."""
     row = Row(values, today)
-    return _person(row, citizen_id_required=True)[0], row.errors
+    return _person(row, citizen_id_required=True)[0], row.errors, row.warnings
 
 
-def parse_member(values: dict[str, str], today: date, cells: dict[str, int | str]) -> tuple[dict, list[str]]:
-    """A members row. `cells` maps a unit code to its id if it is a cell, else to its kind."""
+def parse_member(values: dict[str, str], today: date,
+                 cells: dict[str, int | str]) -> tuple[dict, list[str], list[str]]:
+    """A members row: (record, errors, warnings). `cells` maps a unit code to its id if it is a cell, else its kind."""
     row = Row(values, today)
-    record = {"member_code": row.text("member_code", 64, required=True)}
-    unit_code = row.text("unit_code", 64, required=True)
+    record = {"member_code": row.text("member_code", required=True)}
+    unit_code = row.text("unit_code", required=True)
     unit = cells.get(unit_code)
     if unit_code and unit is None:
         row.fail("unit_code", f"no unit has the code {unit_code}")
@@ -194,15 +198,15 @@ def parse_member(values: dict[str, str], today: date, cells: dict[str, int | str
     if joined and official and official < joined:
         row.fail("party_official_date", "is before party_join_date")
     record.update(party_join_date=joined, party_official_date=official,
-                  priority=row.choice("priority", PRIORITIES, default="standard"),
-                  needs_home_visit=row.choice("needs_home_visit", ("yes", "no"), default="no") == "yes")
-    for field, limit in (("old_card_number", 64), ("phone", 32), ("ethnicity", 64), ("religion", 64),
-                         ("home_visit_note", 2000)):
+                  priority=row.choice("priority", BY_NAME["priority"].choices, default="standard"),
+                  needs_home_visit=row.choice("needs_home_visit", BY_NAME["needs_home_visit"].choices,
+                                              default="no") == "yes")
+    for field in MEMBER_OPTIONAL:
         if field in values:
-            record[field] = row.text(field, limit) or None
+            record[field] = row.text(field) or None
     if record.get("phone") and not _PHONE.fullmatch(record["phone"]):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
-    return record, row.errors
+    return record, row.errors, row.warnings
 
 
 def parse_unit(values: dict[str, str]) -> tuple[dict, list[str]]:

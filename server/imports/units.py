@@ -6,10 +6,10 @@ whole, and written top-down one level at a time with bulk statements. A unit's k
 """
 from sqlalchemy import bindparam, func, insert, literal, select, update
 
-from .extensions import db
-from .import_rows import article, check_header, parse_unit, row_values
-from .models import UNIT_KINDS, Unit
-from .units import PARENT_KIND
+from ..extensions import db
+from .rows import article, check_header, parse_unit, row_values
+from ..models import UNIT_KINDS, Unit
+from ..units import PARENT_KIND
 
 
 class UnitImport:

@@ -1,0 +1,1 @@
+"""The demo province: generated names and records, loaded through the import checks."""

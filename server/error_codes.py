@@ -1,0 +1,161 @@
+"""Every error code the API can answer, with its HTTP status (where it has one of its own) and its texts.
+
+One line per code: `_code(code, status, vi, en)`. `status` is the answer's status when the code is the whole
+answer's `error.code`; None for codes that only name a field's or an item's fault (`fields`, sync `errors`).
+Texts may hold `{name}` placeholders filled from the error's `params`. The tablet gets these texts as the
+generated `static/pwa/js/record-rules.js` (`tools/write_record_rules.py`), the OpenAPI description from
+`openapi_description()`. A new code is one line here; tests/test_error_codes.py fails when a code raised
+anywhere in the server is missing, or a tablet text names a code that is not here.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class ErrorCode(NamedTuple):
+    code: str
+    status: int | None
+    vi: str
+    en: str
+
+
+CODES: dict[str, ErrorCode] = {}
+
+
+def _code(code: str, status: int | None, vi: str, en: str) -> None:
+    assert code not in CODES, code
+    CODES[code] = ErrorCode(code, status, vi, en)
+
+
+# --- whole answers: HTTP-level -------------------------------------------------------------------------------
+_code("bad_request", 400, "Yêu cầu không hợp lệ.", "The request is malformed.")
+_code("not_authenticated", 401, "Hãy đăng nhập trước.", "Sign in first.")
+_code("forbidden", 403, "Không có quyền.", "Your role may not do this.")
+_code("not_found", 404, "Không tìm thấy (ngoài phạm vi được giao).", "Not found (outside your scope).")
+_code("method_not_allowed", 405, "Phương thức này không được phép ở đây.", "This method is not allowed here.")
+_code("conflict", 409, "Yêu cầu mâu thuẫn với dữ liệu hiện có.", "The request conflicts with the current state.")
+_code("too_large", 413, "Quá lớn (ảnh trên 10 MiB hoặc dữ liệu gửi vượt giới hạn) — chụp lại.",
+      "Too large (a photo over 10 MiB, or a request over its limit) — retake it.")
+_code("unsupported_media_type", 415, "Kiểu dữ liệu này không được chấp nhận.", "This content type is not accepted.")
+_code("invalid_input", 422, "Một số trường không hợp lệ.", "Some fields are not valid.")
+_code("too_many_requests", 429, "Quá nhiều yêu cầu; hãy chờ một lát.", "Too many requests; wait a moment.")
+_code("internal_error", 500, "Lỗi máy chủ; không có dữ liệu nào bị lưu dở.",
+      "Something went wrong on the server; nothing was half-stored.")
+_code("error", None, "Có lỗi ({code}).", "Something went wrong ({code}).")
+# --- sign-in and users ---------------------------------------------------------------------------------------
+_code("invalid_credentials", 401, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
+_code("too_many_attempts", 429, "Đăng nhập sai quá nhiều lần; hãy chờ rồi thử lại.",
+      "Too many failed sign-ins; wait before trying again.")
+_code("csrf_failed", 403, "Phiên làm việc không hợp lệ; hãy tải lại trang.", "Missing or wrong CSRF token.")
+_code("invalid_role", 400, "Vai trò không hợp lệ.", "Unknown role.")
+_code("unknown_unit", 400, "Không có đơn vị với mã này.", "Unknown unit.")
+_code("username_taken", 409, "Tên đăng nhập đã có người dùng.", "This username is taken.")
+_code("password_too_short", 422, "Mật khẩu phải có ít nhất 8 ký tự.", "Passwords have at least 8 characters.")
+_code("invalid_username", None, "Tên đăng nhập gồm 3–64 ký tự: a-z, 0-9, dấu chấm, gạch dưới hoặc gạch ngang.",
+      "A username is 3–64 characters: a-z, 0-9, '.', '_' or '-'.")
+_code("invalid_kind", 400, "Loại đơn vị không hợp lệ.", "Unknown unit kind.")
+_code("invalid_parent", 400, "Đơn vị cấp trên không hợp lệ.", "The parent unit does not fit this kind of unit.")
+# --- photos --------------------------------------------------------------------------------------------------
+_code("hash_mismatch", 400, "Ảnh bị lỗi khi gửi — chụp lại.", "The image was damaged in transfer — retake it.")
+_code("invalid_sha256", 400, "Mã ảnh không hợp lệ.", "The address does not hold a SHA-256.")
+_code("unsupported_image", 415, "Ảnh không đúng định dạng — chụp lại.", "Unsupported image — retake it.")
+_code("image_too_large", 422, "Ảnh quá lớn — chụp lại.", "Image too large — retake it.")
+_code("image_corrupt", 422, "Ảnh hỏng — chụp lại.", "Damaged image — retake it.")
+# --- sync envelope and roster --------------------------------------------------------------------------------
+_code("invalid_json", 400, "Dữ liệu gửi không phải JSON.", "The body is not valid JSON.")
+_code("invalid_envelope", 400, "Gói gửi không đúng cấu trúc.", "The request is not a submissions envelope.")
+_code("no_items", 400, "Gói gửi phải có ít nhất một bản ghi.", "A batch holds at least one item.")
+_code("too_many_items", 400, "Gói gửi có quá nhiều bản ghi (tối đa {max}).", "A batch holds at most {max} items.")
+_code("invalid_cursor", 400, "Mốc đồng bộ không hợp lệ; hãy đồng bộ lại từ đầu.",
+      "The sync cursor is not valid; sync without one.")
+# --- visits --------------------------------------------------------------------------------------------------
+_code("assignee_out_of_scope", 422, "Người này không phụ trách đảng viên này.",
+      "This person does not cover this member.")
+_code("visit_exists", 409, "Đảng viên này đã có lịch thăm đang mở.", "This member already has an open visit.")
+_code("visit_closed", 409, "Lịch thăm đã đóng.", "The visit is closed.")
+_code("visit_reassigned", 409, "Lịch thăm đã được giao cho người khác.", "The visit was given to someone else.")
+_code("visit_open", 409, "Lịch thăm vẫn đang mở.", "The visit is still open.")
+# --- review --------------------------------------------------------------------------------------------------
+_code("no_submission", 422, "Đảng viên này chưa có bản ghi nào để chấp nhận.",
+      "This member has no submitted record to accept.")
+_code("already_verified", 409, "Bản ghi này đã được xác minh.", "This record is already verified.")
+_code("member_required", 422, "Hãy chọn đảng viên mà bản ghi này thuộc về.",
+      "Name the member this record belongs to.")
+_code("choose_candidate", 422, "Có nhiều bản ghi CSDL dân cư; hãy chọn một.",
+      "Several registry records match; choose one.")
+_code("no_registry_record", 422, "Không có bản ghi CSDL dân cư để lấy giá trị.",
+      "There is no registry record to take values from.")
+_code("not_a_candidate", None, "Bản ghi này không nằm trong các bản ghi được đề xuất.",
+      "This registry record is not one of the candidates.")
+_code("demo_exists", 409, "Tỉnh mẫu hoặc người dùng mẫu đã có.", "The demo province or its users already exist.")
+# --- fields and items (no status of their own: inside `fields` or a sync item's `errors`) --------------------
+_code("required", None, "Bắt buộc nhập.", "Required.")
+_code("unknown_field", None, "Trường không được hỗ trợ.", "Field not supported.")
+_code("invalid_type", None, "Dữ liệu không hợp lệ.", "Invalid data.")
+_code("invalid", None, "Giá trị không hợp lệ.", "Not a valid value.")
+_code("invalid_date", None, "Ngày không hợp lệ (dd/mm/yyyy, hoặc chỉ năm với ngày sinh).",
+      "Not a valid date (dd/mm/yyyy, or the year only for the birth date).")
+_code("invalid_datetime", None, "Thời điểm không hợp lệ.", "Not a valid date and time.")
+_code("invalid_choice", None, "Lựa chọn không hợp lệ.", "Not a valid choice.")
+_code("too_long", None, "Quá dài (tối đa {max} ký tự).", "Too long (at most {max} characters).")
+_code("too_short", None, "Quá ngắn (ít nhất {min} ký tự).", "Too short (at least {min} characters).")
+_code("too_small", None, "Giá trị quá nhỏ.", "The value is too small.")
+_code("out_of_range", None, "Giá trị nằm ngoài khoảng cho phép.", "The value is out of range.")
+_code("too_few_items", None, "Cần ít nhất {min} mục.", "At least {min} items are needed.")
+_code("too_deep", None, "Dữ liệu lồng quá sâu.", "The data nests too deeply.")
+_code("invalid_characters", None, "Có ký tự không hợp lệ (ký tự ẩn hoặc điều khiển).",
+      "Contains invalid (hidden or control) characters.")
+_code("date_in_future", None, "Ngày nằm trong tương lai.", "This date is in the future.")
+_code("date_too_early", None, "Năm phải từ {min} trở đi.", "The year is {min} or later.")
+_code("before_birth", None, "Ngày này trước ngày sinh.", "This date is before the date of birth.")
+_code("official_before_join", None, "Ngày chính thức trước ngày vào Đảng.", "Official before joining.")
+_code("invalid_phone", None, "Số điện thoại chỉ gồm chữ số, dấu cách và + - . ( ).",
+      "A phone number holds only digits, spaces and + - . ( ).")
+_code("citizen_id_format", None, "Số định danh phải gồm đúng 12 chữ số.", "The citizen ID is exactly 12 digits.")
+_code("citizen_id_province", None, "Ba số đầu không phải mã tỉnh.", "The first three digits are not a province code.")
+_code("citizen_id_gender", None, "Số thứ tư không khớp giới tính (và thế kỷ sinh).",
+      "Digit 4 does not match the gender (and century of birth).")
+_code("citizen_id_birth_year", None, "Số thứ 4–6 không khớp năm sinh.", "Digits 4–6 do not match the year of birth.")
+_code("captured_in_future", None, "Giờ trên máy tính bảng sai (ở tương lai). Hãy chỉnh đồng hồ rồi lưu lại.",
+      "The tablet clock is wrong (in the future). Fix the clock, then save again.")
+_code("consent_required", None, "Cần xác nhận đồng ý.", "Consent must be confirmed.")
+_code("photo_missing", None, "Cần có ảnh chân dung.", "A portrait is needed.")
+_code("client_id_reused", None, "Máy chủ đã có một bản khác của bản ghi này; lưu lại sẽ gửi thành bản ghi mới.",
+      "The server holds a different version of this record; saving sends it as a new record.")
+_code("invalid_client_id", None, "Mã bản ghi trên máy không hợp lệ.", "The record's device id is not valid.")
+_code("visit_member_mismatch", None, "Lịch thăm không khớp với đảng viên.", "The visit does not belong to this member.")
+# --- the tablet's own (never answered by the server, translated by the same key) -----------------------------
+_code("network", None, "Không có mạng.", "No network.")
+
+CLIENT_ONLY = frozenset({"network"})
+
+
+def coded(code: str, **params) -> dict:
+    """One field's or item's error as the API reports it: {"code", "params"} (the field is added by the caller)."""
+    return {"code": code, "params": params}
+
+
+def error_text(code: str, lang: str = "en", **params) -> str:
+    """The text for `code` in `lang` ("vi" or "en") with its placeholders filled; the generic text if unknown."""
+    entry = CODES.get(code) or CODES["error"]
+    text = entry.vi if lang == "vi" else entry.en
+    values = {"code": code, **params}
+    return text.format_map(_Missing(values))
+
+
+class _Missing(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def status_of(code: str, default: int = 400) -> int:
+    """The HTTP status a whole answer with this code carries."""
+    entry = CODES.get(code)
+    return entry.status if entry and entry.status else default
+
+
+def openapi_description() -> str:
+    """The codes as a Markdown table for the OpenAPI document's description."""
+    rows = ["| code | HTTP | meaning |", "|---|---|---|"]
+    rows += [f"| `{e.code}` | {e.status or '—'} | {e.en} |" for e in CODES.values() if e.code not in CLIENT_ONLY]
+    return "\n".join(rows)

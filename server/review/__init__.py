@@ -1,0 +1,1 @@
+"""Review of registry mismatches: the queue, the decisions on it, and the per-cell export."""

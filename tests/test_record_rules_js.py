@@ -1,0 +1,33 @@
+"""The tablet's record rules (static/pwa/js/record-rules.js) are generated from the server's catalogues: a stale
+module, or a form maxlength that differs from the catalogue, fails here (as a stale sw.js precache does)."""
+import importlib.util
+import json
+from pathlib import Path
+
+from server.error_codes import CODES
+from server.record_fields import MAX_LENGTHS, MIN_BIRTH_YEAR
+
+TOOL = Path(__file__).resolve().parents[1] / "static" / "pwa" / "tools" / "write_record_rules.py"
+spec = importlib.util.spec_from_file_location("write_record_rules", TOOL)
+write_record_rules = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(write_record_rules)
+
+
+def test_the_generated_module_and_the_form_lengths_are_up_to_date():
+    assert write_record_rules.main(["--check"]) == 0, "run: python static/pwa/tools/write_record_rules.py"
+
+
+def test_the_module_carries_the_catalogue():
+    text = (write_record_rules.PWA_DIR / write_record_rules.MODULE).read_text(encoding="utf-8")
+    lines = {line.split(" = ")[0].removeprefix("export const "): line.split(" = ", 1)[1].rstrip(";\n")
+             for line in text.splitlines() if line.startswith("export const ")}
+    assert json.loads(lines["MIN_BIRTH_YEAR"]) == MIN_BIRTH_YEAR
+    assert json.loads(lines["MAX_LENGTHS"])["permanent_address"] == MAX_LENGTHS["permanent_address"]
+    assert "038" in json.loads(lines["PROVINCE_CODES"])
+    texts = json.loads(lines["ERROR_TEXTS"])
+    assert set(texts["vi"]) == set(texts["en"]) == {f"err.{code}" for code in CODES}
+
+
+def test_a_changed_length_makes_the_check_fail(monkeypatch):
+    monkeypatch.setitem(write_record_rules.MAX_LENGTHS, "phone", 31)
+    assert write_record_rules.main(["--check"]) == 1
