@@ -20,7 +20,8 @@ def _blueprints():
     from api.sync.routes import blp as sync
     from api.users.routes import blp as users
     from api.visits.routes import blp as visits
-    return [auth, photos, sync, roster, progress, visits, review, users, audit], [docs]
+    from api.jobs.routes import blp as jobs
+    return [auth, photos, sync, roster, progress, visits, review, users, audit, jobs], [docs]
 
 
 def _document_standard_errors(api):

@@ -131,3 +131,7 @@ def reconcile(unit_code):
 
 def init_app(app):
     """Nothing to register on the app: the CLI group is the entry point (`fieldkit`)."""
+
+
+from .jobs.cli import worker as _worker  # noqa: E402
+main.add_command(_worker)

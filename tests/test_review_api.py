@@ -103,8 +103,9 @@ def test_anything_outside_the_admins_scope_is_not_found(login_as, world, officer
 
 def test_reconcile_endpoint_counts_classes_for_a_unit_and_is_audited(admin, world):
     response = admin.post("/api/v1/review/reconcile", json={"unit_code": "C1"})
-    assert response.status_code == 200, response.json
-    body = response.json
+    assert response.status_code == 202, response.json  # a job; tests run jobs at once (JOBS_IMMEDIATE)
+    assert response.json["state"] == "done" and response.json["kind"] == "reconcile"
+    body = admin.get(f"/api/v1/jobs/{response.json['id']}").json["report"]
     assert body["total"] == 6 and body["unchanged"] == 6 and body["changed"] == 0
     assert body["classes"] == {"matched": 1, "matched_minor": 1, "mismatch": 2, "not_found": 1, "ambiguous": 1}
     event = decisions("reconcile.run")[-1]
@@ -260,7 +261,7 @@ def test_citizen_must_update_registry_keeps_review_status_and_comes_back_after_a
     record = db.session.scalar(select(RegistryRecord).where(RegistryRecord.citizen_id == "002065004321"))
     record.full_name, record.name_key = "Lê Văn Hùng", name_key("Lê Văn Hùng")
     db.session.commit()
-    assert admin.post("/api/v1/review/reconcile", json={}).json["reopened"] == 1
+    assert admin.post("/api/v1/review/reconcile", json={}).json["report"]["reopened"] == 1
     page = items(admin)
     assert ("submission", result["submission_id"]) in keys(page)
     entry = next(i for i in page["items"] if i["id"] == result["submission_id"])

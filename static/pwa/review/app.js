@@ -188,7 +188,12 @@ async function reconcile() {
   button.disabled = true;
   setStatus(t('reconcile.running'));
   try {
-    const result = await api('POST', '/review/reconcile', {unit_code: state.filters.unit || state.user.unit_code});
+    let job = await api('POST', '/review/reconcile', {unit_code: state.filters.unit || state.user.unit_code});
+    while (job.state === 'queued' || job.state === 'running') {  // a background job: wait for its report
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await api('GET', `/jobs/${job.id}`);
+    }
+    const result = job.report || {classes: {}};
     setStatus(t('reconcile.done', {...result.classes, total: result.total, changed: result.changed}));
     await loadList();
   } catch (error) {
