@@ -21,7 +21,8 @@ def _blueprints():
     from api.users.routes import blp as users
     from api.visits.routes import blp as visits
     from api.jobs.routes import blp as jobs
-    return [auth, photos, sync, roster, progress, visits, review, users, audit, jobs], [docs]
+    from api.dashboard.routes import blp as dashboard
+    return [auth, photos, sync, roster, progress, visits, review, users, audit, jobs, dashboard], [docs]
 
 
 def _document_standard_errors(api):

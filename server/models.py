@@ -292,3 +292,4 @@ class DeviceReport(db.Model):
 
     __table_args__ = (UniqueConstraint("device_id", "user_id"),)
 from .jobs import models as _job_models  # noqa: E402,F401
+from .dashboard import models as _dashboard_models  # noqa: E402,F401

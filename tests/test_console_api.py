@@ -115,3 +115,40 @@ def test_audit_filters_by_user_action_unit_and_day(app, tree, login_as):
     assert len(admin.get("/api/v1/audit?action=user.create&since=2000-01-01").json["events"]) == 3  # + the admin
     assert admin.get("/api/v1/audit?action=user.create&until=2000-01-01").json["events"] == []
     assert admin.get("/api/v1/audit?unit=C2").status_code == 404  # outside scope, as if missing
+
+
+def test_daily_aggregate_counts_each_member_once_and_projects_the_finish(app, members, login_as):
+    from datetime import date, timedelta
+
+    from server.dashboard.daily import rebuild, vietnam_day
+    from server.models import utcnow as now
+    from tests.sync_support import item, post_items
+    from tests.test_cross_unit import jpeg
+    import hashlib
+    officer, admin = login_as("officer", "C1"), login_as("unit_admin", "A1")
+    photo = jpeg((10, 20, 30))
+    sha = hashlib.sha256(photo).hexdigest()
+    assert officer.put(f"/api/v1/photos/{sha}", data=photo, content_type="image/jpeg").status_code == 201
+    results = post_items(officer, [item(sha, member_id=members["m1"].id), item(sha, member_id=members["m1"].id),
+                                   item(sha, member_id=members["m2"].id)]).json["results"]
+    assert [r["outcome"] for r in results] == ["accepted"] * 3
+    today = vietnam_day(now())
+    body = admin.get("/api/v1/progress/daily?unit=A1").json
+    assert body["days"] == [{"day": today.isoformat(), "collected": 2}]  # m1's second record is not a second member
+    assert body["rate_7d"] == round(2 / 7, 1) and body["remaining"] == 0 and body["late"] is False
+    assert body["projected_finish"] is None  # nothing left to collect in A1 (m3 is in A2)
+    whole = admin.get("/api/v1/progress/daily").json  # the admin's own unit A1
+    assert whole["days"] == body["days"]
+    past = (today - timedelta(days=1)).isoformat()
+    lead = login_as("unit_admin", "P")
+    late = lead.put("/api/v1/progress/deadline", json={"unit_code": "P", "deadline": past}).json
+    assert late["deadline"] == past and late["remaining"] == 1 and late["late"] is True
+    soon = (today + timedelta(days=30)).isoformat()
+    inherited = lead.put("/api/v1/progress/deadline", json={"unit_code": "P", "deadline": soon}).json
+    assert inherited["projected_finish"] == (today + timedelta(days=4)).isoformat()  # 1 left at 2/7 a day
+    assert admin.get("/api/v1/progress/daily?unit=C1").json["deadline"] == soon  # set above, inherited
+    assert lead.put("/api/v1/progress/deadline", json={"unit_code": "P", "deadline": None}).json["deadline"] is None
+    assert rebuild() == 2 and admin.get("/api/v1/progress/daily").json["days"] == body["days"]
+    xlsx = admin.get("/api/v1/progress/export.xlsx?unit=A1")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert isinstance(date.fromisoformat(body["days"][0]["day"]), date)

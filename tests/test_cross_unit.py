@@ -387,6 +387,17 @@ PROBES = [
           lambda w: w.job["c1"], MISSING_ID, control=lambda w, c: c.get(f"/api/v1/jobs/{w.job['c1']}")),
     Probe("run a job again", ("/api/v1/jobs/<int:job_id>/retry", "POST"), "unit_admin",
           _post("/api/v1/jobs/{}/retry", lambda w, c, t: {}), lambda w: w.job["c1"], MISSING_ID),
+    # -- the progress dashboard
+    Probe("a unit's collections per day", ("/api/v1/progress/daily", "GET"), "viewer",
+          _get("/api/v1/progress/daily?unit={}"), lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.get("/api/v1/progress/daily?unit=C1")),
+    Probe("set a unit's deadline", ("/api/v1/progress/deadline", "PUT"), "unit_admin",
+          lambda w, c, t: c.put("/api/v1/progress/deadline", json={"unit_code": t, "deadline": "2030-01-01"}),
+          lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.put("/api/v1/progress/deadline", json={"unit_code": "C1", "deadline": "2030-01-01"})),
+    Probe("export a unit's progress", ("/api/v1/progress/export.xlsx", "GET"), "unit_admin",
+          _get("/api/v1/progress/export.xlsx?unit={}"), lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.get("/api/v1/progress/export.xlsx?unit=C1")),
 ]
 
 LISTINGS = [

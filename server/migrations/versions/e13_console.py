@@ -1,4 +1,4 @@
-"""console: background jobs and their uploaded files
+"""console: background jobs and their uploaded files, the daily collection aggregate, unit deadlines
 
 Revision ID: e13_console
 Revises: bed4cbad7cc7
@@ -45,9 +45,28 @@ def upgrade():
         sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_job_files_job_id_jobs"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("job_id", name=op.f("pk_job_files")),
     )
+    op.create_table(
+        "collected_daily",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("collected", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_collected_daily_unit_id_units"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("unit_id", "day", name=op.f("pk_collected_daily")),
+    )
+    op.create_table(
+        "unit_deadlines",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_unit_deadlines_unit_id_units"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_unit_deadlines")),
+    )
 
 
 def downgrade():
+    op.drop_table("unit_deadlines")
+    op.drop_table("collected_daily")
     op.drop_table("job_files")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_one_active")

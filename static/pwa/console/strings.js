@@ -70,7 +70,7 @@ export const VI = {
   'console.chart.never': 'Chưa có số liệu 7 ngày qua để ước tính ngày xong.',
   'console.chart.done': 'Đã thu đủ chỉ tiêu.',
   'console.chart.late': 'Cảnh báo: với tốc độ này sẽ không xong trước hạn {deadline} — cần {needed} đảng viên/ngày.',
-  'console.chart.deadline': 'Hạn hoàn thành',
+  'console.chart.deadline': 'Hạn hoàn thành', 'console.chart.save': 'Lưu hạn',
   'console.chart.devices': 'Hồ sơ còn trên máy tính bảng: {count} (trên {devices} máy).',
 };
 
@@ -145,6 +145,6 @@ export const EN = {
   'console.chart.never': 'No collections in the last 7 days: no finish date can be projected.',
   'console.chart.done': 'The target is reached.',
   'console.chart.late': 'Warning: at this rate the unit will not finish before the deadline {deadline} — it needs {needed} members a day.',
-  'console.chart.deadline': 'Deadline',
+  'console.chart.deadline': 'Deadline', 'console.chart.save': 'Save deadline',
   'console.chart.devices': 'Records still on tablets: {count} (on {devices} devices).',
 };
