@@ -8,7 +8,7 @@ from sqlalchemy import select
 from api.schemas import StrictSchema
 from api.security import current_user
 from server.extensions import db
-from server.models import AuditEvent
+from server.models import AuditEvent, Unit
 from server.scope import require_role, subtree_unit_ids, unit_in_scope
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit trail")
@@ -33,6 +33,7 @@ class AuditEventSchema(Schema):
     object_type = fields.String()
     object_id = fields.String(allow_none=True)
     unit_id = fields.Integer(allow_none=True)
+    unit_code = fields.String(allow_none=True)
     device_id = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
     detail = fields.Dict()
@@ -64,4 +65,9 @@ def list_events(query):
         stmt = stmt.where(AuditEvent.at < datetime.combine(query["until"] + timedelta(days=1), time.min, timezone.utc))
     if "before_id" in query:
         stmt = stmt.where(AuditEvent.id < query["before_id"])
-    return {"events": list(db.session.scalars(stmt))}
+    events = list(db.session.scalars(stmt))
+    codes = dict(db.session.execute(select(Unit.id, Unit.code).where(
+        Unit.id.in_({event.unit_id for event in events if event.unit_id}))).all())
+    for event in events:
+        event.unit_code = codes.get(event.unit_id)  # for the console's table; not a column
+    return {"events": events}

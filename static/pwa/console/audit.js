@@ -38,6 +38,6 @@ async function load() {
   $('#audit-rows').replaceChildren(...events.map((event) => el('tr', {},
     el('td', {}, formatTime(event.at)), el('td', {}, names[event.user_id] || (event.user_id ?? '—')),
     el('td', {class: 'mono'}, event.action), el('td', {}, `${event.object_type} ${event.object_id ?? ''}`),
-    el('td', {}, event.unit_id ?? '—'), el('td', {}, event.outcome || ''))));
+    el('td', {}, event.unit_code || '—'), el('td', {}, event.outcome || ''))));
   $('#audit-empty').hidden = events.length > 0;
 }

@@ -18,6 +18,8 @@ export async function show() {
     $('[data-action=print-logins]').addEventListener('click', () => print());
     wired = true;
   }
+  const password = $('form[data-form=user] [name=password]');
+  password.value ||= newPassword();  // a suggestion the admin may overwrite
   await Promise.all([list(), unitCodes()]);
 }
 
