@@ -7,7 +7,7 @@ import pytest
 from tests.e2e_console.conftest import PASSWORD, axe_violations, members_csv
 
 pytestmark = pytest.mark.e2e
-SECTIONS = ("progress", "imports", "users", "audit", "exports")
+SECTIONS = ("progress", "imports", "users", "audit", "exports", "review")
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@
 import {ApiClient, ApiError, NetworkError} from '../js/api-client.js';
 import {addStrings, initLanguage, setLanguage, t, translatePage} from '../js/i18n.js';
 import {$, $$, toast} from '../js/ui.js';
+import {EN as REVIEW_EN, VI as REVIEW_VI} from './strings-review.js';
 import {EN, VI} from './strings.js';
 
 const CSRF_KEY = 'fieldkit.console.csrf';
@@ -15,6 +16,7 @@ const SECTIONS = {progress: 0, users: 2, imports: 3, audit: 3, exports: 3, revie
 const LOADERS = {
   progress: () => import('./progress.js'), imports: () => import('./imports.js'),
   users: () => import('./users.js'), audit: () => import('./audit.js'), exports: () => import('./exports.js'),
+  review: () => import('./review.js'),
 };
 
 export const api = new ApiClient({csrfToken: sessionStorage.getItem(CSRF_KEY) || ''});
@@ -108,6 +110,7 @@ async function route() {
 
 async function boot() {
   addStrings({vi: VI, en: EN});
+  addStrings({vi: REVIEW_VI, en: REVIEW_EN});
   await initLanguage();
   translatePage();
   $('#login-form').addEventListener('submit', login);
