@@ -152,3 +152,32 @@ def test_daily_aggregate_counts_each_member_once_and_projects_the_finish(app, me
     xlsx = admin.get("/api/v1/progress/export.xlsx?unit=A1")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert isinstance(date.fromisoformat(body["days"][0]["day"]), date)
+
+
+def test_a_request_never_waits_behind_a_long_import_to_touch_its_session(app, tree, login_as):
+    """On SQLite an import holds the only write lock for its whole transaction; the once-a-minute session touch
+    gives up at once instead of stalling the request (or failing it after the busy timeout)."""
+    import sqlite3
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.models import AuthSession
+    admin = login_as("unit_admin", "A1")
+    db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    lock = None
+    if app.config["BACKEND"] == "sqlite":  # PostgreSQL locks rows, and an import never holds a session's
+        lock = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"), isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        answer = admin.get("/api/v1/jobs")
+        waited = time.monotonic() - started
+    finally:
+        if lock is not None:
+            lock.execute("ROLLBACK")
+            lock.close()
+    assert answer.status_code == 200 and waited < 5, (answer.status_code, waited)
+    assert admin.get("/api/v1/jobs").status_code == 200  # touched now that the lock is gone
