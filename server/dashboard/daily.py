@@ -10,7 +10,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.extensions import db
 from server.models import DeviceReport, Member, Submission, Unit, User
-from server.progress import progress
 from server.scope import subtree_unit_ids, unit_in_scope
 
 from .models import CollectedDaily, UnitDeadline
@@ -77,10 +76,14 @@ def daily(user: User, code: str | None = None, today: date | None = None) -> dic
     days = db.session.execute(select(CollectedDaily.day, func.sum(CollectedDaily.collected))
                               .where(CollectedDaily.unit_id.in_(subtree_unit_ids(unit)))
                               .group_by(CollectedDaily.day).order_by(CollectedDaily.day)).all()
-    totals = progress(user, unit.code)
+    # Totals from the aggregate and one indexed count, not the per-member progress query: the chart stays cheap.
+    # (A member moved after collection counts where they were collected; the progress table has the exact split.)
+    target = db.session.scalar(select(func.count(Member.id)).where(
+        Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None)))
+    collected = sum(int(n) for _, n in days)
     recent = sum(int(n) for day, n in days if today - timedelta(days=RATE_DAYS) < day <= today)
     rate = recent / RATE_DAYS
-    remaining = max(totals["target"] - totals["collected"], 0)
+    remaining = max(target - collected, 0)
     finish = None if not remaining or not rate else today + timedelta(days=-(-remaining // rate))
     deadline = deadline_for(unit)
     days_left = (deadline - today).days if deadline else None
