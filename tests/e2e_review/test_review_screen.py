@@ -46,6 +46,9 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
     name = page.locator("#compare-rows tr[data-field=full_name]")
     assert name.locator("td").nth(1).get_attribute("class") == "result-minor"
     assert name.locator("td").nth(1).locator(".tag").text_content() == "khác nhỏ"
+    portrait = page.locator("#detail-portrait")  # the portrait and its quality report, for the reviewer
+    assert portrait.locator("img").get_attribute("src") == f"/api/v1/photos/{review_server.ids['photo']}"
+    assert portrait.locator(".portrait-verdict").inner_text() == "Chưa có đánh giá chất lượng ảnh"
     page.screenshot(path=str(shots / "02-submission.png"), full_page=True)
     for button in page.locator("button:visible").all():
         box = button.bounding_box()

@@ -71,6 +71,7 @@ async function loadList() {
     const data = await api('GET', `/review/items?${query}`);
     state.items = data.items;
     state.total = data.total;
+    state.resolved = data.resolved_by_field || 0;
   } catch (error) {
     state.items = [];
     state.total = 0;
@@ -78,6 +79,7 @@ async function loadList() {
     showError($('#status-line'), error);
   }
   renderList();
+  $('#resolved-line').textContent = state.resolved ? t('review.list.resolved', {count: state.resolved}) : '';
   const still = state.selected && state.items.find((i) => i.kind === state.selected.kind && i.id === state.selected.id);
   renderDetail(still || null);
 }
@@ -122,20 +124,41 @@ function renderDetail(item) {
   $('#compare-rows').replaceChildren(...compareRows(item));
   $('#candidates').hidden = !item.candidates.length;
   $('#candidate-list').replaceChildren(...candidateChoices(item.candidates));
+  renderPortrait(item);
+  $('#detail-resolved').hidden = !item.resolved_by_field;
   renderDecisionForm(item);
+}
+
+/** The collected portrait beside the record, with the quality checks the server made of it. */
+function renderPortrait(item) {
+  const box = $('#detail-portrait');
+  const sha = item.submission?.photo_sha256;
+  box.hidden = !sha;
+  if (!sha) return box.replaceChildren();
+  const img = el('img');
+  img.src = `/api/v1/photos/${sha}`;
+  img.alt = t('review.portrait.alt');
+  img.width = 150;
+  img.height = 200;
+  const quality = item.submission.photo_quality || {};
+  const verdict = quality.verdict ? t(`review.portrait.${quality.verdict}`) : t('review.portrait.unknown');
+  const warnings = (quality.warnings || []).map((name) => t(`review.portrait.check.${name}`)).join(', ');
+  box.replaceChildren(img, el('p', `portrait-verdict verdict-${quality.verdict || 'unknown'}`,
+    warnings ? `${verdict}: ${warnings}` : verdict));
 }
 
 function renderDecisionForm(item) {
   const form = $('#decision-form');
   form.reset();
   form.querySelector('.error').hidden = true;
-  form.querySelector('[name=member_id]')?.closest('label').remove();
+  form.querySelector('[name=member_code]')?.closest('label').remove();
   if (item.kind === 'submission' && item.member_id === null) {
     const label = el('label');
     const input = el('input');
-    input.name = 'member_id';
-    input.inputMode = 'numeric';
-    label.append(el('span', '', t('review.detail.member_id')), input);
+    input.name = 'member_code';  // the code on the party's list, as people know it
+    input.spellcheck = false;
+    input.autocomplete = 'off';
+    label.append(el('span', '', t('review.detail.member_code')), input);
     form.prepend(label);
   }
   enableDecisions(item);
@@ -157,8 +180,8 @@ async function decide(decision) {
   const body = {decision, note: form.elements.note.value.trim()};
   const chosen = document.querySelector('#candidate-list input:checked');
   if (decision === 'accept_registry' && chosen && !item.registry_citizen_id) body.registry_citizen_id = chosen.value;
-  const memberId = form.elements.member_id?.value.trim();
-  if (memberId) body.member_id = Number(memberId);
+  const memberCode = form.elements.member_code?.value.trim();
+  if (memberCode) body.member_code = memberCode;
   const buttons = form.querySelectorAll('[data-decision]');
   buttons.forEach((b) => { b.disabled = true; });
   try {
