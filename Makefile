@@ -29,6 +29,8 @@ run: install
 	$(BIN)/fieldkit load-demo --if-empty
 	$(BIN)/fieldkit print-demo-logins
 	@echo "Serving on http://127.0.0.1:$(PORT)"
+	@# The job worker runs beside gunicorn and stops with it (Ctrl-C or gunicorn exiting).
+	$(BIN)/fieldkit worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) "server:create_app()"
 
 # Debian packages the app and its tests need, installed only when one is missing. One per line.
@@ -39,7 +41,8 @@ DEBIAN_PACKAGES := \
 	fonts-noto-core \
 	libpango-1.0-0 \
 	libpangoft2-1.0-0 \
-	poppler-utils
+	poppler-utils \
+	redis-server
 
 system-deps:
 	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { \
@@ -58,6 +61,7 @@ bench: dev
 	$(BIN)/python bench/reconcile_bench.py
 	$(BIN)/python bench/pwa_bench.py
 	$(BIN)/python bench/documents_bench.py
+	$(BIN)/python bench/console_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

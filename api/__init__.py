@@ -22,7 +22,9 @@ def _blueprints():
     from api.users.routes import blp as users
     from api.visits.routes import blp as visits
     from api.documents.routes import blp as documents
-    return [auth, photos, sync, roster, progress, visits, review, users, audit, documents], [docs]
+    from api.jobs.routes import blp as jobs
+    from api.dashboard.routes import blp as dashboard
+    return [auth, photos, sync, roster, progress, visits, review, users, audit, documents, jobs, dashboard], [docs]
 
 
 def _document_standard_errors(api):

@@ -16,6 +16,7 @@ from offline_queue.canonical import content_hash
 from offline_queue.item_fields import ClientId
 from offline_queue.validation import validate_item
 from server import audit
+from server.dashboard.daily import count_first_collection
 from server.extensions import db
 from server.members import refresh_status
 from server.record_fields import PERSON_FIELDS
@@ -203,6 +204,8 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
     submission.registry_result = match.as_dict()
     if member is not None:
         refresh_status(member)
+        if "second_submission" not in reasons:  # the member's first record: one more collected that day
+            count_first_collection(member.unit_id, submission.received_at)
     if visit is not None:
         close_for_submission(visit, submission)
     close_for_member(submission)  # collected anywhere (at the station, say): nobody travels to the house now

@@ -31,6 +31,8 @@ def create_app(config=None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(cli.MIGRATIONS_DIR), render_as_batch=True)
     http.init_app(app)
+    from .jobs import queue as job_queue
+    job_queue.init_app(app)
 
     import api as api_package  # only create_app imports the HTTP layer
     api_package.register(app, api)

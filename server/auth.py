@@ -5,7 +5,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
@@ -98,9 +99,24 @@ def resolve_session(token: str | None) -> AuthSession:
     if user is None or not user.active:
         raise NotAuthenticated()
     if now - sess.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
+        _touch(sess, now)
+    return sess
+
+
+def _touch(sess: AuthSession, now) -> None:
+    """Best effort: a session touched a minute late is harmless, but on SQLite a request must not wait behind a
+    long import's write lock (the console's jobs) only to record that the user is still there."""
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        db.session.execute(text("PRAGMA busy_timeout=250"))
+    try:
         sess.last_seen_at = now
         db.session.commit()
-    return sess
+    except OperationalError:
+        db.session.rollback()
+    finally:
+        if sqlite:
+            db.session.execute(text("PRAGMA busy_timeout=30000"))
 
 
 def csrf_ok(sess: AuthSession, header_value: str | None) -> bool:

@@ -151,3 +151,18 @@ def reconcile(unit_code):
 
 def init_app(app):
     """Nothing to register on the app: the CLI group is the entry point (`fieldkit`)."""
+
+
+from .jobs.cli import worker as _worker  # noqa: E402
+main.add_command(_worker)
+
+
+@main.command("rebuild-daily")
+@with_appcontext
+def rebuild_daily():
+    """Recount the dashboard's members-collected-per-day from the submissions (ingest keeps it up to date)."""
+    from .dashboard.daily import rebuild
+    from .extensions import db
+    total = rebuild()
+    db.session.commit()
+    click.echo(f"collected per day rebuilt: {total} members")

@@ -32,6 +32,9 @@ class Config:
             "DATABASE_URL", f"sqlite:///{self.DATA_DIR / 'fieldkit.db'}"
         )
         self.PHOTO_DIR = self.DATA_DIR / "photos"
+        # A running job silent for JOBS_STALE_SECONDS lost its worker: it may be run again.
+        self.JOBS_URL = os.environ.get("FIELDKIT_JOBS_URL", "")  # empty: a SQLite queue file in the data dir
+        self.JOBS_STALE_SECONDS = int(os.environ.get("FIELDKIT_JOBS_STALE_SECONDS", "60"))
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.
@@ -52,6 +55,7 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     LOG_JSON = True
     TESTING = False
+    JOBS_IMMEDIATE = False  # run jobs inside the request (tests); production hands them to `fieldkit worker`
 
 
 class TestConfig(Config):
@@ -59,6 +63,7 @@ class TestConfig(Config):
 
     TESTING = True
     LOG_JSON = False
+    JOBS_IMMEDIATE = True
 
     def __init__(self, data_dir: Path, database_url: str | None = None):
         os.environ["FIELDKIT_DATA_DIR"] = str(data_dir)

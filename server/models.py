@@ -291,3 +291,5 @@ class DeviceReport(db.Model):
     reported_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
     __table_args__ = (UniqueConstraint("device_id", "user_id"),)
+from .jobs import models as _job_models  # noqa: E402,F401
+from .dashboard import models as _dashboard_models  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Serves the tablet app from static/pwa at the site root (the service worker needs scope "/")."""
 from pathlib import Path
 
-from flask import Blueprint, abort, redirect, send_from_directory
+from flask import Blueprint, abort, redirect, request, send_from_directory
 from werkzeug.routing import PathConverter
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "static" / "pwa"
@@ -41,6 +41,15 @@ def service_worker():
     response = _send("sw.js")
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+@bp.get("/review")
+@bp.get("/review/")
+def review():
+    """The review screen moved into the console; old links and bookmarks land on its review section."""
+    lang = request.args.get("lang")
+    query = f"?lang={lang}" if lang in ("vi", "en") else ""
+    return redirect(f"/console/{query}#review")
 
 
 @bp.get("/<app_path:filename>")

@@ -3,9 +3,16 @@ from sqlalchemy import delete, select
 
 from . import audit
 from .auth import create_user, hash_password
+from .errors import Forbidden
 from .extensions import db
 from .models import AuthSession, User
-from .scope import get_in_scope, in_scope, subtree_unit_ids, unit_in_scope
+from .scope import ROLE_RANK, get_in_scope, in_scope, subtree_unit_ids, unit_in_scope
+
+
+def _may_grant(actor: User, role: str) -> None:
+    """Nobody makes a user above their own role."""
+    if ROLE_RANK[role] > ROLE_RANK[actor.role]:
+        raise Forbidden("You cannot give a role above your own.")
 
 
 def list_users(actor: User, role: str | None = None, unit_code: str | None = None) -> list[User]:
@@ -21,11 +28,17 @@ def list_users(actor: User, role: str | None = None, unit_code: str | None = Non
 
 def add_user(actor: User, username, password, role, unit_code, display_name="") -> User:
     unit_in_scope(unit_code, actor)  # 404 for a unit outside the admin's subtree
+    _may_grant(actor, role)
     return create_user(username, password, role, unit_code, display_name, actor=actor)
 
 
 def update_user(actor: User, user_id: int, changes: dict) -> User:
     user = get_in_scope(User, user_id, actor)
+    if user.id != actor.id and user.role == "unit_admin" and user.unit_id == actor.unit_id:
+        # A peer admin of the same unit could otherwise take over the other's account: only an admin above may.
+        raise Forbidden("Only an admin of a unit above may change another admin of your unit.")
+    if "role" in changes:
+        _may_grant(actor, changes["role"])
     if "password" in changes:
         user.password_hash = hash_password(changes["password"])
     for name in ("active", "role"):

@@ -103,8 +103,9 @@ def test_anything_outside_the_admins_scope_is_not_found(login_as, world, officer
 
 def test_reconcile_endpoint_counts_classes_for_a_unit_and_is_audited(admin, world):
     response = admin.post("/api/v1/review/reconcile", json={"unit_code": "C1"})
-    assert response.status_code == 200, response.json
-    body = response.json
+    assert response.status_code == 202, response.json  # a job; tests run jobs at once (JOBS_IMMEDIATE)
+    assert response.json["state"] == "done" and response.json["kind"] == "reconcile"
+    body = admin.get(f"/api/v1/jobs/{response.json['id']}").json["report"]
     assert body["total"] == 6 and body["unchanged"] == 6 and body["changed"] == 0
     assert body["classes"] == {"matched": 1, "matched_minor": 1, "mismatch": 2, "not_found": 1, "ambiguous": 1}
     event = decisions("reconcile.run")[-1]
@@ -260,7 +261,7 @@ def test_citizen_must_update_registry_keeps_review_status_and_comes_back_after_a
     record = db.session.scalar(select(RegistryRecord).where(RegistryRecord.citizen_id == "002065004321"))
     record.full_name, record.name_key = "Lê Văn Hùng", name_key("Lê Văn Hùng")
     db.session.commit()
-    assert admin.post("/api/v1/review/reconcile", json={}).json["reopened"] == 1
+    assert admin.post("/api/v1/review/reconcile", json={}).json["report"]["reopened"] == 1
     page = items(admin)
     assert ("submission", result["submission_id"]) in keys(page)
     entry = next(i for i in page["items"] if i["id"] == result["submission_id"])
@@ -387,3 +388,30 @@ def test_the_send_back_banner_leaves_the_roster_once_a_new_record_arrives(admin,
     delta = officer.get("/api/v1/sync/roster", query_string={"since": cursor}).json
     after = next(m for m in delta["members"] if m["id"] == member.id)
     assert "decision" not in after["reconcile"] and "note" not in after["reconcile"]
+
+
+def test_a_difference_the_field_settled_leaves_the_queue_as_resolved_by_the_field(admin, officer, world):
+    member = world["mismatch"]  # Lê Văn Hùng on the party record, Lê Văn Hưng in the registry
+    assert ("member", member.id) in keys(items(admin, kind="member"))
+    result = submit(officer, member, full_name="Lê Văn Hưng", date_of_birth="1965-02-02", citizen_id="002065004321")
+    assert result["status"] == "verified"
+    page = items(admin)
+    assert ("member", member.id) not in keys(page) and page["resolved_by_field"] == 1
+    shown = admin.get(f"/api/v1/review/members/{member.id}").json
+    assert shown["resolved_by_field"] is True and shown["class"] == "mismatch"
+    assert admin.get(f"/api/v1/review/members/{world['not_found'].id}").json["resolved_by_field"] is False
+
+
+def test_a_person_not_on_the_roster_is_named_by_the_member_code_people_see(admin, officer, world):
+    result = submit(officer, None, **M3_FIELDS)
+    entry = admin.get(f"/api/v1/review/submissions/{result['submission_id']}").json
+    sub = db.session.get(Submission, result["submission_id"])
+    assert entry["submission"]["photo_sha256"] == sub.photo_sha256
+    assert entry["submission"]["photo_quality"] == {}  # stored_photo() leaves an empty report; the real one is kept
+    url = f"/api/v1/review/submissions/{result['submission_id']}/decision"
+    wrong = admin.post(url, json={"decision": "accept_submitted", "member_code": "NO-SUCH"})
+    assert wrong.status_code == 422 and "member_code" in wrong.json["error"]["fields"]
+    other_unit = admin.post(url, json={"decision": "accept_submitted", "member_code": world["other"].member_code})
+    assert other_unit.status_code == 200  # the province admin's scope holds C2 too
+    db.session.expire_all()
+    assert db.session.get(Submission, result["submission_id"]).member_id == world["other"].id

@@ -5,11 +5,12 @@ The review screen itself is static/pwa/review/, served by the app's static route
 from flask import send_file
 from flask_smorest import Blueprint
 
+from api.jobs.schemas import JobSchema
 from api.review.schemas import (DecisionBodySchema, DecisionResultSchema, ExportQuerySchema, ItemPageSchema,
-                                ItemQuerySchema, ItemSchema, ReconcileBodySchema, ReconcileResultSchema)
+                                ItemQuerySchema, ItemSchema, ReconcileBodySchema)
 from api.security import current_user
 from server.review import decisions as review_decisions, exports, queue as review
-from server.reconcile import run_reconciliation
+from server.jobs import service as job_service
 from server.scope import require_role, unit_in_scope
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/review", description="Reconciliation and review")
@@ -25,15 +26,16 @@ def _admin():
 
 @blp.post("/reconcile")
 @blp.arguments(ReconcileBodySchema)
-@blp.response(200, ReconcileResultSchema)
+@blp.response(202, JobSchema)
+@blp.alt_response(409, description="job_running")
 def reconcile(body):
-    """Compare every member of a unit in scope with the registry now and return counts per class.
+    """Compare every member of a unit in scope with the registry, as a background job (GET /jobs/{id}).
 
-    Runs synchronously (a grassroots unit takes seconds, a province of 250,000 members under a minute);
-    rerunning keeps decisions and reopens only those whose comparison changed."""
+    The job's report holds the counts per class; rerunning keeps decisions and reopens only those whose
+    comparison changed."""
     user = _admin()
     unit = unit_in_scope(body["unit_code"], user) if body.get("unit_code") else user.unit
-    return run_reconciliation(unit=unit, user=user).as_dict()
+    return job_service.job_dict(job_service.submit_reconcile(user, unit))
 
 
 @blp.get("/items")

@@ -68,6 +68,9 @@ class SubmissionRefSchema(StrictSchema):
     received_at = fields.String()
     location_kind = fields.String()
     user_id = fields.Integer()
+    photo_sha256 = fields.String(allow_none=True, metadata={"description": "the portrait: GET /api/v1/photos/{sha}"})
+    photo_quality = fields.Dict(allow_none=True, metadata={
+        "description": "the portrait's quality report: verdict pass|warn, warnings, each check"})
 
 
 class RegistryRowSchema(StrictSchema):
@@ -95,6 +98,8 @@ class ItemSchema(StrictSchema):
     fields_ = fields.List(fields.Nested(SideFieldSchema), data_key="fields", attribute="fields")
     decision = fields.Nested(DecisionOutSchema, allow_none=True, metadata={
         "description": "the member's last decision, if any"})
+    resolved_by_field = fields.Boolean(metadata={
+        "description": "the party record differed, but a collected record arrived verified: settled in the field"})
 
 
 class ItemPageSchema(StrictSchema):
@@ -103,6 +108,9 @@ class ItemPageSchema(StrictSchema):
     per_page = fields.Integer()
     total = fields.Integer()
     totals = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "per kind"})
+    resolved_by_field = fields.Integer(metadata={
+        "description": "members whose party record differed but whose collected record arrived verified "
+                       "(no longer in the queue)"})
     unit = fields.Nested(UnitRefSchema)
 
 
@@ -113,7 +121,9 @@ class DecisionBodySchema(StrictSchema):
     registry_citizen_id = fields.String(validate=validate.Regexp(r"^[0-9]{12}$"), metadata={
         "description": "accept_registry on an ambiguous item: which candidate"})
     member_id = fields.Integer(metadata={
-        "description": "a submission for someone not on the roster: the member it belongs to"})
+        "description": "a submission for someone not on the roster: the member it belongs to (internal id)"})
+    member_code = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "the same by the member code people see (preferred)"})
 
 
 class MemberStatusSchema(StrictSchema):

@@ -29,7 +29,7 @@ from ..record_fields import ITEM_FIELDS
 from ..reconcile import PERSON_FIELDS, person_of, reconcile_member
 from ..registry import compare_fields, match_person, registry_client
 from .queue import decision_dict
-from ..scope import get_in_scope
+from ..scope import get_in_scope, in_scope
 from ..text import clean_text, name_key
 
 DECISIONS = ("accept_submitted", "accept_registry", "citizen_must_update_registry", "send_back")
@@ -146,6 +146,21 @@ def _apply(member: Member, sub: Submission | None, body: dict) -> tuple[list[str
     return [], sub
 
 
+def _named_member(body: dict, user) -> Member:
+    """The member a reviewer names by the code people see (or, from older clients, the internal id), in scope."""
+    name = "member_code" if body.get("member_code") else "member_id"
+    try:
+        if name == "member_code":
+            member = db.session.scalar(in_scope(select(Member).where(
+                Member.member_code == body["member_code"].strip(), Member.removed_at.is_(None)), Member, user))
+            if member is None:
+                raise NotFound()
+            return member
+        return get_in_scope(Member, body["member_id"], user)
+    except NotFound:
+        raise InvalidInput(fields={name: [{"code": "not_found", "params": {}}]}) from None
+
+
 def decide_submission(ident: int, body: dict, user: User) -> dict:
     """Apply a decision to a submission item; the member record and statuses follow. Commits."""
     _check_note(body)
@@ -153,13 +168,10 @@ def decide_submission(ident: int, body: dict, user: User) -> dict:
     if sub.status != "needs_review":
         raise Conflict("This record is already verified.", code="already_verified")
     if sub.member_id is None:  # someone the roster lacked: the reviewer names the member first
-        if not body.get("member_id"):
+        if not body.get("member_id") and not body.get("member_code"):
             raise InvalidInput("Name the member this record belongs to.", code="member_required",
-                               fields={"member_id": [{"code": "required", "params": {}}]})
-        try:
-            member = get_in_scope(Member, body["member_id"], user)
-        except NotFound:
-            raise InvalidInput(fields={"member_id": [{"code": "not_found", "params": {}}]}) from None
+                               fields={"member_code": [{"code": "required", "params": {}}]})
+        member = _named_member(body, user)
         sub.member_id, sub.unit_id = member.id, member.unit_id
     else:
         member = db.session.get(Member, sub.member_id)

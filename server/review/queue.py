@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, or_, select
 
 from ..extensions import db
-from ..models import Member, Reconciliation, RegistryRecord, Submission, Unit, User
+from ..models import Member, Photo, Reconciliation, RegistryRecord, Submission, Unit, User
 from ..reconcile import PERSON_FIELDS, REVIEW_CLASSES, decision_is_stale, person_of
 from ..registry import compare_fields, match_person, registry_client
 from ..scope import get_in_scope, in_scope, subtree_unit_ids, unit_in_scope
@@ -36,12 +36,18 @@ def open_submission_clause():
                 or_(Submission.reviewed_at.is_(None), _changed_since_review()))
 
 
+def resolved_by_field_clause():
+    """SQL (over Member): a collected record for the member arrived verified — the field settled what the party
+    record got wrong (it matched the registry), so the old difference is no longer an open mismatch."""
+    return exists().where(Submission.member_id == Member.id, Submission.status == "verified")
+
+
 def open_member_clause():
     """SQL (over Member joined to Reconciliation): a party record still waiting for a decision."""
     has_open_submission = exists().where(Submission.member_id == Member.id, open_submission_clause())
     return and_(Reconciliation.klass.in_(REVIEW_CLASSES), Member.removed_at.is_(None),
                 or_(Reconciliation.decision.is_(None), Reconciliation.run_at > Reconciliation.decided_at),
-                ~has_open_submission)
+                ~has_open_submission, ~resolved_by_field_clause())
 
 
 def _submission_query(user: User, unit: Unit, klass: str | None, field: str | None):
@@ -77,6 +83,10 @@ def list_items(user: User, unit_code: str | None = None, klass: str | None = Non
     queries = {"submission": _submission_query(user, unit, klass, field) if "submission" in kinds else None,
                "member": _member_query(user, unit, klass, field) if "member" in kinds else None}
     totals = {name: _count(stmt) if stmt is not None else 0 for name, stmt in queries.items()}
+    resolved = _count(in_scope(select(Member.id), Member, user).join(
+        Reconciliation, Reconciliation.member_id == Member.id).where(
+        Member.unit_id.in_(subtree_unit_ids(unit)), Reconciliation.klass.in_(REVIEW_CLASSES),
+        Member.removed_at.is_(None), resolved_by_field_clause()))
     offset, items = (page - 1) * per_page, []
     if queries["submission"] is not None and offset < totals["submission"]:
         subs = db.session.scalars(queries["submission"].offset(offset).limit(per_page)).all()
@@ -88,7 +98,8 @@ def list_items(user: User, unit_code: str | None = None, klass: str | None = Non
         rows = db.session.execute(queries["member"].offset(member_offset).limit(per_page - len(items))).all()
         items += [member_item(member, rec) for member, rec in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": sum(totals.values()),
-            "totals": totals, "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind}}
+            "totals": totals, "resolved_by_field": resolved,
+            "unit": {"code": unit.code, "name": unit.name, "kind": unit.kind}}
 
 
 def _preload(subs: list[Submission]) -> list:
@@ -154,12 +165,21 @@ def _build(kind: str, member: Member | None, rec: Reconciliation | None, sub: Su
         "reasons": list(sub.review_reasons or []) if sub is not None else [],
         "submission": None if sub is None else {
             "id": sub.id, "status": sub.status, "captured_at": sub.captured_at.isoformat(),
-            "received_at": sub.received_at.isoformat(), "location_kind": sub.location_kind, "user_id": sub.user_id},
+            "received_at": sub.received_at.isoformat(), "location_kind": sub.location_kind, "user_id": sub.user_id,
+            "photo_sha256": sub.photo_sha256, "photo_quality": _quality(sub.photo_sha256)},
+        "resolved_by_field": bool(member is not None and rec is not None and rec.klass in REVIEW_CLASSES
+                                  and db.session.scalar(select(resolved_by_field_clause().where(
+                                      Member.id == member.id)))),
         "registry_citizen_id": record.citizen_id if record is not None else None,
         "candidates": candidates,
         "fields": _side_by_side(member, sub.fields if sub is not None else None, record),
         "decision": decision_dict(rec),
     }
+
+
+def _quality(sha: str | None) -> dict | None:
+    """The portrait's quality report as the photo endpoint made it (verdict pass/warn and each check)."""
+    return db.session.scalar(select(Photo.quality).where(Photo.sha256 == sha)) if sha else None
 
 
 def submission_item(sub: Submission) -> dict:

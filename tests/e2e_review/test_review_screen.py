@@ -1,4 +1,5 @@
-"""The review screen in Chromium: sign in, see the three sources side by side, decide, filter, reload, English."""
+"""The review section of the console in Chromium (old /review/ links land there): sign in, see the three sources
+side by side, decide, filter, reload, English."""
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +25,7 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
 
     # Sign in (Vietnamese by default).
     page.goto(f"{review_server.url}/review/")
+    assert page.url.endswith("/console/#review")
     page.locator("#login-form input[name=username]").fill("admin")
     page.locator("#login-form input[name=password]").fill("review-e2e-pass")
     page.screenshot(path=str(shots / "01-login.png"))
@@ -44,6 +46,9 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
     name = page.locator("#compare-rows tr[data-field=full_name]")
     assert name.locator("td").nth(1).get_attribute("class") == "result-minor"
     assert name.locator("td").nth(1).locator(".tag").text_content() == "khác nhỏ"
+    portrait = page.locator("#detail-portrait")  # the portrait and its quality report, for the reviewer
+    assert portrait.locator("img").get_attribute("src") == f"/api/v1/photos/{review_server.ids['photo']}"
+    assert portrait.locator(".portrait-verdict").inner_text() == "Chưa có đánh giá chất lượng ảnh"
     page.screenshot(path=str(shots / "02-submission.png"), full_page=True)
     for button in page.locator("button:visible").all():
         box = button.bounding_box()
@@ -83,7 +88,7 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
     # A reload keeps the session (cookie + this tab's CSRF token): no sign-in, decisions still work.
     page.reload()
     page.locator("#items .item").first.wait_for()
-    assert page.locator("#login-screen").is_hidden()
+    assert page.locator("[data-section=login]").is_hidden()
     page.locator(".item[data-kind=member]").first.click()
     page.locator("textarea[name=note]").fill("Hỏi lại số CCCD")
     page.locator("[data-decision=send_back]").click()
@@ -94,7 +99,7 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
     page.locator("#items .item").first.wait_for()
     assert page.locator("#list-title").inner_text().startswith("To review")
     page.locator("#items .item").first.click()
-    assert page.locator("thead th").nth(3).inner_text() == "Registry"
+    assert page.locator("#detail thead th").nth(3).inner_text() == "Registry"
     page.screenshot(path=str(shots / "04-english.png"), full_page=True)
     page.set_viewport_size({"width": 800, "height": 1280})
     page.screenshot(path=str(shots / "05-portrait.png"), full_page=True)
@@ -102,15 +107,14 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
     context.close()
 
 
-def test_other_roles_are_told_they_may_not_review(review_server, browser):
+def test_other_roles_do_not_see_the_review_section(review_server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.goto(f"{review_server.url}/review/?lang=vi")
     page.locator("#login-form input[name=username]").fill("officer")
     page.locator("#login-form input[name=password]").fill("review-e2e-pass")
     page.locator("[data-action=login]").click()
-    error = page.locator("#login-form .error")
-    error.wait_for(state="visible")
-    assert error.inner_text() == "Chỉ quản trị đơn vị được rà soát."
-    assert page.locator("#review-screen").is_hidden()
+    page.locator("[data-section=progress]:not([hidden])").wait_for()
+    assert page.locator("[data-section=review]").is_hidden()
+    assert page.locator("[data-nav=review]").is_hidden()
     context.close()

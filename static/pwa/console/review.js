@@ -2,19 +2,21 @@
  * The review screen for unit admins: sign in (or reuse the session), list what needs review with
  * filters, show one record's three sources side by side, and record a decision with a note.
  */
-import {ApiError, api, canWrite, currentUser, login, logout} from './api.js';
-import {initLanguage, t, translatePage} from './i18n.js';
-import {candidateChoices, compareRows, el, itemName, listEntry} from './views.js';
+import {ApiError} from '../js/api-client.js';
+import {t} from '../js/i18n.js';
+import {api as client, fail, session} from './main.js';
+import {candidateChoices, compareRows, el, itemName, listEntry} from './review-views.js';
 
 const PER_PAGE = 20;
+const api = (method, path, body) => client.json(`/api/v1${path}`, {method, json: body});
 const $ = (selector) => document.querySelector(selector);
 const state = {user: null, page: 1, total: 0, items: [], selected: null, filters: {}};
 
 function showError(node, error) {
   const code = error instanceof ApiError ? error.code : 'other';
   const fieldCode = error instanceof ApiError ? Object.values(error.fields)[0]?.[0]?.code : null;
-  const key = `error.${fieldCode && t(`error.${fieldCode}`) !== `error.${fieldCode}` ? fieldCode : code}`;
-  node.textContent = t(key) === key ? t('error.other', {code}) : t(key);
+  const key = `review.error.${fieldCode && t(`review.error.${fieldCode}`) !== `review.error.${fieldCode}` ? fieldCode : code}`;
+  node.textContent = t(key) === key ? t('review.error.other', {code}) : t(key);
   node.hidden = false;
 }
 
@@ -24,23 +26,12 @@ function setStatus(text) {
 
 // ---- screens ----------------------------------------------------------------------------------------
 
-function showLogin(message = '') {
-  $('#review-screen').hidden = true;
-  $('#login-screen').hidden = false;
-  $('[data-action=logout]').hidden = true;
-  const error = $('#login-form .error');
-  error.textContent = message;
-  error.hidden = !message;
-  if (state.user) $('#login-form [name=username]').value = state.user.username;
-  $('#login-form [name=username]').focus();
+function showLogin() {
+  fail(new ApiError(401, {code: 'not_authenticated'}));  // the console signs in again
 }
 
 async function showReview(user) {
   state.user = user;
-  $('#who').textContent = `${user.username} · ${user.unit_code}`;
-  $('#login-screen').hidden = true;
-  $('#review-screen').hidden = false;
-  $('[data-action=logout]').hidden = false;
   const form = $('#filters');
   if (!form.elements.unit.value) form.elements.unit.value = user.unit_code;
   readFilters();
@@ -80,6 +71,7 @@ async function loadList() {
     const data = await api('GET', `/review/items?${query}`);
     state.items = data.items;
     state.total = data.total;
+    state.resolved = data.resolved_by_field || 0;
   } catch (error) {
     state.items = [];
     state.total = 0;
@@ -87,6 +79,7 @@ async function loadList() {
     showError($('#status-line'), error);
   }
   renderList();
+  $('#resolved-line').textContent = state.resolved ? t('review.list.resolved', {count: state.resolved}) : '';
   const still = state.selected && state.items.find((i) => i.kind === state.selected.kind && i.id === state.selected.id);
   renderDetail(still || null);
 }
@@ -97,7 +90,7 @@ function renderList() {
   $('#items').replaceChildren(...state.items.map((item) => listEntry(item,
     state.selected?.kind === item.kind && state.selected?.id === item.id)));
   $('#empty').hidden = state.items.length > 0;
-  $('#page-label').textContent = t('list.page', {page: state.page, pages});
+  $('#page-label').textContent = t('review.list.page', {page: state.page, pages});
   $('[data-action=prev]').disabled = state.page <= 1;
   $('[data-action=next]').disabled = state.page >= pages;
 }
@@ -114,37 +107,58 @@ function renderDetail(item) {
   });
   if (!item) return;
   $('#detail-title').replaceChildren(el('span', '', itemName(item)), ' ',
-    el('span', `badge class-${item.class}`, t(`class.${item.class}`)));
-  $('#detail-meta').textContent = t('detail.meta', {code: item.member_code || t('detail.not_on_roster'),
-    unit: item.unit.name, kind: t(`kind.${item.kind}`)});
-  $('#detail-reasons').textContent = item.reasons.map((r) => t(`reason.${r}`)).join(' · ');
-  const explain = `explain.${item.class}`;
+    el('span', `badge class-${item.class}`, t(`review.class.${item.class}`)));
+  $('#detail-meta').textContent = t('review.detail.meta', {code: item.member_code || t('review.detail.not_on_roster'),
+    unit: item.unit.name, kind: t(`review.kind.${item.kind}`)});
+  $('#detail-reasons').textContent = item.reasons.map((r) => t(`review.reason.${r}`)).join(' · ');
+  const explain = `review.explain.${item.class}`;
   $('#detail-explain').textContent = t(explain) === explain ? '' : t(explain);
   const previous = $('#detail-previous');
   previous.hidden = !item.decision;
   if (item.decision) {
-    previous.textContent = t('detail.previous', {decision: t(`decision.${item.decision.decision}`),
-      note: item.decision.note || '—'}) + (item.decision.stale ? ` ${t('detail.stale')}` : '');
+    previous.textContent = t('review.detail.previous', {decision: t(`review.decision.${item.decision.decision}`),
+      note: item.decision.note || '—'}) + (item.decision.stale ? ` ${t('review.detail.stale')}` : '');
   }
   const table = document.querySelector('table.compare');
   table.classList.toggle('no-submitted', item.kind !== 'submission');
   $('#compare-rows').replaceChildren(...compareRows(item));
   $('#candidates').hidden = !item.candidates.length;
   $('#candidate-list').replaceChildren(...candidateChoices(item.candidates));
+  renderPortrait(item);
+  $('#detail-resolved').hidden = !item.resolved_by_field;
   renderDecisionForm(item);
+}
+
+/** The collected portrait beside the record, with the quality checks the server made of it. */
+function renderPortrait(item) {
+  const box = $('#detail-portrait');
+  const sha = item.submission?.photo_sha256;
+  box.hidden = !sha;
+  if (!sha) return box.replaceChildren();
+  const img = el('img');
+  img.src = `/api/v1/photos/${sha}`;
+  img.alt = t('review.portrait.alt');
+  img.width = 150;
+  img.height = 200;
+  const quality = item.submission.photo_quality || {};
+  const verdict = quality.verdict ? t(`review.portrait.${quality.verdict}`) : t('review.portrait.unknown');
+  const warnings = (quality.warnings || []).map((name) => t(`review.portrait.check.${name}`)).join(', ');
+  box.replaceChildren(img, el('p', `portrait-verdict verdict-${quality.verdict || 'unknown'}`,
+    warnings ? `${verdict}: ${warnings}` : verdict));
 }
 
 function renderDecisionForm(item) {
   const form = $('#decision-form');
   form.reset();
   form.querySelector('.error').hidden = true;
-  form.querySelector('[name=member_id]')?.closest('label').remove();
+  form.querySelector('[name=member_code]')?.closest('label').remove();
   if (item.kind === 'submission' && item.member_id === null) {
     const label = el('label');
     const input = el('input');
-    input.name = 'member_id';
-    input.inputMode = 'numeric';
-    label.append(el('span', '', t('detail.member_id')), input);
+    input.name = 'member_code';  // the code on the party's list, as people know it
+    input.spellcheck = false;
+    input.autocomplete = 'off';
+    label.append(el('span', '', t('review.detail.member_code')), input);
     form.prepend(label);
   }
   enableDecisions(item);
@@ -166,18 +180,18 @@ async function decide(decision) {
   const body = {decision, note: form.elements.note.value.trim()};
   const chosen = document.querySelector('#candidate-list input:checked');
   if (decision === 'accept_registry' && chosen && !item.registry_citizen_id) body.registry_citizen_id = chosen.value;
-  const memberId = form.elements.member_id?.value.trim();
-  if (memberId) body.member_id = Number(memberId);
+  const memberCode = form.elements.member_code?.value.trim();
+  if (memberCode) body.member_code = memberCode;
   const buttons = form.querySelectorAll('[data-decision]');
   buttons.forEach((b) => { b.disabled = true; });
   try {
     await api('POST', `/review/${item.kind}s/${item.id}/decision`, body);
-    setStatus(t('decision.saved', {decision: t(`decision.${decision}`)}));
+    setStatus(t('review.decision.saved', {decision: t(`review.decision.${decision}`)}));
     const index = state.items.indexOf(item);
     await loadList();
     renderDetail(state.items[Math.min(index, state.items.length - 1)] || null);
   } catch (error) {
-    if (error.code === 'csrf_failed' || error.status === 401) return showLogin(t('login.title'));
+    if (error.code === 'csrf_failed' || error.status === 401) return showLogin(t('review.login.title'));
     showError(form.querySelector('.error'), error);
     enableDecisions(item);
   }
@@ -186,13 +200,18 @@ async function decide(decision) {
 async function reconcile() {
   const button = $('[data-action=reconcile]');
   button.disabled = true;
-  setStatus(t('reconcile.running'));
+  setStatus(t('review.reconcile.running'));
   try {
-    const result = await api('POST', '/review/reconcile', {unit_code: state.filters.unit || state.user.unit_code});
-    setStatus(t('reconcile.done', {...result.classes, total: result.total, changed: result.changed}));
+    let job = await api('POST', '/review/reconcile', {unit_code: state.filters.unit || state.user.unit_code});
+    while (job.state === 'queued' || job.state === 'running') {  // a background job: wait for its report
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await api('GET', `/jobs/${job.id}`);
+    }
+    const result = job.report || {classes: {}};
+    setStatus(t('review.reconcile.done', {...result.classes, total: result.total, changed: result.changed}));
     await loadList();
   } catch (error) {
-    if (error.code === 'csrf_failed' || error.status === 401) return showLogin(t('login.title'));
+    if (error.code === 'csrf_failed' || error.status === 401) return showLogin(t('review.login.title'));
     setStatus('');
     showError($('#status-line'), error);
   } finally {
@@ -203,23 +222,6 @@ async function reconcile() {
 // ---- wiring -----------------------------------------------------------------------------------------
 
 function wire() {
-  $('#login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    try {
-      const user = await login(form.elements.username.value.trim(), form.elements.password.value);
-      form.elements.password.value = '';
-      if (user.role !== 'unit_admin') return showLogin(t('error.forbidden'));
-      await showReview(user);
-    } catch (error) {
-      showError(form.querySelector('.error'), error);
-    }
-  });
-  $('[data-action=logout]').addEventListener('click', async () => {
-    await logout().catch(() => {});
-    state.user = null;
-    showLogin();
-  });
   $('#filters').addEventListener('submit', (event) => {
     event.preventDefault();
     readFilters();
@@ -241,23 +243,13 @@ function wire() {
   });
 }
 
-async function start() {
-  initLanguage();
-  translatePage();
-  wire();
-  let user = null;
-  try {
-    user = await currentUser();
-  } catch {
-    return showLogin(t('error.network'));
-  }
-  if (!user) return showLogin();
-  if (user.role !== 'unit_admin') {
-    state.user = user;
-    return showLogin(t('error.forbidden'));
-  }
-  if (!canWrite()) state.user = user; // reads work now; a decision will ask for the password once
-  await showReview(user);
-}
+let wired = false;
 
-start();
+/** The console shows the review section (unit admins only: the console hides it from other roles). */
+export async function show() {
+  if (!wired) {
+    wire();
+    wired = true;
+  }
+  await showReview(session.user);
+}

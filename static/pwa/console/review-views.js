@@ -2,7 +2,7 @@
  * Rendering of the review screen's list and detail. Builds DOM nodes with textContent only (no HTML
  * strings), so names and notes can never inject markup; no inline styles (the CSP forbids them).
  */
-import {t} from './i18n.js';
+import {t} from '../js/i18n.js';
 
 export const FIELDS = ['full_name', 'date_of_birth', 'gender', 'citizen_id', 'hometown', 'permanent_address'];
 
@@ -27,7 +27,7 @@ export function show(name, value) {
     const [y, m, d] = value.split('-');
     return `${d}/${m}/${y}`;
   }
-  if (name === 'gender') return t(`gender.${value}`);
+  if (name === 'gender') return t(`review.gender.${value}`);
   return String(value);
 }
 
@@ -55,10 +55,10 @@ export function listEntry(item, selected) {
   button.dataset.id = String(item.id);
   button.setAttribute('aria-pressed', selected ? 'true' : 'false');
   const top = el('span', 'item-top');
-  top.append(el('strong', 'item-name', itemName(item)), el('span', `badge class-${item.class}`, t(`class.${item.class}`)));
+  top.append(el('strong', 'item-name', itemName(item)), el('span', `badge class-${item.class}`, t(`review.class.${item.class}`)));
   const meta = el('span', 'item-meta',
-    `${item.member_code || t('detail.not_on_roster')} · ${item.unit.name} · ${t(`kind.${item.kind}`)}`);
-  const diffs = differing(item).map((f) => t(`field.${f.name}`)).join(', ');
+    `${item.member_code || t('review.detail.not_on_roster')} · ${item.unit.name} · ${t(`review.kind.${item.kind}`)}`);
+  const diffs = differing(item).map((f) => t(`review.field.${f.name}`)).join(', ');
   button.append(top, meta);
   if (diffs) button.append(el('span', 'item-diffs', diffs));
   li.append(button);
@@ -68,7 +68,7 @@ export function listEntry(item, selected) {
 function cell(field, side, result) {
   const td = el('td', result && result !== 'match' ? `result-${result}` : '');
   td.append(el('span', 'value', show(field.name, field[side])));
-  if (result && result !== 'match') td.append(el('span', `tag tag-${result}`, t(`result.${result}`)));
+  if (result && result !== 'match') td.append(el('span', `tag tag-${result}`, t(`review.result.${result}`)));
   return td;
 }
 
@@ -81,7 +81,7 @@ export function compareRows(item) {
   return item.fields.map((field) => {
     const tr = el('tr');
     tr.dataset.field = field.name;
-    tr.append(el('th', '', t(`field.${field.name}`)));
+    tr.append(el('th', '', t(`review.field.${field.name}`)));
     tr.firstChild.scope = 'row';
     const worst = [field.party_result, field.submitted_result].find((r) => r && r !== 'match') || null;
     tr.append(cell(field, 'party', field.party_result), cell(field, 'submitted', field.submitted_result),

@@ -1,0 +1,132 @@
+"""Submitting, reading and rerunning jobs, inside the caller's scope (a job belongs to the unit it works on)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from server import audit
+from server.errors import DomainError, Forbidden, NotFound
+from server.extensions import db
+from server.imports.importers import IMPORTS
+from server.models import Unit, User, utcnow
+from server.scope import MAX_ID, require_role, subtree_unit_ids
+
+from . import queue
+from .models import Job, JobFile
+
+IMPORT_KINDS = ("units", "members", "registry", "cards")
+SUFFIXES = (".csv", ".xlsx")
+
+
+def submit_import(user: User, kind: str, filename: str, data: bytes) -> Job:
+    require_role(user, "unit_admin")
+    if kind not in IMPORTS:
+        raise DomainError(f"Imports of {kind} are not available on this server yet.",
+                          code="import_kind_unsupported", status=422, fields={"import_kind": [
+                              {"code": "import_kind_unsupported", "params": {"kind": kind}}]})
+    if kind == "registry" and user.unit.parent_id is not None:
+        raise Forbidden("Only an admin of the root unit imports registry extracts.")
+    if Path(filename).suffix.lower() not in SUFFIXES:
+        raise DomainError("Upload a .csv or .xlsx file.", code="unsupported_file_type", status=415,
+                          fields={"import_file": [{"code": "unsupported_file_type", "params": {}}]})
+    job = _insert(user, f"import.{kind}", user.unit, filename=Path(filename).name[-255:])
+    db.session.add(JobFile(job_id=job.id, data=data))
+    audit.record("job.submit", user=user, object_type="job", object_id=job.id, unit_id=job.unit_id,
+                 kind=job.kind, bytes=len(data))
+    return _commit_and_enqueue(job)
+
+
+def submit_reconcile(user: User, unit: Unit) -> Job:
+    job = _insert(user, "reconcile", unit)
+    audit.record("job.submit", user=user, object_type="job", object_id=job.id, unit_id=unit.id, kind=job.kind)
+    return _commit_and_enqueue(job)
+
+
+def _insert(user: User, kind: str, unit: Unit, **values) -> Job:
+    _interrupt_stale(kind, unit.id)
+    job = Job(kind=kind, unit_id=unit.id, created_by_id=user.id, state="queued", params={}, **values)
+    db.session.add(job)
+    try:
+        db.session.flush()  # the partial unique index: one queued or running job per kind and unit
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError("A job of this kind is already queued or running for this unit; wait for it to end.",
+                          code="job_running", status=409) from None
+    return job
+
+
+def _commit_and_enqueue(job: Job) -> Job:
+    db.session.commit()  # before the queue sees the id: a worker must find the row
+    queue.enqueue(job.id)
+    db.session.expire_all()
+    return db.session.get(Job, job.id)
+
+
+def _stale(job: Job) -> bool:
+    """Running, but its worker stopped beating (killed, machine lost)."""
+    if job.state != "running":
+        return False
+    progress = queue.peek_progress(job.id)
+    limit = current_app.config["JOBS_STALE_SECONDS"]
+    last = progress["at"] if progress else (job.started_at.timestamp() if job.started_at else 0)
+    return time.time() - last > limit
+
+
+def _interrupt_stale(kind: str, unit_id: int) -> None:
+    running = db.session.scalar(select(Job).where(Job.kind == kind, Job.unit_id == unit_id,
+                                                  Job.state == "running"))
+    if running is not None and _stale(running):
+        running.state, running.finished_at = "interrupted", utcnow()
+        db.session.flush()
+
+
+def get_job(user: User, job_id: int) -> Job:
+    require_role(user, "unit_admin")
+    if not 0 < job_id <= MAX_ID:
+        raise NotFound()
+    job = db.session.scalar(select(Job).where(Job.id == job_id, Job.unit_id.in_(subtree_unit_ids(user.unit))))
+    if job is None:
+        raise NotFound()
+    return job
+
+
+def list_jobs(user: User, kind: str | None = None, limit: int = 50) -> list[Job]:
+    require_role(user, "unit_admin")
+    stmt = (select(Job).where(Job.unit_id.in_(subtree_unit_ids(user.unit)))
+            .order_by(Job.id.desc()).limit(limit))
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def retry(user: User, job_id: int) -> Job:
+    """Run a failed, interrupted or stalled job again (its file is kept until it is stored)."""
+    job = get_job(user, job_id)
+    if job.state not in ("failed", "interrupted") and not _stale(job):
+        raise DomainError("Only a failed or interrupted job can be run again.", code="job_not_retryable",
+                          status=409)
+    if job.kind.startswith("import.") and db.session.get(JobFile, job.id) is None:
+        raise DomainError("The file of this job is gone; upload it again.", code="job_not_retryable", status=409)
+    db.session.execute(update(Job).where(Job.id == job.id).values(state="queued", finished_at=None))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError("Another job of this kind is queued or running for this unit.", code="job_running",
+                          status=409) from None
+    audit.record("job.retry", user=user, object_type="job", object_id=job.id, unit_id=job.unit_id, kind=job.kind)
+    return _commit_and_enqueue(job)
+
+
+def job_dict(job: Job) -> dict:
+    progress = queue.peek_progress(job.id) if job.state == "running" else None
+    if job.state == "running" and _stale(job):
+        progress = dict(progress or {}, stalled=True)
+    return {"id": job.id, "kind": job.kind, "unit_code": job.unit.code, "state": job.state,
+            "filename": job.filename, "progress": progress, "report": job.report, "error": job.error,
+            "attempts": job.attempts, "created_by": job.created_by_id, "created_at": job.created_at,
+            "started_at": job.started_at, "finished_at": job.finished_at}

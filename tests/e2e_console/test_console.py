@@ -1,0 +1,143 @@
+"""The console in Chromium (CONTRACT §9): drill-down to a cell, an upload with a bad row (its line shown,
+nothing stored), a good upload followed to completion through the real worker, a user created who then signs
+in, a viewer who sees progress and nothing else; axe-core on every section; screenshots in both languages at
+1280×800 and 1920×1080 (CONSOLE_SHOTS_DIR keeps them)."""
+import pytest
+
+from tests.e2e_console.conftest import PASSWORD, axe_violations, members_csv
+
+pytestmark = pytest.mark.e2e
+SECTIONS = ("progress", "imports", "users", "audit", "exports", "review")
+
+
+@pytest.fixture(scope="module")
+def admin(browser, console_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, console_server, "admin")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def sign_in(page, server, username, password=PASSWORD, lang="vi"):
+    page.goto(f"{server.url}/console/?lang={lang}")
+    page.fill("[data-section=login] [name=username]", username)
+    page.fill("[data-section=login] [name=password]", password)
+    page.click("[data-action=login]")
+    page.wait_for_selector("[data-section=progress]:not([hidden]) [data-unit-code], "
+                           "[data-section=progress]:not([hidden]) #progress-rows td")
+
+
+def field(page, code, name):
+    return page.locator(f"[data-unit-code='{code}'] [data-field={name}]").inner_text().strip()
+
+
+def target(page, server, code):
+    return page.request.get(f"{server.url}/api/v1/progress?unit={code}").json()["target"]
+
+
+def upload(page, kind, name, text):
+    page.click("[data-nav=imports]")
+    page.select_option("select[name=import_kind]", kind)
+    page.set_input_files("input[type=file][name=import_file]",
+                         {"name": name, "mimeType": "text/csv", "buffer": text.encode()})
+    page.click("[data-action=import]")
+
+
+def test_progress_drills_down_from_the_province_to_its_cells(admin, console_server):
+    page = admin
+    assert (field(page, "A1", "target"), field(page, "A1", "collected"), field(page, "A1", "percent")) == ("6", "0", "0")
+    assert field(page, "A2", "target") == "0"
+    page.click("[data-unit-code=A1]")
+    page.wait_for_selector("[data-unit-code=G1]")
+    page.click("[data-unit-code=G1]")
+    page.wait_for_selector("[data-unit-code=C1]")
+    assert (field(page, "C1", "target"), field(page, "C2", "target")) == ("4", "2")
+    page.click("#crumbs button >> nth=0")  # back to the province
+    page.wait_for_selector("[data-unit-code=A1]")
+
+
+def test_an_upload_with_a_bad_row_shows_its_line_and_stores_nothing(admin, console_server):
+    page = admin
+    upload(page, "members", "bad.csv", members_csv([("C1", "1970-01-01"), ("C1", "19x0"), ("C2", "1970")]))
+    page.wait_for_selector("[data-import-report] [data-job-state=rejected]", timeout=30000)
+    report = page.locator("[data-import-report]")
+    assert report.locator("[data-line]").evaluate_all("els => els.map(e => e.dataset.line)") == ["3"]
+    assert "date_of_birth" in report.locator("[data-line='3']").inner_text()
+    assert "Không lưu dòng nào" in report.locator("[data-nothing-stored]").inner_text()
+    assert target(page, console_server, "G1") == 6
+
+
+def test_a_good_upload_shows_its_progress_to_completion(admin, console_server):
+    page = admin
+    upload(page, "members", "good.csv", members_csv([("C2", "1975-05-05")] * 3000))
+    page.wait_for_selector("[data-import-report] progress", state="attached", timeout=10000)
+    page.wait_for_selector("[data-import-report] [data-job-state=done]", timeout=60000)
+    assert "3000" in page.locator("[data-import-report]").inner_text()
+    assert target(page, console_server, "C2") == 3002
+    page.reload()  # the report stays: the recent jobs list brings it back
+    page.click("[data-nav=imports]")
+    page.wait_for_selector("#job-rows [data-job-id]")
+    assert page.locator("#job-rows [data-job-id]").count() == 2
+
+
+def test_a_user_created_in_the_console_signs_in_at_once(admin, console_server, browser):
+    page = admin
+    page.click("[data-nav=users]")
+    form = page.locator("form[data-form=user]")
+    form.locator("[name=username]").fill("can.bo.moi")
+    form.locator("[name=display_name]").fill("Cán bộ Mới")
+    form.locator("[name=role]").select_option("officer")
+    form.locator("[name=unit_code]").fill("C1")
+    form.locator("[name=password]").fill("mat-khau-moi-1")
+    page.click("[data-action=save-user]")
+    page.wait_for_selector("#login-rows tr")
+    assert "can.bo.moi" in page.locator("#logins-sheet").inner_text()
+    assert page.locator("#user-rows tr", has_text="can.bo.moi").count() == 1
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        fresh = other.new_page()
+        sign_in(fresh, console_server, "can.bo.moi", "mat-khau-moi-1")
+        assert fresh.locator("#who").inner_text() == "can.bo.moi · C1"
+    finally:
+        other.close()
+
+
+def test_a_viewer_sees_progress_and_nothing_else(browser, console_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        sign_in(page, console_server, "viewer")
+        visible = [nav for nav in ("progress", "imports", "users", "audit", "exports", "review")
+                   if page.locator(f"[data-nav={nav}]").is_visible()]
+        assert visible == ["progress"]
+        assert field(page, "G1", "target") == "3006"
+        page.goto(f"{console_server.url}/console/#users")
+        page.wait_for_selector("[data-section=progress]:not([hidden]) [data-unit-code=G1]")
+        assert page.locator("[data-section=users]").is_hidden()
+        assert page.request.get(f"{console_server.url}/api/v1/jobs").status == 403
+    finally:
+        context.close()
+
+
+def test_every_section_is_accessible_and_looks_right_in_both_languages(admin, console_server, shots):
+    page = admin
+    failures = {}
+    for lang in ("vi", "en"):
+        page.click(f"[data-lang={lang}]")
+        for size in ((1280, 800), (1920, 1080)):
+            page.set_viewport_size({"width": size[0], "height": size[1]})
+            for section in SECTIONS:
+                page.click(f"[data-nav={section}]")
+                page.wait_for_selector(f"[data-section={section}]:not([hidden])")
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(shots / f"console-{section}-{lang}-{size[0]}x{size[1]}.png"))
+                if size[0] == 1280:
+                    found = axe_violations(page)
+                    if found:
+                        failures[f"{section}/{lang}"] = found
+    assert page.locator("[data-nav=progress]").inner_text() == "Progress"
+    assert not failures, failures

@@ -1,0 +1,83 @@
+"""A real job worker (`fieldkit worker`, Huey's consumer) killed with SIGKILL in the middle of an import's write
+stores nothing; the job is then run again by a new worker and completes. Both backends."""
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.jobs import queue
+from server.models import Member
+
+ROWS = 40_000
+FIELDKIT = str(Path(sys.executable).with_name("fieldkit"))
+HEADER = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
+          "party_join_date,party_official_date,priority,needs_home_visit")
+
+
+def members_csv(rows: int) -> bytes:
+    lines = [HEADER] + [f"K{i:06d},C1,Nguyễn Văn Số {i},1960-05-01,male,,Hà Nội,Số {i} phố Huế,1985-03-01,"
+                        f"1986-03-01,standard,no" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def start_worker(app, tmp_path):
+    env = dict(os.environ, FIELDKIT_DATA_DIR=str(tmp_path), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               SECRET_KEY="test")
+    return subprocess.Popen([FIELDKIT, "worker", "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def wait_for(admin, job_id, ready, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = admin.get(f"/api/v1/jobs/{job_id}").json
+        if ready(job):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never got there: {job}")
+
+
+def stored():
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Member))
+
+
+def test_worker_killed_mid_import_stores_nothing_and_the_rerun_completes(app, tree, login_as, tmp_path):
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_STALE_SECONDS=3)
+    queue.init_app(app)  # the SQLite queue file in the data dir, shared with the worker process
+    admin = login_as("unit_admin", "P")
+    upload = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "import_kind": "members", "import_file": (io.BytesIO(members_csv(ROWS)), "members.csv")})
+    assert upload.status_code == 202 and upload.json["state"] == "queued", upload.json
+    job_id = upload.json["id"]
+    worker = start_worker(app, tmp_path)
+    try:
+        # Past the check and at least one batch of 2000 written (uncommitted): the middle of the write.
+        job = wait_for(admin, job_id, lambda j: (j["progress"] or {}).get("phase") == "writing"
+                       and j["progress"]["rows"] > 2000 or j["state"] != "queued" and j["state"] != "running")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert job["state"] == "running" and job["progress"]["phase"] == "writing", job
+    assert stored() == 0  # nothing half-imported
+    assert admin.post(f"/api/v1/jobs/{job_id}/retry").json["error"]["code"] == "job_not_retryable"  # still beating
+    time.sleep(3.1)  # JOBS_STALE_SECONDS: the heartbeat of a dead worker stops
+    again = admin.post(f"/api/v1/jobs/{job_id}/retry")
+    assert again.status_code == 202 and again.json["state"] == "queued", again.json
+    worker = start_worker(app, tmp_path)
+    try:
+        done = wait_for(admin, job_id, lambda j: j["state"] not in ("queued", "running"))
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(30)
+    assert done["state"] == "done" and done["attempts"] == 2, done
+    assert done["report"]["created"] == ROWS and done["report"]["stored"]
+    assert stored() == ROWS
