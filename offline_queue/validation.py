@@ -16,6 +16,8 @@ from server.models import GENDERS, LOCATION_KINDS
 REQUIRED_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "hometown", "permanent_address",
                    "party_join_date", "party_official_date")
 OPTIONAL_FIELDS = ("old_card_number", "phone", "ethnicity", "religion")
+# How the identity fields got onto the form (CONTRACT §5): read from the ID card's QR code, or typed.
+IDENTITY_SOURCES = ("qr", "typed")
 # Bounds follow the members table, so an accepted record always fits the roster it may update.
 MAX_LENGTHS = {"full_name": 255, "hometown": 255, "permanent_address": 512, "citizen_id": 12,
                "old_card_number": 64, "phone": 32, "ethnicity": 64, "religion": 64}
@@ -55,6 +57,9 @@ class ItemSchema(_StrictSchema):
     location_kind = Choice(LOCATION_KINDS, required=True)
     photo_sha256 = PhotoSha256(required=True)
     consent = Consent(required=True)
+    # qr: the ID card's QR code filled the identity fields; typed (the default): they were typed.
+    identity_source = Choice(IDENTITY_SOURCES, load_default="typed", error_messages={
+        "null": coded("invalid_choice", choices=list(IDENTITY_SOURCES))})
     fields = fields.Nested(ItemFieldsSchema, required=True,
                            error_messages={"required": coded("required"), "null": coded("required"),
                                            "type": coded("invalid_type")})

@@ -154,7 +154,8 @@ def _build(kind: str, member: Member | None, rec: Reconciliation | None, sub: Su
         "reasons": list(sub.review_reasons or []) if sub is not None else [],
         "submission": None if sub is None else {
             "id": sub.id, "status": sub.status, "captured_at": sub.captured_at.isoformat(),
-            "received_at": sub.received_at.isoformat(), "location_kind": sub.location_kind, "user_id": sub.user_id},
+            "received_at": sub.received_at.isoformat(), "location_kind": sub.location_kind, "user_id": sub.user_id,
+            "identity_source": sub.identity_source},
         "registry_citizen_id": record.citizen_id if record is not None else None,
         "candidates": candidates,
         "fields": _side_by_side(member, sub.fields if sub is not None else None, record),

@@ -68,6 +68,8 @@ class SubmissionRefSchema(StrictSchema):
     received_at = fields.String()
     location_kind = fields.String()
     user_id = fields.Integer()
+    identity_source = fields.String(metadata={"enum": ["qr", "typed"], "description":
+                                    "qr: the identity was read from the ID card's QR code; typed: typed by hand"})
 
 
 class RegistryRowSchema(StrictSchema):

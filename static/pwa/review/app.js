@@ -4,7 +4,7 @@
  */
 import {ApiError, api, canWrite, currentUser, login, logout} from './api.js';
 import {initLanguage, t, translatePage} from './i18n.js';
-import {candidateChoices, compareRows, el, itemName, listEntry} from './views.js';
+import {candidateChoices, compareRows, el, identityChip, itemName, listEntry} from './views.js';
 
 const PER_PAGE = 20;
 const $ = (selector) => document.querySelector(selector);
@@ -114,7 +114,7 @@ function renderDetail(item) {
   });
   if (!item) return;
   $('#detail-title').replaceChildren(el('span', '', itemName(item)), ' ',
-    el('span', `badge class-${item.class}`, t(`class.${item.class}`)));
+    el('span', `badge class-${item.class}`, t(`class.${item.class}`)), ...[identityChip(item)].filter(Boolean));
   $('#detail-meta').textContent = t('detail.meta', {code: item.member_code || t('detail.not_on_roster'),
     unit: item.unit.name, kind: t(`kind.${item.kind}`)});
   $('#detail-reasons').textContent = item.reasons.map((r) => t(`reason.${r}`)).join(' · ');
