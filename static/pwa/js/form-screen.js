@@ -18,10 +18,10 @@ const cameraModule = loadOnce(() => import('./camera.js'));
 // The registry hints (registry-hints.js) load with the first member whose party record differs from the registry.
 const hintsModule = loadOnce(() => import('./registry-hints.js'));
 let hints = null;
-// The station desk (issue 10): the ID-card scan and the printed member form, loaded on first use.
+// The station desk (issue 10): the ID card's QR scan and the printed member form.
 const scanModule = loadOnce(() => import('./scan-id.js'));
 const printModule = loadOnce(() => import('./print-form.js'));
-const IDENTITY = ['citizen_id', 'full_name', 'date_of_birth', 'gender'];
+const desk = () => ({form: form(), item: readItem, photo: state.photo});
 
 /** Whether the member's reconciliation has something to show on the form. */
 function needsHints(member) {
@@ -88,33 +88,12 @@ function readItem() {
     if (name.endsWith('_date') || name === 'date_of_birth') value = normaliseDate(value);
     if (REQUIRED.includes(name) || value) fields[name] = value;
   }
-  // "qr" only while the identity fields still hold what the card gave: a hand edit afterwards makes it typed.
-  const scanned = state.scanned && IDENTITY.every((name) => fields[name] === state.scanned[name]);
-  return {client_id: state.clientId, member_id: state.memberId, visit_id: state.visitId,
+  // "qr" while the identity fields hold what the ID card's QR code gave them (id-card-fill.js)
+  const scanned = f.dataset.scanned && Object.entries(JSON.parse(f.dataset.scanned)).every(([n, v]) => fields[n] === v);
+  return {identity_source: scanned ? 'qr' : 'typed',
+    client_id: state.clientId, member_id: state.memberId, visit_id: state.visitId,
     captured_at: state.capturedAt || localIso(), location_kind: f.elements.location_kind.value,
-    photo_sha256: state.photo?.sha256 || '', consent: f.elements.consent.checked,
-    identity_source: scanned ? 'qr' : 'typed', fields};
-}
-
-/** What the scan may do with the form that is open now (a late read never touches another member's form). */
-function deskContext() {
-  const opened = state;
-  return {form: form(), member: app.membersById?.get(state.memberId) ?? null,
-    setScanned(values) { if (state === opened) state.scanned = values; },
-    edited(names) {
-      if (state !== opened) return;
-      state.dirty = true;
-      for (const name of names) { state.touched.add(name); hints?.fieldEdited(form(), name); }
-      validateTouched();
-    }};
-}
-
-/** A hand-held scanner typed a card's QR text into the citizen ID field: fill like a camera read. */
-async function wedgeIntoCitizenId(input, before) {
-  const text = input.value;
-  if (!state || !text.includes('|')) return;
-  const filled = (await scanModule()).wedgeText(deskContext(), text);
-  if (!filled && input.value === text) input.value = before; // not a card: what was there comes back
+    photo_sha256: state.photo?.sha256 || '', consent: f.elements.consent.checked, fields};
 }
 
 function message(error) {
@@ -170,11 +149,12 @@ export function openForm({member = null, visit = null, record = null, photo = nu
   state = {clientId: (!reused && item?.client_id) || crypto.randomUUID(), editing: record?.clientId || null,
     memberId: item ? item.member_id : member?.id ?? null, visitId: item ? item.visit_id : visit?.id ?? null,
     capturedAt: item?.captured_at || null, photo, newPhoto: false, quality: record?.quality || null,
-    touched: new Set(), dirty: false,
-    scanned: item?.identity_source === 'qr' ? Object.fromEntries(IDENTITY.map((n) => [n, item.fields[n]])) : null};
-  for (const node of $$('#scan-note, .card-address', form())) node.remove();
+    touched: new Set(), dirty: false};
   fill(item ? item.fields : member || {});
   const f = form();
+  const {citizen_id, full_name, date_of_birth, gender} = item?.fields || {};
+  f.dataset.scanned = item?.identity_source === 'qr' ? JSON.stringify({citizen_id, full_name, date_of_birth, gender}) : '';
+  for (const node of $$('#scan-note, .card-address', f)) node.remove();
   f.elements.location_kind.value = item?.location_kind || visit?.kind || 'station';
   f.elements.consent.checked = false; // consent is asked again, even when fixing a record
   showStoredPhoto(photo);
@@ -272,7 +252,7 @@ function edited(event) {
 export function closeForm() {
   clearToasts('form', 'camera', 'scan');
   camera?.stop();
-  if ($('#scan-dialog')?.open) scanModule().then((m) => m.closeScan()); // the scan's camera goes off too
+  if ($('#scan-dialog')?.open) scanModule().then((m) => m.closeScan());
   hints?.clearHints(form());
   state = null;
 }
@@ -302,29 +282,21 @@ export function initFormScreen(saved, cancelled) {
       if (revalidate) setTimeout(validateTouched, 0);
     }, true);
   }
-  $('[data-action=scan-id]', form()).addEventListener('click', async () => {
-    camera?.stop(); // one camera at a time
-    (await scanModule()).openScan(deskContext());
+  $('[data-action=scan-id]', form()).addEventListener('click', () => {
+    camera?.stop();
+    scanModule().then((m) => m.openScan(desk()));
   });
-  $('[data-action=print-form]', form()).addEventListener('click', async () => {
-    if (!state) return;
-    (await printModule()).printForm({item: readItem(), member: app.membersById?.get(state.memberId) ?? null,
-      photo: state.photo, officer: app.account?.displayName || ''});
-  });
+  $('[data-action=print-form]', form()).addEventListener('click', () => printModule().then((m) => m.printForm(desk())));
+  // A hand-held scanner types the card's QR text (its "|" gives it away) into the citizen ID field.
   const citizenId = form().elements.citizen_id;
-  let beforeWedge = '';
-  let wedgeTimer = null;
-  citizenId.addEventListener('focus', () => { beforeWedge = citizenId.value; });
-  citizenId.addEventListener('keydown', (event) => {
-    if (event.key !== 'Enter' || !citizenId.value.includes('|')) return;
-    event.preventDefault(); // the scanner's Enter ends the QR text; it must not submit the form
-    clearTimeout(wedgeTimer);
-    wedgeIntoCitizenId(citizenId, beforeWedge);
-  });
-  citizenId.addEventListener('input', () => { // a paste, or a scanner that sends no Enter
-    clearTimeout(wedgeTimer);
-    if (citizenId.value.includes('|')) wedgeTimer = setTimeout(() => wedgeIntoCitizenId(citizenId, beforeWedge), 400);
-  });
+  citizenId.addEventListener('focus', () => { citizenId.dataset.before = citizenId.value; });
+  for (const type of ['keydown', 'input']) {
+    citizenId.addEventListener(type, (event) => {
+      if (!state || !citizenId.value.includes('|') || (type === 'keydown' && event.key !== 'Enter')) return;
+      if (type === 'keydown') event.preventDefault(); // the scanner's Enter must not submit the form
+      scanModule().then((m) => m.wedge(citizenId, type === 'keydown', desk()));
+    });
+  }
   $('[data-action=cancel]', form()).addEventListener('click', () => {
     if (state?.dirty && !confirm(t('form.discard'))) return;
     closeForm();

@@ -5,6 +5,7 @@
  * otherwise the card's address is offered beside the field and never written over it (cards issued before the
  * 2025 merger of provinces carry old addresses). Loaded with the first scan.
  */
+import {app} from './app-state.js';
 import {formatDate, t} from './i18n.js';
 import {nameKey} from './name-fold.js';
 import {$, $$, el} from './ui.js';
@@ -55,7 +56,14 @@ export function registryVerdict(member, card) {
   return {state: differing.length ? 'differs' : 'agrees', fields: differing};
 }
 
-function offerAddress(form, address, edited) {
+/** Tell the form's own listeners a field changed, as if typed: it is marked, its hint follows, rules run. */
+function edited(form, names) {
+  for (const name of names) {
+    for (const type of ['input', 'change']) form.elements[name].dispatchEvent(new Event(type, {bubbles: true}));
+  }
+}
+
+function offerAddress(form, address) {
   const field = form.elements.permanent_address.closest('.field');
   const button = el('button', {type: 'button', class: 'btn', 'data-action': 'use-card-address'}, t('scan.useAddress'));
   const box = el('div', {class: 'card-address', 'data-for': 'permanent_address'},
@@ -64,7 +72,7 @@ function offerAddress(form, address, edited) {
   button.addEventListener('click', () => {
     form.elements.permanent_address.value = address;
     button.replaceWith(el('span', {class: 'card-address-used'}, t('scan.addressUsed')));
-    edited(['permanent_address']);
+    edited(form, ['permanent_address']);
   });
   field.append(box);
 }
@@ -76,13 +84,13 @@ export function clearCardNotes(form) {
 
 /**
  * Fill the form from a parsed card.
- * @param {{form: HTMLFormElement, member: object|null, setScanned: (values: object) => void,
- *   edited: (names: string[]) => void}} ctx what form-screen.js lets the scan do
+ * @param {{form: HTMLFormElement, item: () => object}} ctx the open form (form-screen.js)
  * @param {object} card parseCccd's result (ok)
  * @returns {{changed: string[], registry: object|null}}
  */
 export function applyCard(ctx, card) {
   const {form} = ctx;
+  const member = app.membersById?.get(ctx.item().member_id) ?? null;
   clearCardNotes(form);
   const changed = IDENTITY.filter((name) => itemValue(name, form.elements[name].value) !== card[name]);
   const before = Object.fromEntries(changed.map((name) => [name, itemValue(name, form.elements[name].value)]));
@@ -97,11 +105,12 @@ export function applyCard(ctx, card) {
     touched.push('permanent_address');
     addressFilled = true;
   } else if (address && clean(form.elements.permanent_address.value) !== address) {
-    offerAddress(form, address, ctx.edited);
+    offerAddress(form, address);
   }
-  ctx.setScanned(Object.fromEntries(IDENTITY.map((name) => [name, card[name]])));
-  ctx.edited(touched); // the citizen-ID digit rules run now, against the card's gender and birth year
-  const registry = registryVerdict(ctx.member, card);
+  // What the card gave: the record goes as identity_source "qr" while these stay (form-screen.js readItem).
+  form.dataset.scanned = JSON.stringify(Object.fromEntries(IDENTITY.map((name) => [name, card[name]])));
+  edited(form, touched); // the citizen-ID digit rules run now, against the card's gender and birth year
+  const registry = registryVerdict(member, card);
   const list = changed.map((name) => `${t(`f.${name}`)} (${shown(name, before[name])} → ${shown(name, card[name])})`);
   const lines = [el('p', {class: 'scan-filled'}, t('scan.filled')),
     el('p', {class: 'scan-changed'}, changed.length ? t('scan.changed', {list: list.join('; ')}) : t('scan.unchanged'))];

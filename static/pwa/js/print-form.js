@@ -6,6 +6,7 @@
  * Nothing leaves the tablet and nothing is fetched but the app's own precached files: it works offline.
  * Loaded on first use.
  */
+import {app} from './app-state.js';
 import {addStrings, t} from './i18n.js';
 import {loadStyle} from './lazy.js';
 import {DESK_STRINGS} from './strings-desk.js';
@@ -14,8 +15,10 @@ import {el, toast} from './ui.js';
 addStrings(DESK_STRINGS);
 
 /** The rows of the form, in the paper form's order, two to a line where they are short. */
-const ROWS = [['full_name'], ['date_of_birth', 'gender'], ['citizen_id', 'old_card_number'], ['hometown'],
-  ['permanent_address'], ['party_join_date', 'party_official_date'], ['ethnicity', 'religion'], ['phone']];
+const ROWS = [['full_name'], ['date_of_birth', 'gender'], ['citizen_id'], ['hometown'], ['permanent_address'],
+  ['party_join_date', 'party_official_date'], ['ethnicity', 'religion'], ['old_card_number', 'phone']];
+// Labels as the paper form words them, where the screen's differ (the input's hint "12 số" is not for paper).
+const PAPER_LABELS = {citizen_id: 'Số định danh cá nhân (CCCD)'};
 const DATES = new Set(['date_of_birth', 'party_join_date', 'party_official_date']);
 
 let photoUrl = null;
@@ -57,7 +60,7 @@ export function buildSheet(vi, {item, member, photo, officer}) {
   const f = item.fields;
   const at = when(item.captured_at);
   const rows = ROWS.map((names) => el('div', {class: `ps-row ps-cols-${names.length}`}, ...names.map((name) =>
-    el('div', {class: 'ps-field', 'data-field': name}, el('span', {class: 'ps-label'}, `${vi[`f.${name}`]}:`),
+    el('div', {class: 'ps-field', 'data-field': name}, el('span', {class: 'ps-label'}, `${PAPER_LABELS[name] || vi[`f.${name}`]}:`),
       el('span', {class: 'ps-value'}, shown(vi, name, f[name]))))));
   // The roster names the member's cell (chi bộ); a person not on the roster leaves it to be written by hand.
   const cell = member?.unit_name ? member.unit_name.toLocaleUpperCase('vi') : 'CHI BỘ ……………………';
@@ -80,10 +83,13 @@ export function buildSheet(vi, {item, member, photo, officer}) {
 
 /**
  * Put the sheet on the page and open the browser's print dialog.
- * @param {{item: object, member: object|null, photo: object|null, officer: string}} data
+ * @param {{item: () => object, photo: object|null}} form the open form (form-screen.js): `item()` reads its values
  */
-export async function printForm(data) {
+export async function printForm(form) {
   try {
+    const item = form.item();
+    const data = {item, member: app.membersById?.get(item.member_id) ?? null, photo: form.photo,
+      officer: app.account?.displayName || ''};
     const [, {VI}] = await Promise.all([loadStyle('/css/desk.css'), import('./strings-vi.js')]);
     document.getElementById('print-sheet')?.remove();
     const sheet = buildSheet(VI, data);

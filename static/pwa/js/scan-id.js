@@ -128,7 +128,7 @@ export function closeScan() {
  * @param {object} ctx see applyCard (id-card-fill.js)
  */
 export async function openScan(ctx) {
-  await loadStyle('/css/desk.css');
+  await Promise.all([loadStyle('/css/screens.css'), loadStyle('/css/desk.css')]); // dialogs, and the desk's own
   dialog ??= build();
   stopRun();
   scanCtx = ctx;
@@ -147,12 +147,22 @@ export async function openScan(ctx) {
   loop(current, reader.value, video);
 }
 
+let wedgeTimer = null;
+
 /**
- * A text typed into a form field by a hand-held scanner (keyboard wedge): fill like a camera read.
+ * A hand-held scanner (keyboard wedge) typed a QR text into a form field: fill like a camera read. After its
+ * Enter at once; without one (a paste, a scanner set to send no Enter) once the typing stops. A text that is not
+ * an ID card gives the field back what it held before.
+ * @param {HTMLInputElement} input the field (its `data-before` holds its value from before the typing)
+ * @param {boolean} now the scanner's Enter came
  * @param {object} ctx see applyCard
- * @param {string} text
- * @returns {boolean} whether it was a CCCD
  */
-export function wedgeText(ctx, text) {
-  return handleText(text, ctx);
+export function wedge(input, now, ctx) {
+  clearTimeout(wedgeTimer);
+  const read = () => {
+    const text = input.value;
+    if (text.includes('|') && !handleText(text, ctx) && input.value === text) input.value = input.dataset.before || '';
+  };
+  if (now) read();
+  else wedgeTimer = setTimeout(read, 400);
 }
