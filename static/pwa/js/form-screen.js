@@ -190,7 +190,7 @@ async function photoTaken(photo) {
   if (photo) {
     const {checkPhotoQuality} = await import('./photo-quality.js'); // loaded with the first photo
     const quality = await checkPhotoQuality(photo);
-    if (quality && state.photo === photo) { state.quality = quality; showQuality(quality); }
+    if (quality && state?.photo === photo) { state.quality = quality; showQuality(quality); }
   }
 }
 
