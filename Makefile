@@ -62,6 +62,7 @@ bench: dev
 	$(BIN)/python bench/pwa_bench.py
 	$(BIN)/python bench/documents_bench.py
 	$(BIN)/python bench/console_bench.py
+	$(BIN)/python bench/qr_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

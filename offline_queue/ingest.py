@@ -26,6 +26,18 @@ from server.scope import MAX_ID, in_scope
 from server.visits import close_for_member, close_for_submission
 
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
+# Optional item keys whose default means the same as leaving the key out: an older tablet that never sends
+# identity_source and a newer one sending "typed" write the same item, so they hash the same (and hashes
+# stored before the key existed still match a replay).
+_DEFAULTS = {"identity_source": "typed"}
+
+
+def item_hash(raw, key: str | None) -> str:
+    """The content hash that decides duplicate vs. client_id_reused (keys at their default left out)."""
+    if not isinstance(raw, dict):
+        return content_hash(raw)
+    item = {name: value for name, value in raw.items() if not (name in _DEFAULTS and value == _DEFAULTS[name])}
+    return content_hash({**item, "client_id": key} if key else item)
 
 
 @dataclass
@@ -78,7 +90,7 @@ def _echo(raw):
 def ingest_item(batch: Batch, raw) -> ItemResult:
     """Process one item and commit it (accepted, duplicate or rejected) before the next one starts."""
     key = _client_id(raw)
-    digest = content_hash({**raw, "client_id": key} if key else raw)
+    digest = item_hash(raw, key)
     try:
         result = _process(batch, raw, key, digest)
         db.session.commit()
@@ -189,7 +201,8 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
         unit_id=member.unit_id if member is not None else user.unit_id,
         member_id=member.id if member is not None else None, visit_id=visit.id if visit is not None else None,
         captured_at=data["captured_at"], received_at=utcnow(), location_kind=data["location_kind"],
-        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review", review_reasons=[])
+        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review", review_reasons=[],
+        identity_source=data["identity_source"])
     db.session.add(submission)
     db.session.flush()  # the unique client_id speaks here
     match = match_person({name: data["fields"].get(name) for name in PERSON_FIELDS})

@@ -14,6 +14,9 @@ from server.citizen_id import check_citizen_id
 from server.models import LOCATION_KINDS
 from server.record_fields import FIELDS, MIN_BIRTH_YEAR, Field
 
+# How the identity fields got onto the form (CONTRACT §5): read from the ID card's QR code, or typed.
+IDENTITY_SOURCES = ("qr", "typed")
+
 
 class _StrictSchema(Schema):
     class Meta:
@@ -51,6 +54,9 @@ class ItemSchema(_StrictSchema):
     location_kind = Choice(LOCATION_KINDS, required=True)
     photo_sha256 = PhotoSha256(required=True)
     consent = Consent(required=True)
+    # qr: the ID card's QR code filled the identity fields; typed (the default): they were typed.
+    identity_source = Choice(IDENTITY_SOURCES, load_default="typed", error_messages={
+        "null": coded("invalid_choice", choices=list(IDENTITY_SOURCES))})
     fields = fields.Nested(ItemFieldsSchema, required=True,
                            error_messages={"required": coded("required"), "null": coded("required"),
                                            "type": coded("invalid_type")})

@@ -11,7 +11,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .extensions import db
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+# 'wasm-unsafe-eval' lets the app compile its own vendored WebAssembly (the ID-card QR reader); it allows no
+# eval of JavaScript, and the wasm, like every script, can only come from this origin.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; "
        "media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 

@@ -230,6 +230,8 @@ class Submission(db.Model):
     registry_result: Mapped[dict | None] = mapped_column(JSON)
     reviewed_at: Mapped[datetime | None] = mapped_column(Tz)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # "qr": the identity fields were read from the ID card's QR code; "typed": typed (or an older tablet).
+    identity_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
 
 
 class RejectedPayload(db.Model):

@@ -18,7 +18,8 @@ class AppPath(PathConverter):
 
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("app_path", AppPath))
 
-MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript", ".mjs": "text/javascript"}
+MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript", ".mjs": "text/javascript",
+             ".wasm": "application/wasm"}  # compiled while it streams in (WebAssembly.instantiateStreaming)
 
 
 def _send(filename: str, max_age: int = 0):

@@ -71,6 +71,8 @@ class SubmissionRefSchema(StrictSchema):
     photo_sha256 = fields.String(allow_none=True, metadata={"description": "the portrait: GET /api/v1/photos/{sha}"})
     photo_quality = fields.Dict(allow_none=True, metadata={
         "description": "the portrait's quality report: verdict pass|warn, warnings, each check"})
+    identity_source = fields.String(metadata={"enum": ["qr", "typed"], "description":
+                                    "qr: the identity was read from the ID card's QR code; typed: typed by hand"})
 
 
 class RegistryRowSchema(StrictSchema):

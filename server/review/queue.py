@@ -166,7 +166,8 @@ def _build(kind: str, member: Member | None, rec: Reconciliation | None, sub: Su
         "submission": None if sub is None else {
             "id": sub.id, "status": sub.status, "captured_at": sub.captured_at.isoformat(),
             "received_at": sub.received_at.isoformat(), "location_kind": sub.location_kind, "user_id": sub.user_id,
-            "photo_sha256": sub.photo_sha256, "photo_quality": _quality(sub.photo_sha256)},
+            "photo_sha256": sub.photo_sha256, "photo_quality": _quality(sub.photo_sha256),
+            "identity_source": sub.identity_source},
         "resolved_by_field": bool(member is not None and rec is not None and rec.klass in REVIEW_CLASSES
                                   and db.session.scalar(select(resolved_by_field_clause().where(
                                       Member.id == member.id)))),

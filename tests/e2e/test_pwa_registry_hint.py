@@ -110,7 +110,8 @@ def test_registry_value_shows_beside_the_field_and_the_synced_record_carries_the
     assert queued["registry"] == {"class": "mismatch", "choices": {"date_of_birth": "registry", "hometown": "record"},
                                   "note": "CCCD ghi 01/05/1962"}
     assert set(queued["item"]) == {"client_id", "member_id", "visit_id", "captured_at", "location_kind",
-                                   "photo_sha256", "consent", "fields"}
+                                   "photo_sha256", "consent", "identity_source", "fields"}
+    assert queued["item"]["identity_source"] == "typed"  # typed by hand, not read from the ID card
     assert queued["item"]["fields"]["date_of_birth"] == "1962-05-01"
     page.locator("#queue-pill").click()
     expect(page.locator("#records .reg-line")).to_contain_text("Ngày sinh: theo CSDL dân cư")

@@ -90,7 +90,7 @@ class ReviewServer(Gunicorn):
         assert status == 200, body
         return {"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]}
 
-    def submit_as_officer(self, member_code, **fields):
+    def submit_as_officer(self, member_code, identity_source=None, **fields):
         """A record collected in the field for a member, through the real sync endpoint."""
         headers = self.api_as("officer")
         item = {"client_id": f"00000000-0000-4000-8000-{self.ids['members'][member_code]:012d}",
@@ -100,6 +100,8 @@ class ReviewServer(Gunicorn):
                 "fields": {"full_name": "Nguyễn Văn An", "date_of_birth": "1960-05-01", "gender": "male",
                            "citizen_id": "001060012345", "hometown": "Hà Nội", "permanent_address": "Số 1 phố Huế",
                            "party_join_date": "1985-03-01", "party_official_date": "1986-03-01", **fields}}
+        if identity_source:
+            item["identity_source"] = identity_source
         status, body, _ = self.request("POST", "/api/v1/sync/submissions", {"device_id": "tablet-e2e", "items": [item]},
                                        headers)
         assert status == 200 and body["results"][0]["outcome"] == "accepted", body

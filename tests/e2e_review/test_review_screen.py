@@ -14,7 +14,8 @@ def member_status(server, code):
 
 
 def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots):
-    collected = review_server.submit_as_officer("M1", full_name="NGUYỄN VĂN AN", hometown="Hải Phòng")
+    collected = review_server.submit_as_officer("M1", identity_source="qr", full_name="NGUYỄN VĂN AN",
+                                                hometown="Hải Phòng")
     assert collected["status"] == "needs_review"
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(15000)
@@ -37,6 +38,8 @@ def test_admin_reviews_and_decides_in_the_browser(review_server, browser, shots)
 
     # The collected record: party record, collected and registry side by side, a minor difference marked as such.
     page.locator(f".item[data-kind=submission][data-id='{collected['submission_id']}']").click()
+    # Read from the ID card's QR code, not typed: the reviewer sees which.
+    assert page.locator("#detail-title [data-identity-source=qr]").text_content() == "Quét QR"
     hometown = page.locator("#compare-rows tr[data-field=hometown]")
     assert hometown.locator("td").nth(1).get_attribute("class") == "result-mismatch"
     assert hometown.locator("td").nth(1).locator(".value").text_content() == "Hải Phòng"

@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "e13_console"
-down_revision = "bed4cbad7cc7"
+down_revision = "b10_desk"
 branch_labels = None
 depends_on = None
 

@@ -92,6 +92,21 @@ export function compareRows(item) {
 }
 
 /**
+ * How a collected record's identity got onto the form: a chip "Quét QR / Scanned from QR" or "Nhập tay / Typed"
+ * (null for a party record, which has no collected side).
+ * @param {Object} item
+ * @returns {HTMLSpanElement|null}
+ */
+export function identityChip(item) {
+  const source = item.submission?.identity_source;
+  if (!source) return null;
+  const chip = el('span', `badge source source-${source}`, t(`review.source.${source}`));
+  chip.dataset.identitySource = source;
+  chip.title = t(`review.source.${source}Title`);
+  return chip;
+}
+
+/**
  * Radio choices for an ambiguous item's registry candidates.
  * @param {Object[]} candidates
  * @returns {HTMLLabelElement[]}

@@ -5,7 +5,7 @@
 import {ApiError} from '../js/api-client.js';
 import {t} from '../js/i18n.js';
 import {api as client, fail, session} from './main.js';
-import {candidateChoices, compareRows, el, itemName, listEntry} from './review-views.js';
+import {candidateChoices, compareRows, el, identityChip, itemName, listEntry} from './review-views.js';
 
 const PER_PAGE = 20;
 const api = (method, path, body) => client.json(`/api/v1${path}`, {method, json: body});
@@ -107,7 +107,7 @@ function renderDetail(item) {
   });
   if (!item) return;
   $('#detail-title').replaceChildren(el('span', '', itemName(item)), ' ',
-    el('span', `badge class-${item.class}`, t(`review.class.${item.class}`)));
+    el('span', `badge class-${item.class}`, t(`review.class.${item.class}`)), ...[identityChip(item)].filter(Boolean));
   $('#detail-meta').textContent = t('review.detail.meta', {code: item.member_code || t('review.detail.not_on_roster'),
     unit: item.unit.name, kind: t(`review.kind.${item.kind}`)});
   $('#detail-reasons').textContent = item.reasons.map((r) => t(`review.reason.${r}`)).join(' · ');

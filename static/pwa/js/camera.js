@@ -6,6 +6,36 @@
  */
 import {encodePortrait, portraitFromFile} from './photo.js';
 
+/**
+ * Start the rear camera into a <video> (the portrait here, the ID-card scan in scan-id.js).
+ * @param {HTMLVideoElement} video
+ * @param {{width: number, height: number}} [ideal] the resolution to ask for
+ * @returns {Promise<MediaStream>} rejects when there is no camera or it is refused
+ */
+export async function startRearCamera(video, ideal = {width: 1920, height: 1440}) {
+  if (!navigator.mediaDevices?.getUserMedia) throw new Error('no camera');
+  const stream = await navigator.mediaDevices.getUserMedia({audio: false,
+    video: {facingMode: {ideal: 'environment'}, width: {ideal: ideal.width}, height: {ideal: ideal.height}}});
+  try {
+    video.srcObject = stream;
+    await video.play();
+    return stream;
+  } catch (error) {
+    stopCamera(stream, video);
+    throw error;
+  }
+}
+
+/**
+ * Release a camera stream (the light on the tablet goes off).
+ * @param {MediaStream|null} stream
+ * @param {HTMLVideoElement} [video]
+ */
+export function stopCamera(stream, video) {
+  stream?.getTracks().forEach((track) => track.stop());
+  if (video) video.srcObject = null;
+}
+
 export class CameraPanel {
   /**
    * @param {HTMLElement} root the panel element
@@ -29,12 +59,8 @@ export class CameraPanel {
 
   /** Start the rear camera. */
   async open() {
-    if (!navigator.mediaDevices?.getUserMedia) { this.onError('photo.noCamera'); return; }
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({audio: false,
-        video: {facingMode: {ideal: 'environment'}, width: {ideal: 1920}, height: {ideal: 1440}}});
-      this.video.srcObject = this.stream;
-      await this.video.play();
+      this.stream = await startRearCamera(this.video);
       this.setMode('live');
     } catch {
       this.stop();
@@ -83,9 +109,8 @@ export class CameraPanel {
 
   /** Release the camera (leaving the form, locking). */
   stop() {
-    this.stream?.getTracks().forEach((track) => track.stop());
+    stopCamera(this.stream, this.video);
     this.stream = null;
-    this.video.srcObject = null;
     if (this.root.dataset.mode === 'live') this.setMode('idle');
   }
 }

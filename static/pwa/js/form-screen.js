@@ -19,6 +19,10 @@ const cameraModule = loadOnce(() => import('./camera.js'));
 // The registry hints (registry-hints.js) load with the first member whose party record differs from the registry.
 const hintsModule = loadOnce(() => import('./registry-hints.js'));
 let hints = null;
+// The station desk (issue 10): the ID card's QR scan and the printed member form.
+const scanModule = loadOnce(() => import('./scan-id.js'));
+const printModule = loadOnce(() => import('./print-form.js'));
+const desk = () => ({form: form(), item: readItem, photo: state.photo});
 
 /** Whether the member's reconciliation has something to show on the form. */
 function needsHints(member) {
@@ -73,7 +77,10 @@ function readItem() {
     if (name.endsWith('_date') || name === 'date_of_birth') value = normaliseDate(value);
     if (REQUIRED.includes(name) || value) fields[name] = value;
   }
-  return {client_id: state.clientId, member_id: state.memberId, visit_id: state.visitId,
+  // "qr" while the identity fields hold what the ID card's QR code gave them (id-card-fill.js)
+  const scanned = f.dataset.scanned && Object.entries(JSON.parse(f.dataset.scanned)).every(([n, v]) => fields[n] === v);
+  return {identity_source: scanned ? 'qr' : 'typed',
+    client_id: state.clientId, member_id: state.memberId, visit_id: state.visitId,
     captured_at: state.capturedAt || localIso(), location_kind: f.elements.location_kind.value,
     photo_sha256: state.photo?.sha256 || '', consent: f.elements.consent.checked, fields};
 }
@@ -134,6 +141,9 @@ export function openForm({member = null, visit = null, record = null, photo = nu
     touched: new Set(), dirty: false};
   fill(item ? item.fields : member || {});
   const f = form();
+  const {citizen_id, full_name, date_of_birth, gender} = item?.fields || {};
+  f.dataset.scanned = item?.identity_source === 'qr' ? JSON.stringify({citizen_id, full_name, date_of_birth, gender}) : '';
+  for (const node of $$('#scan-note, .card-address', f)) node.remove();
   f.elements.location_kind.value = item?.location_kind || visit?.kind || 'station';
   f.elements.consent.checked = false; // consent is asked again, even when fixing a record
   showStoredPhoto(photo);
@@ -230,8 +240,9 @@ function edited(event) {
 
 /** Leave the form (camera off, unsaved typing dropped). */
 export function closeForm() {
-  clearToasts('form', 'camera');
+  clearToasts('form', 'camera', 'scan');
   camera?.stop();
+  if ($('#scan-dialog')?.open) scanModule().then((m) => m.closeScan());
   hints?.clearHints(form());
   state = null;
 }
@@ -260,6 +271,21 @@ export function initFormScreen(saved, cancelled) {
       pressing = false;
       if (revalidate) setTimeout(validateTouched, 0);
     }, true);
+  }
+  $('[data-action=scan-id]', form()).addEventListener('click', () => {
+    camera?.stop();
+    scanModule().then((m) => m.openScan(desk()));
+  });
+  $('[data-action=print-form]', form()).addEventListener('click', () => printModule().then((m) => m.printForm(desk())));
+  // A hand-held scanner types the card's QR text (its "|" gives it away) into the citizen ID field.
+  const citizenId = form().elements.citizen_id;
+  citizenId.addEventListener('focus', () => { citizenId.dataset.before = citizenId.value; });
+  for (const type of ['keydown', 'input']) {
+    citizenId.addEventListener(type, (event) => {
+      if (!state || !citizenId.value.includes('|') || (type === 'keydown' && event.key !== 'Enter')) return;
+      if (type === 'keydown') event.preventDefault(); // the scanner's Enter must not submit the form
+      scanModule().then((m) => m.wedge(citizenId, type === 'keydown', desk()));
+    });
   }
   $('[data-action=cancel]', form()).addEventListener('click', () => {
     if (state?.dirty && !confirm(t('form.discard'))) return;

@@ -186,4 +186,6 @@ export const EN = {
   'import.done': 'Imported: {added}; already on this tablet: {skipped}.',
   'import.bad': 'This is not a queue file of this app.',
   'import.corrupt': 'The file is damaged (a photo does not match its hash). Nothing imported.',
+  'form.scanId': 'Scan ID card QR',
+  'form.print': 'Print form',
 };

@@ -186,4 +186,6 @@ export const VI = {
   'import.done': 'Đã nhập {added} bản ghi ({skipped} bản đã có trên máy).',
   'import.bad': 'Tệp không phải tệp hàng đợi của ứng dụng.',
   'import.corrupt': 'Tệp bị hỏng (ảnh không khớp mã). Không nhập gì.',
+  'form.scanId': 'Quét QR trên CCCD',
+  'form.print': 'In phiếu',
 };

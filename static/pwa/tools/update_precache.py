@@ -13,7 +13,7 @@ from pathlib import Path
 
 PWA_DIR = Path(__file__).resolve().parent.parent
 # What the shell is made of; tools/ and the worker itself are not part of it.
-PATTERNS = ["index.html", "manifest.webmanifest", "css/*.css", "js/*.js", "vendor/**/*.js", "icons/*.png"]
+PATTERNS = ["index.html", "manifest.webmanifest", "css/*.css", "js/*.js", "vendor/**/*.js", "vendor/**/*.wasm", "icons/*.png"]
 BLOCK = re.compile(r"(// BEGIN PRECACHE[^\n]*\n)(.*?)(// END PRECACHE)", re.S)
 
 
