@@ -19,14 +19,13 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "bench"))
-sys.path.insert(0, str(REPO))  # tests.conftest, which app_driver reads the browser setup from
+sys.path.insert(0, str(REPO))  # run as a script: the repository's packages (server, harness) importable
 
-from app_driver import CHROMIUM, CHROMIUM_ARGS, PWA_DIR  # noqa: E402
-from cccd_video import HEIGHT, WIDTH, card_text, frames, qr_image  # noqa: E402
+from harness.app_driver import CHROMIUM, CHROMIUM_ARGS, PWA_DIR  # noqa: E402
+from harness.cccd_video import HEIGHT, WIDTH, card_text, frames, qr_image  # noqa: E402
 from pwa_bench import line, loaded_at_start, precached  # noqa: E402
-from pwa_server import LiveServer  # noqa: E402
+from harness.pwa_server import LiveServer  # noqa: E402
 
 VENDOR = ["vendor/zxing-wasm/reader/index.js", "vendor/zxing-wasm/share.js", "vendor/zxing-wasm/zxing_reader.wasm"]
 DESK = ["js/scan-id.js", "js/qr-decoder.js", "js/cccd-qr.js", "js/id-card-fill.js", "js/print-form.js",

@@ -5,7 +5,7 @@ import pytest
 
 from server.extensions import db
 from server.models import Submission
-from sync_support import item, post_items, stored_photo
+from tests.sync_support import item, post_items, stored_photo
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import unicodedata
 
 import pytest
 
-from app_driver import CHROMIUM, CHROMIUM_ARGS, first_sign_in, press_sync, search, wait_offline_ready, wait_queue_count
-from cccd_video import card_text, frames, nfd, write_y4m
+from harness.app_driver import CHROMIUM, CHROMIUM_ARGS, first_sign_in, press_sync, search, wait_offline_ready, wait_queue_count
+from harness.cccd_video import card_text, frames, nfd, write_y4m
 
 pytestmark = pytest.mark.e2e
 
