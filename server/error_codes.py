@@ -124,6 +124,19 @@ _code("client_id_reused", None, "Máy chủ đã có một bản khác của b�
       "The server holds a different version of this record; saving sends it as a new record.")
 _code("invalid_client_id", None, "Mã bản ghi trên máy không hợp lệ.", "The record's device id is not valid.")
 _code("visit_member_mismatch", None, "Lịch thăm không khớp với đảng viên.", "The visit does not belong to this member.")
+# --- documents -----------------------------------------------------------------------------------------------
+_code("cell_or_grassroots_required", 422,
+      "Danh sách ký xác nhận chỉ lập cho một chi bộ hoặc một đảng bộ cơ sở; hãy chọn một đơn vị như vậy.",
+      "The signature list is made for a cell or a grassroots unit; choose one of those.")
+# --- background jobs and the console -------------------------------------------------------------------------
+_code("job_running", 409, "Đang có một việc cùng loại chờ hoặc đang chạy cho đơn vị này; hãy chờ nó xong.",
+      "A job of this kind is already queued or running for this unit; wait for it to end.")
+_code("job_not_retryable", 409,
+      "Chỉ chạy lại được việc bị lỗi hoặc gián đoạn (nếu tệp không còn, hãy tải lên lại).",
+      "Only a failed or interrupted job can be run again (if its file is gone, upload it again).")
+_code("import_kind_unsupported", 422, "Máy chủ này chưa nhận nhập loại dữ liệu {kind}.",
+      "Imports of {kind} are not available on this server yet.")
+_code("unsupported_file_type", 415, "Hãy tải lên tệp .csv hoặc .xlsx.", "Upload a .csv or .xlsx file.")
 # --- the tablet's own (never answered by the server, translated by the same key) -----------------------------
 _code("network", None, "Không có mạng.", "No network.")
 
