@@ -134,8 +134,25 @@ def unresolved_rows(unit: Unit, user: User):
         last = rows[-1][0].member_code
 
 
-def _cell(ws, value, bold=False):
+# Characters that make a spreadsheet program read text as a formula (OWASP CSV injection), tab and CR included:
+# some programs strip a leading tab or CR and then evaluate what follows.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(ws, value) -> WriteOnlyCell:
+    """A cell that holds `value` as text whatever it starts with: openpyxl would store a string beginning with
+    "=" as a live formula, so a member named =HYPERLINK(...) could leak a row when clicked. The quote prefix
+    keeps the text text even when someone edits the cell in Excel or LibreOffice."""
     cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(_FORMULA_STARTS):
+            cell.quotePrefix = True
+    return cell
+
+
+def _cell(ws, value, bold=False):
+    cell = _text_cell(ws, value)
     cell.border, cell.alignment = _BORDER, _WRAP
     if bold:
         cell.font = Font(bold=True)
