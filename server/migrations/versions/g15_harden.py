@@ -1,4 +1,5 @@
-"""hardening: login attempts counted per username at a client address and per address (login_throttles)
+"""hardening: login attempts counted per username at a client address and per address (login_throttles);
+what is kept of rejected items is counted and marked when cut (rejected_payloads.kept_bytes, truncated)
 
 Revision ID: g15_harden
 Revises: bed4cbad7cc7
@@ -25,9 +26,15 @@ def upgrade():
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.drop_index("ix_login_failures_username_at")
     op.drop_table("login_failures")
+    with op.batch_alter_table("rejected_payloads", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kept_bytes", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("truncated", sa.Boolean(), server_default=sa.text("false"), nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table("rejected_payloads", schema=None) as batch_op:
+        batch_op.drop_column("truncated")
+        batch_op.drop_column("kept_bytes")
     op.create_table(
         "login_failures",
         sa.Column("id", sa.Integer(), nullable=False),
