@@ -1,6 +1,7 @@
 """HTTP endpoints: one package per resource. `register(app, api)` is the only entry point."""
 from api import errors, security
 from api.schemas import ErrorSchema
+from server.json_body import check_request_body
 
 STANDARD_ERRORS = {
     "401": "not_authenticated: no valid session",
@@ -47,4 +48,5 @@ def register(app, api):
         app.register_blueprint(blp)
     _document_standard_errors(api)
     security.init_app(app)
+    app.before_request(check_request_body)  # after the session check: one bounded JSON parse for every body
     errors.init_app(app)

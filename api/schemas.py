@@ -6,11 +6,19 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 _INVALID_CHARACTERS = {"code": "invalid_characters", "params": {}}
 
 
+# Control characters other than tab and line ends (ESC can drive a terminal that shows a log or an export) and
+# the bidirectional overrides and isolates (U+202E makes "gpj.exe" read "exe.jpg"): such text reaches other
+# people's tablets and sheets, so every JSON body refuses it here, in one place.
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_REFUSED = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"} | _BIDI
+
+
 def unstorable(value) -> bool:
     """True for text holding NUL or a lone surrogate, at any depth: PostgreSQL text cannot store NUL, and
-    no UTF-8 database or answer can hold a lone surrogate, so either would otherwise fail as a 500."""
+    no UTF-8 database or answer can hold a lone surrogate, so either would otherwise fail as a 500.
+    Also true for the control and bidi characters of _REFUSED."""
     if isinstance(value, str):
-        return "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)
+        return any(char in _REFUSED or "\ud800" <= char <= "\udfff" for char in value)
     if isinstance(value, Mapping):
         return any(unstorable(key) or unstorable(item) for key, item in value.items())
     if isinstance(value, (list, tuple)):
