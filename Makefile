@@ -29,7 +29,7 @@ run: install
 	$(BIN)/fieldkit load-demo --if-empty
 	$(BIN)/fieldkit print-demo-logins
 	@echo "Serving on http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) "server:create_app()"
+	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) -c python:server.gunicorn_conf "server:create_app()"
 
 # Debian packages the app and its tests need, installed only when one is missing. One per line.
 DEBIAN_PACKAGES := \

@@ -1,5 +1,6 @@
 """Shared schema pieces: a strict base (unknown fields refused) and the error envelope for the OpenAPI spec."""
 from collections.abc import Mapping
+from datetime import date
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
@@ -46,6 +47,18 @@ class StrictSchema(Schema):
         if errors:
             raise ValidationError(errors)
         return data
+
+
+# Visit due dates and other planning dates lie in this window: year 0001 or 9999 is a typo or an attack,
+# and would sort every list wrong on every tablet.
+PLANNING_DATES = (date(2020, 1, 1), date(2099, 12, 31))
+
+
+def planning_date(value) -> None:
+    """marshmallow validator: a date inside PLANNING_DATES, else `date_out_of_range` with the bounds."""
+    if value is not None and not PLANNING_DATES[0] <= value <= PLANNING_DATES[1]:
+        raise ValidationError({"code": "date_out_of_range", "params": {
+            "min": PLANNING_DATES[0].isoformat(), "max": PLANNING_DATES[1].isoformat()}})
 
 
 class FieldErrorSchema(Schema):

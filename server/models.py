@@ -284,3 +284,4 @@ class DeviceReport(db.Model):
 
     __table_args__ = (UniqueConstraint("device_id", "user_id"),)
 from .login_throttle import models as _login_throttle_models  # noqa: E402,F401
+from .photo_access import models as _photo_access_models  # noqa: E402,F401

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import free_port
+from tests.live_server import UPLOADED_BY_OFFICER, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -84,6 +84,7 @@ class ReviewServer:
         self.ids = json.loads(self.run(sys.executable, "-c", SETUP).strip().splitlines()[-1])
         self.run(str(BIN / "fieldkit"), "create-user", "admin", "--role", "unit_admin", "--unit", "P")
         self.run(str(BIN / "fieldkit"), "create-user", "officer", "--role", "officer", "--unit", "G")
+        self.run(sys.executable, "-c", UPLOADED_BY_OFFICER)  # the officer sent the photo; a hash is no key
         self.run(str(BIN / "fieldkit"), "reconcile")
 
     def start(self):
