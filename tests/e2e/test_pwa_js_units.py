@@ -164,3 +164,21 @@ def test_data_key_opens_only_with_the_right_secret_and_backoff_grows_with_jitter
     assert result["opened"] == {"name": "Thủy"} and result["wrongOpens"] is False
     assert result["delays"] == [5000, 10000, 20000, 300000]
     assert result["jitter"][0] == 5000 and 14900 < result["jitter"][1] < 15000
+
+
+def test_english_plurals_and_storage_sizes_in_words(app_page):
+    """Issue 15: "1 results" and "10240 MB" / "1.0 MB" confused a newcomer; Vietnamese has no plural."""
+    got = app_page.evaluate("""async () => {
+      const {t, setLanguage} = await import('/js/i18n.js');
+      const {sizeInWords} = await import('/js/storage.js');
+      const MB = 1048576;
+      await setLanguage('en');
+      const en = [t('search.count', {n: 1}), t('search.count', {n: 2}), sizeInWords(10240 * MB),
+                  sizeInWords(1 * MB), sizeInWords(1536 * MB), sizeInWords(2000), sizeInWords(350.4 * MB)];
+      await setLanguage('vi');
+      const vi = [t('search.count', {n: 1}), sizeInWords(1536 * MB), sizeInWords(2000)];
+      await setLanguage('en');
+      return {en, vi};
+    }""")
+    assert got["en"] == ["1 result", "2 results", "10 GB", "1 MB", "1.5 GB", "under 1 MB", "350 MB"]
+    assert got["vi"][1:] == ["1,5 GB", "dưới 1 MB"] and "1" in got["vi"][0]

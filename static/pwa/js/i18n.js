@@ -64,7 +64,9 @@ export function addStrings({vi, en}) {
  * @returns {string}
  */
 export function t(key, params = {}) {
-  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? key;
+  // English says "1 result", "2 results": a table may give a key's singular as KEY.one (Vietnamese needs none).
+  const one = params.n === 1 ? (TABLES[current]?.[`${key}.one`] ?? EXTRA[current][`${key}.one`]) : undefined;
+  const text = one ?? TABLES[current]?.[key] ?? EXTRA[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 

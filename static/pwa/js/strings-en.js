@@ -205,8 +205,8 @@ export const EN = {
   'update.available': 'A new version of the app is available.',
   'update.reload': 'Reload',
   'update.finishFirst': 'Save or cancel the record you are typing before reloading.',
-  'storage.info': 'Storage: {used} MB used, {free} MB free.',
-  'storage.low': 'Storage is running low: {used} MB used, only {free} MB free. Send the queue soon.',
+  'storage.info': 'Storage: {used} used, {free} free.',
+  'storage.low': 'Storage is running low: {used} used, only {free} free. Send the queue soon.',
   'storage.lowToast': 'This tablet is running out of storage. Send the queue soon.',
   'storage.notPersisted': '(The browser has not promised to keep the data.)',
   'export.title': 'Emergency: hand over the queue as a file',
@@ -217,4 +217,11 @@ export const EN = {
   'import.done': 'Imported: {added}; already on this tablet: {skipped}.',
   'import.bad': 'This is not a queue file of this app.',
   'import.corrupt': 'The file is damaged (a photo does not match its hash). Nothing imported.',
+  // Singulars (i18n.t uses KEY.one when n is 1).
+  'search.count.one': '1 result',
+  'search.hint.one': '1 member on this tablet. Typing without accents works.',
+  'visits.summary.one': '1 visit to do, {overdue} overdue.',
+  'roster.info.one': 'Roster: 1 member, updated {time}.',
+  'storage.underOneMb': 'under 1 MB',
+  'storage.decimal': '.',
 };

@@ -205,8 +205,8 @@ export const VI = {
   'update.available': 'Có phiên bản mới của ứng dụng.',
   'update.reload': 'Tải lại',
   'update.finishFirst': 'Hãy lưu hoặc huỷ bản ghi đang nhập trước khi tải lại.',
-  'storage.info': 'Bộ nhớ: đã dùng {used} MB, còn trống {free} MB.',
-  'storage.low': 'Sắp hết bộ nhớ: đã dùng {used} MB, chỉ còn {free} MB. Hãy gửi hàng đợi sớm.',
+  'storage.info': 'Bộ nhớ: đã dùng {used}, còn trống {free}.',
+  'storage.low': 'Sắp hết bộ nhớ: đã dùng {used}, chỉ còn {free}. Hãy gửi hàng đợi sớm.',
   'storage.lowToast': 'Máy sắp hết bộ nhớ. Hãy gửi hàng đợi sớm.',
   'storage.notPersisted': '(Trình duyệt chưa cam kết giữ dữ liệu lâu dài.)',
   'export.title': 'Khẩn cấp: chuyển hàng đợi bằng tệp',
@@ -217,4 +217,6 @@ export const VI = {
   'import.done': 'Đã nhập {added} bản ghi ({skipped} bản đã có trên máy).',
   'import.bad': 'Tệp không phải tệp hàng đợi của ứng dụng.',
   'import.corrupt': 'Tệp bị hỏng (ảnh không khớp mã). Không nhập gì.',
+  'storage.underOneMb': 'dưới 1 MB',
+  'storage.decimal': ',',
 };
