@@ -101,9 +101,24 @@ function sessionExpired() {
   showLogin('reauth', {username: app.account.username});
 }
 
+/** While the session is expired nothing can leave: queued records say "waiting for sign-in", not "queued". */
+async function parkForSignIn() {
+  const queued = app.queueMetas.filter((meta) => meta.state === 'queued').map((meta) => meta.clientId);
+  if (!queued.length) return;
+  await app.store.setState(queued, 'waiting');
+  await refreshQueue();
+}
+
+/** Ask for the password again (the header's amber chip does the same). */
+function askPassword() {
+  if (!app.sessionExpired || !isUnlocked()) return;
+  resumeTo = screen();
+  showLogin('reauth', {username: app.account.username});
+}
+
 async function runSync(reason = 'timer') {
   if (!isUnlocked()) return 'not-ready';
-  if (app.sessionExpired) return 'auth';
+  if (app.sessionExpired) { await parkForSignIn(); return 'auth'; }
   app.syncing = true;
   renderHeader();
   let result = 'ok';
@@ -123,7 +138,7 @@ async function runSync(reason = 'timer') {
     await refreshQueue();
     renderHeader();
   }
-  if (result === 'auth') sessionExpired();
+  if (result === 'auth') { sessionExpired(); await parkForSignIn(); }
   if (result !== 'network') await sendDeviceReport(app.client, app.deviceId, app.queueMetas);
   return result;
 }
@@ -216,6 +231,13 @@ async function syncButton() {
   else if (result === 'server') toast(t('sync.serverError'), {kind: 'error', id: 'sync'});
   else if (result === 'busy') toast(t('sync.busy'), {id: 'sync'});
   else if (result === 'ok' && !app.queueMetas.length) toast(t('sync.allSent'), {kind: 'ok', id: 'sync'});
+  // Every press answers: why nothing left (the sign-in expired, or only records that need fixing remain).
+  else if (result === 'auth') {
+    toast(t('sync.needSignIn'), {kind: 'warn', id: 'sync', timeoutMs: 0, action: t('sync.signIn'),
+      onAction: (node) => { node.remove(); askPassword(); }});
+  } else if (result === 'ok' && app.queueMetas.every((meta) => meta.state === 'needs_fix')) {
+    toast(t('sync.onlyNeedsFix', {n: app.queueMetas.length}), {kind: 'warn', id: 'sync'});
+  }
 }
 
 function wireHeader() {
@@ -224,11 +246,7 @@ function wireHeader() {
     .catch(() => toast(t('app.failed'), {kind: 'error'})));
   $('[data-action=lock]').addEventListener('click', lock);
   $('[data-action=logout]').addEventListener('click', logout);
-  $('#net-state').addEventListener('click', () => {
-    if (!app.sessionExpired || !isUnlocked()) return;
-    resumeTo = screen();
-    showLogin('reauth', {username: app.account.username});
-  });
+  $('#net-state').addEventListener('click', askPassword);
   // One listener for every [data-go] button, also those of screens inserted later (the board).
   document.addEventListener('click', (event) => {
     const button = event.target.closest?.('[data-go]');

@@ -224,4 +224,8 @@ export const EN = {
   'roster.info.one': 'Roster: 1 member, updated {time}.',
   'storage.underOneMb': 'under 1 MB',
   'storage.decimal': '.',
+  'sync.needSignIn': 'Your sign-in has expired: records wait until you sign in again.',
+  'sync.signIn': 'Sign in',
+  'sync.onlyNeedsFix': 'Nothing could be sent: {n} records need fixing. Open the queue.',
+  'sync.onlyNeedsFix.one': 'Nothing could be sent: 1 record needs fixing. Open the queue.',
 };

@@ -219,4 +219,7 @@ export const VI = {
   'import.corrupt': 'Tệp bị hỏng (ảnh không khớp mã). Không nhập gì.',
   'storage.underOneMb': 'dưới 1 MB',
   'storage.decimal': ',',
+  'sync.needSignIn': 'Phiên đăng nhập đã hết hạn: bản ghi chờ đăng nhập lại rồi mới gửi được.',
+  'sync.signIn': 'Đăng nhập',
+  'sync.onlyNeedsFix': 'Không gửi được gì: {n} bản ghi cần sửa. Mở hàng đợi.',
 };
