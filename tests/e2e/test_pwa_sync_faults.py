@@ -117,6 +117,11 @@ def test_expired_session_parks_records_and_asks_for_the_password_once(server, pa
     wait_queue_count(page, 1)
     # Issue 15: the press answers why nothing left, with a way to sign in.
     expect(page.locator("#toasts [data-toast=sync]")).to_contain_text("Phiên đăng nhập đã hết hạn")
+    page.locator("[data-action=lang]").click()  # a toast on show follows the language switch
+    expect(page.locator("#toasts [data-toast=sync]")).to_contain_text("Your sign-in has expired")
+    expect(page.locator("#toasts [data-toast=sync] button.btn:not(.close)")).to_have_text("Sign in")
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "fieldkit-shots" / "expired-sync-en.png"))
+    page.locator("[data-action=lang]").click()
 
     # A record saved while the session is expired waits for the sign-in, it is not "queued" (Chờ gửi).
     page.locator("[data-go=home]:visible").first.click()

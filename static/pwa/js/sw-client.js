@@ -12,8 +12,9 @@ const CHECK_EVERY_MS = 30 * 60 * 1000;
 let reloading = false;
 
 function offerUpdate(registration, isBusy) {
-  toast(t('update.available'), {id: 'update', timeoutMs: 0, action: t('update.reload'), onAction: () => {
-    if (isBusy()) { toast(t('update.finishFirst'), {kind: 'warn', id: 'update-busy'}); return; }
+  toast(t('update.available'), {key: 'update.available', id: 'update', timeoutMs: 0, action: t('update.reload'),
+    actionKey: 'update.reload', onAction: () => {
+    if (isBusy()) { toast(t('update.finishFirst'), {key: 'update.finishFirst', kind: 'warn', id: 'update-busy'}); return; }
     reloading = true;
     if (registration.waiting) registration.waiting.postMessage({type: 'skip-waiting'});
     else location.reload();
@@ -30,7 +31,7 @@ function watch(worker, registration, isBusy) {
 
 /** "Ready to work offline" means something once signed in: before that, wait for the first unlock. */
 function sayOfflineReady() {
-  const say = () => toast(t('update.offlineReady'), {kind: 'ok', id: 'offline-ready'});
+  const say = () => toast(t('update.offlineReady'), {key: 'update.offlineReady', kind: 'ok', id: 'offline-ready'});
   if (isUnlocked()) { say(); return; }
   let said = false;
   on('roster', () => {
