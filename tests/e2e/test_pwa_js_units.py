@@ -4,7 +4,9 @@ queue store, its database migrations and the key wrapping."""
 from datetime import datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 
+from app_driver import enter_pin, sign_in
 from offline_queue.validation import validate_item
 from server.text import name_key, search_key
 
@@ -182,3 +184,14 @@ def test_english_plurals_and_storage_sizes_in_words(app_page):
     }""")
     assert got["en"] == ["1 result", "2 results", "10 GB", "1 MB", "1.5 GB", "under 1 MB", "350 MB"]
     assert got["vi"][1:] == ["1,5 GB", "dưới 1 MB"] and "1" in got["vi"][0]
+
+
+def test_ready_to_work_offline_waits_for_the_first_sign_in(app_page):
+    """Issue 15: the toast showed on the login screen, before anything was on the tablet to work with."""
+    # `installed` (when the toast is due) comes before `active`: by now it would be on show.
+    app_page.wait_for_function("async () => (await navigator.serviceWorker.ready).active !== null", timeout=20000)
+    assert app_page.locator("[data-toast=offline-ready]").count() == 0
+    sign_in(app_page, "officer")
+    enter_pin(app_page)
+    enter_pin(app_page)
+    expect(app_page.locator("[data-toast=offline-ready]")).to_be_visible(timeout=20000)
