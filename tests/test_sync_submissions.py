@@ -77,8 +77,8 @@ def test_tone_mark_placement_verifies_but_another_vowel_needs_review(officer, tr
     add_registry("001065000002", "Phạm Văn Hùng", "1965-02-02", "male")
     common = {"date_of_birth": "1970-01-01", "gender": "female", "citizen_id": "001170000001"}
     placed = item(photo, member_id=hoa.id, fields={"full_name": "Lê Thị Hoà", **common})
-    vowel = item(stored_photo(), member_id=hung.id, fields={"full_name": "Phạm Văn Hưng", "date_of_birth": "1965-02-02",
-                                                   "citizen_id": "001065000002"})
+    vowel = item(stored_photo(), member_id=hung.id,  # a photo of their own: one photo for two is photo_reused
+                 fields={"full_name": "Phạm Văn Hưng", "date_of_birth": "1965-02-02", "citizen_id": "001065000002"})
     first, second = post_items(officer, [placed, vowel]).json["results"]
     assert (first["outcome"], first["status"]) == ("accepted", "verified")
     assert (second["outcome"], second["status"]) == ("accepted", "needs_review")
