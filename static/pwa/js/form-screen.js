@@ -180,7 +180,8 @@ async function photoTaken(photo) {
   if (photo) {
     const {checkPhotoQuality} = await import('./photo-quality.js'); // loaded with the first photo
     const quality = await checkPhotoQuality(photo);
-    if (quality && state.photo === photo) { state.quality = quality; showQuality(quality); }
+    // The form may have been saved and closed while the server judged the photo: then there is nothing to show.
+    if (quality && state?.photo === photo) { state.quality = quality; showQuality(quality); }
   }
 }
 
