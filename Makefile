@@ -31,7 +31,7 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	@# The job worker runs beside gunicorn and stops with it (Ctrl-C or gunicorn exiting).
 	$(BIN)/fieldkit worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) "server:create_app()"
+	$(BIN)/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) -c python:server.gunicorn_conf "server:create_app()"
 
 # Debian packages the app and its tests need, installed only when one is missing. One per line.
 DEBIAN_PACKAGES := \

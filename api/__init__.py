@@ -2,6 +2,7 @@
 from api import errors, security
 from api.schemas import ErrorSchema
 from server.error_codes import openapi_description
+from server.json_body import check_request_body
 
 STANDARD_ERRORS = {
     "401": "not_authenticated: no valid session",
@@ -54,4 +55,5 @@ def register(app, api):
         app.register_blueprint(blp)
     _document_standard_errors(api)
     security.init_app(app)
+    app.before_request(check_request_body)  # after the session check: one bounded JSON parse for every body
     errors.init_app(app)

@@ -23,6 +23,16 @@ PASSWORD = "correct horse battery"
 
 # Units P → A → G → C, `members` members in C (with matching registry rows if asked), `photos` Photo rows
 # (as the photo endpoint leaves them); prints the member ids as JSON for the caller.
+# The photo rows stand for uploads by the officer: a photo's hash is no key, only its uploader may use it.
+UPLOADED_BY_OFFICER = """
+from sqlalchemy import text
+from server import create_app
+from server.extensions import db
+with create_app().app_context():
+    db.session.execute(text("UPDATE photos SET uploaded_by_id = (SELECT id FROM users WHERE username = 'officer')"))
+    db.session.commit()
+"""
+
 SETUP = """
 import json, sys
 from server import create_app
@@ -116,7 +126,8 @@ class Gunicorn:
         log = open(self.data_dir / f"gunicorn-{self.port}.log", "ab")
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
-             "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app_spec],
+             "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "-c", "python:server.gunicorn_conf",
+             self.app_spec],
             cwd=REPO, env=self.env, stdout=log, stderr=log, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout
@@ -155,6 +166,7 @@ class LiveServer(Gunicorn):
                               "registry" if registry else "-"], cwd=REPO,
                              env=self.env, check=True, capture_output=True, text=True).stdout
         self.cli("create-user", "officer", "--role", "officer", "--unit", "G")
+        subprocess.run([sys.executable, "-c", UPLOADED_BY_OFFICER], cwd=REPO, env=self.env, check=True)
         return json.loads(out.strip().splitlines()[-1])
 
 

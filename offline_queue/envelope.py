@@ -6,6 +6,7 @@ import math
 import unicodedata
 
 from server.errors import DomainError
+from server.json_body import InvalidJson, loads_bounded
 
 MAX_ITEMS = 50
 MAX_DEVICE_ID = 128
@@ -42,9 +43,9 @@ def _too_deep(value, limit: int) -> bool:
 def parse_json(body: bytes):
     """Strict JSON: UTF-8, finite numbers, no lone surrogates (storage and hashing need real text)."""
     try:
-        value = json.loads(body.decode("utf-8-sig"), parse_float=_finite_float, parse_constant=_refuse_constant)
+        value = loads_bounded(body, parse_float=_finite_float, parse_constant=_refuse_constant)
         json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+    except (InvalidJson, ValueError):  # UnicodeError is a ValueError
         raise BadEnvelope("The body is not valid JSON.", code="invalid_json") from None
     return value
 

@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from offline_queue.canonical import content_hash
 from offline_queue.item_fields import ClientId
+from offline_queue.kept import keepable
 from offline_queue.validation import validate_item
-from server import audit
+from server import audit, photo_access
 from server.dashboard.daily import count_first_collection
 from server.extensions import db
 from server.members import refresh_status
 from server.record_fields import PERSON_FIELDS
-from server.models import Member, Photo, RejectedPayload, Submission, User, Visit, utcnow
+from server.models import Member, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
 from server.scope import MAX_ID, in_scope
 from server.visits import close_for_member, close_for_submission
@@ -148,6 +149,17 @@ def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
     return _accept(batch, raw, key, digest, data, member, visit)
 
 
+def _photo_reused(submission: Submission) -> bool:
+    """Whether another person's accepted record uses the same portrait (one photo, two members)."""
+    others = select(Submission.member_id, Submission.fields).where(
+        Submission.photo_sha256 == submission.photo_sha256, Submission.id != submission.id)
+    for member_id, fields in db.session.execute(others):
+        if member_id != submission.member_id or (
+                member_id is None and (fields or {}).get("citizen_id") != submission.fields.get("citizen_id")):
+            return True
+    return False
+
+
 def _in_range(value) -> bool:
     return isinstance(value, int) and 1 <= value <= MAX_ID
 
@@ -170,17 +182,18 @@ def _lookups(user: User, data: dict):
         elif member is not None and visit.member_id != member.id:
             errors.append({"field": "visit_id", "code": "visit_member_mismatch", "params": {}})
     sha = data.get("photo_sha256")
-    if sha and db.session.scalar(select(Photo.sha256).where(Photo.sha256 == sha)) is None:
+    if sha and not photo_access.usable_by(user, sha):  # a hash alone is never a key to a portrait
         errors.append({"field": "photo_sha256", "code": "photo_missing", "params": {}})
     return member, visit, errors
 
 
 def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | None) -> ItemResult:
-    """Keep the item exactly as received, with the reasons, and answer `rejected`."""
+    """Keep the item as received (within offline_queue.kept's bounds), with the reasons; answer `rejected`."""
     user = batch.user
     unit_id = member.unit_id if member is not None else user.unit_id
+    payload, size, truncated = keepable(raw, user.id)
     kept = RejectedPayload(client_id=key, device_id=batch.device_id, user_id=user.id, unit_id=unit_id,
-                           payload=raw, errors=errors)
+                           payload=payload, errors=errors, kept_bytes=size, truncated=truncated)
     db.session.add(kept)
     db.session.flush()
     audit.record("submission.rejected", user=user.id, object_type="rejected_payload", object_id=kept.id,
@@ -212,6 +225,8 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
     elif db.session.scalar(select(Submission.id).where(Submission.member_id == member.id,
                                                        Submission.id != submission.id).limit(1)) is not None:
         reasons.append("second_submission")
+    if _photo_reused(submission):
+        reasons.append("photo_reused")
     submission.status = "needs_review" if reasons else "verified"
     submission.review_reasons = reasons
     submission.registry_result = match.as_dict()

@@ -151,8 +151,23 @@ def _crop_resize(img: Image.Image, orientation: int) -> Image.Image:
         img.draft("RGB", (math.ceil(full[0] * factor), math.ceil(full[1] * factor)))
         sx, sy = img.size[0] / full[0], img.size[1] / full[1]
         box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
+    is_jpeg = img.format == "JPEG"
     img = _resizable(img)
+    if is_jpeg:
+        _refuse_cut_off_jpeg(img)
     return img.resize(target, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+
+
+def _refuse_cut_off_jpeg(img: Image.Image) -> None:
+    """A baseline JPEG cut short with an end-of-image marker appended decodes without an error: libjpeg only
+    warns and fills the missing blocks with flat mid-grey (128), so the portrait would come out grey below
+    the cut. No photograph ends in rows of exactly 128 in every channel: refuse it as image_corrupt."""
+    img.load()
+    strip = img.crop((0, img.height - 2, img.width, img.height))
+    extrema = strip.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    if all(band == (128, 128) for band in bands):
+        raise ImageCorrupt()
 
 
 def _resizable(img: Image.Image) -> Image.Image:

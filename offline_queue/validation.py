@@ -4,7 +4,7 @@ the rules that tie fields together. Answers codes, never prose, so every tablet 
 Checks that need the database (scope of member and visit, the stored photo) live in ingest; this module
 never queries. The field types themselves are in item_fields.
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
@@ -16,6 +16,10 @@ from server.record_fields import FIELDS, MIN_BIRTH_YEAR, Field
 
 # How the identity fields got onto the form (CONTRACT §5): read from the ID card's QR code, or typed.
 IDENTITY_SOURCES = ("qr", "typed")
+
+
+# No record of this campaign was captured before this day (the kit did not exist).
+EARLIEST_CAPTURE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 
 class _StrictSchema(Schema):
@@ -109,6 +113,9 @@ def _cross_field_errors(data: dict, now: datetime, tolerance_seconds: int) -> li
     if captured and captured > now + timedelta(seconds=tolerance_seconds):
         errors.append({"field": "captured_at", "code": "captured_in_future",
                        "params": {"tolerance_seconds": tolerance_seconds}})
+    elif captured and captured < EARLIEST_CAPTURE:  # year 0001 and the like: a broken tablet clock, not a date
+        errors.append({"field": "captured_at", "code": "date_out_of_range",
+                       "params": {"min": EARLIEST_CAPTURE.date().isoformat()}})
     if data.get("visit_id") is not None and "member_id" in data and data["member_id"] is None:
         errors.append({"field": "visit_id", "code": "visit_member_mismatch", "params": {}})
     return errors

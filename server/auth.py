@@ -5,14 +5,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
+from . import audit, login_throttle
 from .errors import DomainError, NotAuthenticated
 from .extensions import db
-from .models import ROLES, AuthSession, LoginFailure, Unit, User, utcnow
+from .models import ROLES, AuthSession, Unit, User, utcnow
 
 # A hash to check against when the username is unknown, so timing does not tell which usernames exist.
 _DUMMY_HASH = generate_password_hash("not-a-password")
@@ -46,42 +46,35 @@ def create_user(username: str, password: str, role: str, unit_code: str, display
     return user
 
 
-def _recent_failures(username: str):
-    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    since = utcnow() - window
-    count, oldest = db.session.execute(
-        select(func.count(LoginFailure.id), func.min(LoginFailure.at))
-        .where(LoginFailure.username == username, LoginFailure.at > since)).one()
-    return count, oldest, window
-
-
-def login(username: str, password: str) -> tuple[User, str, str]:
+def login(username: str, password: str, address: str = "") -> tuple[User, str, str]:
     """Check credentials and open a session; returns (user, session token, csrf token).
 
-    After LOGIN_MAX_FAILURES failures within the window every attempt is refused, the right password too.
+    Attempts are throttled per username at `address` and per `address` (server.login_throttle) before the
+    password hash is checked, so refused attempts cost no scrypt; the right password is refused too.
+    `address` is the client's (request.remote_addr) and goes into the audit rows.
     """
     username = (username or "").strip()
-    # Failures are counted per name as typed; one longer than any username is counted by its hash.
-    counted = username if len(username) <= 64 else hashlib.sha256(username.encode()).hexdigest()
-    count, oldest, window = _recent_failures(counted)
-    if count >= current_app.config["LOGIN_MAX_FAILURES"]:
-        retry = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
-        audit.record("auth.login", object_type="user", outcome="throttled")
+    # Counted per name as typed; one longer than any username can be is never looked up.
+    known_length = len(username) <= 64
+    try:
+        login_throttle.reserve(username, address)
+    except login_throttle.Throttled as throttled:
+        audit.record("auth.login", object_type="user", outcome="throttled", address=address)
         db.session.commit()
         raise DomainError("Too many failed sign-ins; wait before trying again.", code="too_many_attempts",
-                          status=429, headers={"Retry-After": str(retry)})
-    user = db.session.scalar(select(User).where(User.username == username)) if counted == username else None
+                          status=429, headers={"Retry-After": str(throttled.retry_after)}) from None
+    user = db.session.scalar(select(User).where(User.username == username)) if known_length else None
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and ok and user.active):
-        db.session.add(LoginFailure(username=counted))
         audit.record("auth.login", object_type="user", object_id=user.id if user else None, outcome="failed",
-                     unit_id=user.unit_id if user else None)
+                     unit_id=user.unit_id if user else None, address=address)
         db.session.commit()
         raise DomainError("Wrong username or password.", code="invalid_credentials", status=401)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == counted))
+    login_throttle.release(username, address)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     db.session.add(AuthSession(token_hash=_token_hash(token), csrf_token=csrf, user_id=user.id))
-    audit.record("auth.login", user=user, object_type="user", object_id=user.id, outcome="ok", unit_id=user.unit_id)
+    audit.record("auth.login", user=user, object_type="user", object_id=user.id, outcome="ok", unit_id=user.unit_id,
+                 address=address)
     db.session.commit()
     return user, token, csrf
 
@@ -93,7 +86,9 @@ def resolve_session(token: str | None) -> AuthSession:
     sess = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
     idle = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
     now = utcnow()
-    if sess is None or now - sess.last_seen_at > idle:
+    lifetime = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    # An absolute lifetime besides the idle limit: a session kept alive by a stolen cookie still ends.
+    if sess is None or now - sess.last_seen_at > idle or now - sess.created_at > lifetime:
         raise NotAuthenticated()
     user = db.session.get(User, sess.user_id)
     if user is None or not user.active:

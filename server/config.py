@@ -35,6 +35,10 @@ class Config:
         # A running job silent for JOBS_STALE_SECONDS lost its worker: it may be run again.
         self.JOBS_URL = os.environ.get("FIELDKIT_JOBS_URL", "")  # empty: a SQLite queue file in the data dir
         self.JOBS_STALE_SECONDS = int(os.environ.get("FIELDKIT_JOBS_STALE_SECONDS", "60"))
+        # How many proxies in front append to X-Forwarded-For. gunicorn never sets the client address from that
+        # header, so behind a proxy every sign-in would come from the proxy's address (one throttle for all);
+        # 0 (the default) ignores the header, which anyone could otherwise forge to dodge the throttle.
+        self.TRUSTED_PROXIES = int(os.environ.get("FIELDKIT_TRUSTED_PROXIES", "0") or 0)
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.
@@ -45,7 +49,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Strict"
     SESSION_IDLE_HOURS = 12
-    LOGIN_MAX_FAILURES = 10
+    # A session ends this long after sign-in whatever its use: a working day. The cookie lives as long, so a
+    # tablet keeps its session across browser restarts during that day (the PIN still guards the app).
+    SESSION_MAX_HOURS = 16
+    LOGIN_MAX_FAILURES = 10  # per username at one client address (CONTRACT §5)
+    # Per client address across usernames: higher, since a team's tablets may share one mobile router's address.
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     LOGIN_WINDOW_SECONDS = 15 * 60
     CAPTURED_AT_TOLERANCE_SECONDS = 10 * 60
     API_TITLE = "fieldkit"

@@ -8,6 +8,7 @@ import uuid
 from flask import current_app, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db
 
@@ -77,6 +78,8 @@ def healthz():
 
 def init_app(app):
     _configure_logging(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=0, x_host=0)
     app.before_request(_before)
     app.after_request(_after)
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -141,17 +141,6 @@ class AuthSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
 
-class LoginFailure(db.Model):
-    """A failed login, counted per username for throttling (shared by every worker through the database)."""
-
-    __tablename__ = "login_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
-
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
-
-
 class Visit(db.Model):
     __tablename__ = "visits"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -246,6 +235,9 @@ class RejectedPayload(db.Model):
     received_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
     payload: Mapped[dict] = mapped_column(JSON)
     errors: Mapped[list] = mapped_column(JSON)
+    # What was kept: bytes counted against the device's daily bound; truncated when something was cut.
+    kept_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class AuditEvent(db.Model):
@@ -295,3 +287,5 @@ class DeviceReport(db.Model):
     __table_args__ = (UniqueConstraint("device_id", "user_id"),)
 from .jobs import models as _job_models  # noqa: E402,F401
 from .dashboard import models as _dashboard_models  # noqa: E402,F401
+from .login_throttle import models as _login_throttle_models  # noqa: E402,F401
+from .photo_access import models as _photo_access_models  # noqa: E402,F401

@@ -55,7 +55,12 @@ def review():
 
 @bp.get("/<app_path:filename>")
 def asset(filename):
-    """A file of the app; a folder (such as /review/) serves its index.html."""
+    """A file of the app; a folder (such as /review/) serves its index.html.
+
+    A path that leaves the app's folder (`/..%2f..%2fetc`) is a 404 before the disk is asked anything:
+    answering a redirect for folders that exist outside it would tell which ones do."""
+    if not (PWA_DIR / filename).resolve().is_relative_to(PWA_DIR):
+        abort(404)
     if (PWA_DIR / filename).is_dir():
         if not filename.endswith("/"):
             return redirect(f"/{filename}/")

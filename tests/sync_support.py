@@ -4,8 +4,12 @@ import hashlib
 import os
 import uuid
 
+from sqlalchemy import select
+
+from server import photo_access
 from server.extensions import db
 from server.models import Photo, RegistryRecord
+from server.photo_access.models import PhotoUploader
 from server.text import name_key
 
 # The person `add_member(...)` creates by default (member M1 of the conftest `members` fixture).
@@ -16,10 +20,12 @@ M1_FIELDS = {
 }
 
 
-def stored_photo() -> str:
-    """Insert a Photo row (as the photo endpoint would after an upload) and return its address."""
+def stored_photo(uploader=None) -> str:
+    """Insert a Photo row (as the photo endpoint would after an upload) and return its address.
+    `post_items` records its caller as an uploader too, as the tablet's upload before each batch would."""
     sha = hashlib.sha256(os.urandom(16)).hexdigest()
-    db.session.add(Photo(sha256=sha, stored_sha256=sha, width=600, height=800, bytes=1000, quality={}))
+    db.session.add(Photo(sha256=sha, stored_sha256=sha, width=600, height=800, bytes=1000, quality={},
+                         uploaded_by_id=getattr(uploader, "id", None)))
     db.session.commit()
     return sha
 
@@ -46,4 +52,13 @@ def item(photo: str, member_id=None, visit_id=None, **overrides) -> dict:
 
 
 def post_items(client, items, device_id="tablet-1"):
+    user = getattr(client, "user", None)
+    for body in items if user is not None else ():
+        # A bare stored_photo() stands for an upload by whoever first sends it (the tablet uploads every photo
+        # before its batch); a photo someone already holds stays theirs, so replays by others are still tested.
+        sha = body.get("photo_sha256") if isinstance(body, dict) else None
+        photo = db.session.get(Photo, sha) if isinstance(sha, str) else None
+        if photo is not None and photo.uploaded_by_id is None and not db.session.scalar(
+                select(PhotoUploader.user_id).where(PhotoUploader.sha256 == sha).limit(1)):
+            photo_access.record_uploader(user, sha)
     return client.post("/api/v1/sync/submissions", json={"device_id": device_id, "items": items})

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from server.auth import create_user
 from server.extensions import db
-from server.models import AuditEvent, LoginFailure
+from server.login_throttle.models import LoginThrottle
+from server.models import AuditEvent
 from tests.conftest import PASSWORD
 
 
@@ -88,8 +89,8 @@ def test_throttle_lifts_when_failures_age_out_of_the_window(client, tree, app):
     _user(tree)
     for _ in range(10):
         client.post("/api/v1/auth/login", json={"username": "ana", "password": "bad-bad-bad"})
-    for failure in db.session.scalars(select(LoginFailure)):
-        failure.at -= timedelta(minutes=16)
+    for counter in db.session.scalars(select(LoginThrottle)):
+        counter.window_start -= timedelta(minutes=16)
     db.session.commit()
     assert client.post("/api/v1/auth/login", json={"username": "ana", "password": PASSWORD}).status_code == 200
 

@@ -198,7 +198,7 @@ class Probe:
     control: Callable[[World, Any], Any] | None = None  # C1's own user of the same role: must succeed
 
     def body(self, response):
-        data = response.get_json()
+        data = response.get_json(silent=True)  # a HEAD answer has no body
         if isinstance(data, dict) and "results" in data:  # a submission's answer echoes the client_id sent
             data = [{k: v for k, v in r.items() if k != "client_id"} for r in data["results"]]
         return data
@@ -316,7 +316,14 @@ PROBES = [
     Probe("download a portrait", ("/api/v1/photos/<sha256>", "GET"), "officer",
           _get("/api/v1/photos/{}"), lambda w: w.photo["c1"], MISSING_SHA,
           control=lambda w, c: c.get(f"/api/v1/photos/{w.photo['c1']}")),
+    Probe("ask whether another unit's portrait is stored (issue 15)", ("/api/v1/photos/<sha256>", "HEAD"),
+          "officer", lambda w, c, t: c.head(f"/api/v1/photos/{t}"), lambda w: w.photo["c1"], MISSING_SHA,
+          control=lambda w, c: c.head(f"/api/v1/photos/{w.photo['c1']}")),
     # -- submissions
+    Probe("send a record with another unit's portrait (issue 15)", ("/api/v1/sync/submissions", "POST"),
+          "officer", lambda w, c, t: post_items(c, [{**_item_for(w, c), "photo_sha256": t}]),
+          lambda w: w.photo["c1"], MISSING_SHA, status=200,
+          control=lambda w, c: post_items(c, [{**_item_for(w, c), "photo_sha256": w.photo["c1"]}])),
     Probe("send a record for a member", ("/api/v1/sync/submissions", "POST"), "officer",
           lambda w, c, t: post_items(c, [_item_for(w, c, member_id=t)]), lambda w: w.m["m2"].id, MISSING_ID,
           status=200, control=lambda w, c: post_items(c, [_item_for(w, c, member_id=w.m["m2"].id)])),
@@ -538,14 +545,16 @@ def test_the_same_requests_succeed_for_c1s_own_branch(world, role):
 def test_a_record_replayed_from_another_unit_reveals_neither_its_id_nor_its_status(world):
     """Replaying a C1 request verbatim (its client_ids included) must not earn a `duplicate`, which would
     repeat C1's submission id and review status. A record naming a C1 member fails like any record naming
-    it; one for someone off the roster is valid on its own, but its client_id is taken: `client_id_reused`.
+    it; one for someone off the roster names C1's photo, which the attacker never sent: `photo_missing`
+    (a hash is no key; were it theirs, the taken client_id would answer `client_id_reused`).
     Inside C1's scope a replay stays the harmless duplicate that makes resending safe."""
     w, attacker = world, world.user("c2", "officer")
     before = snapshot(attacker)
     results = ok(post_items(attacker, [w.sub_c1_item, w.offroster_item_c1]))["results"]
     assert [(r["outcome"], r["submission_id"], r["status"], r["errors"]) for r in results] == [
-        ("rejected", None, None, [{"field": "member_id", "code": "not_found", "params": {}}]),
-        ("rejected", None, None, [{"field": "client_id", "code": "client_id_reused", "params": {}}])]
+        ("rejected", None, None, [{"field": "member_id", "code": "not_found", "params": {}},
+                                  {"field": "photo_sha256", "code": "photo_missing", "params": {}}]),  # no key
+        ("rejected", None, None, [{"field": "photo_sha256", "code": "photo_missing", "params": {}}])]
     assert_unchanged(before, attacker, w, "replay from C2")
     for role in ("officer", "team_lead"):  # the sender, and another user whose scope holds the records
         again = ok(post_items(w.user("c1", role), [w.sub_c1_item, w.offroster_item_c1]))["results"]
@@ -554,17 +563,20 @@ def test_a_record_replayed_from_another_unit_reveals_neither_its_id_nor_its_stat
 
 
 def test_photo_head_tells_only_that_a_photo_is_stored(world):
-    """HEAD answers 200 for any stored photo whoever uploaded it (CONTRACT §5: lets a client skip an
-    upload). It must tell nothing more: no body, no size or tag of the stored portrait, and neither it
-    nor uploading the very same bytes again makes the portrait readable to another unit."""
+    """HEAD answers 200 only for a photo the caller may use (CONTRACT §5: they uploaded it, or a submission in
+    their scope uses it): another unit's hash answers 404 like a missing one. Uploading the very same bytes
+    proves the caller holds them (HEAD then says 200, with no body, size or tag of the stored portrait), but
+    never makes the portrait readable to another unit."""
     w, attacker = world, world.user("c2", "officer")
     before = snapshot(attacker)
     head = attacker.head(f"/api/v1/photos/{w.photo['c1']}")
-    assert head.status_code == 200 and head.get_data() == b""
-    assert "ETag" not in head.headers and not head.headers.get("Content-Type", "").startswith("image/")
-    assert attacker.head(f"/api/v1/photos/{MISSING_SHA}").status_code == 404
+    missing = attacker.head(f"/api/v1/photos/{MISSING_SHA}")
+    assert head.status_code == missing.status_code == 404 and head.get_data() == missing.get_data()
     again = attacker.put(f"/api/v1/photos/{w.photo['c1']}", data=w.photo_bytes["c1"], content_type="image/jpeg")
     assert again.status_code == 200 and again.get_json() == w.photo_answer["c1"]  # the first answer, unchanged
+    head = attacker.head(f"/api/v1/photos/{w.photo['c1']}")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert "ETag" not in head.headers and not head.headers.get("Content-Type", "").startswith("image/")
     assert_unchanged(before, attacker, w, "photo HEAD and PUT")  # uploaded_by stays C1's officer
     missing = attacker.get(f"/api/v1/photos/{MISSING_SHA}")
     got = attacker.get(f"/api/v1/photos/{w.photo['c1']}")

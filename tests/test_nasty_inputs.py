@@ -97,9 +97,10 @@ def test_audit_paging_from_an_absurd_event_id_is_refused(admin, before_id):
 # ---- text that no database can store -----------------------------------------------------------------
 
 NUL, SURROGATE = "a\u0000b", "\ud800"
+RLO, ESC = "Nguy\u202eễn", "a\x1b[31mb"  # a bidi override and a terminal escape: issue 15
 
 
-@pytest.mark.parametrize("bad", [NUL, SURROGATE], ids=["nul", "lone_surrogate"])
+@pytest.mark.parametrize("bad", [NUL, SURROGATE, RLO, ESC], ids=["nul", "lone_surrogate", "rlo", "esc"])
 @pytest.mark.parametrize("path,body,field", [
     ("/api/v1/visits", lambda m, bad: {"member_id": m, "assignee_id": 0, "note": bad}, "note"),
     ("/api/v1/users", lambda m, bad: {"username": "new.user", "password": "long enough", "role": "officer",
@@ -167,14 +168,17 @@ def test_an_empty_since_is_the_whole_roster(login_as, members):
 # ---- broken bodies, content types and methods ---------------------------------------------------------
 
 @pytest.mark.parametrize("data,content_type,status,code", [
-    (b'{"member_id": 1', "application/json", 400, "bad_request"),  # truncated
-    (b"\xff\xfe{}", "application/json", 400, "bad_request"),  # not UTF-8
+    (b'{"member_id": 1', "application/json", 400, "invalid_json"),  # truncated
+    (b"\xff\xfe{}", "application/json", 400, "invalid_json"),  # not UTF-8
     (b"[]", "application/json", 422, "invalid_input"), (b"null", "application/json", 422, "invalid_input"),
     (b'"x"', "application/json", 422, "invalid_input"),
     (b'{"member_id": 1e400, "assignee_id": 1}', "application/json", 422, "invalid_input"),
     (b'{"member_id": NaN, "assignee_id": 1}', "application/json", 422, "invalid_input"),
     (b'{"member_id": "x", "assignee_id": 1}', "application/json", 422, "invalid_input"),
     (b'{"member_id": 1, "assignee_id": 1}', "text/plain", 422, "invalid_input"),  # not read as JSON at all
+    (b"[" * 100_000, "application/json", 400, "invalid_json"),  # issue 15: these three were 500s
+    (b'{"a":' * 50_000, "application/json", 400, "invalid_json"),
+    (b'{"member_id": ' + b"9" * 5000 + b', "assignee_id": 1}', "application/json", 400, "invalid_json"),
     (b"member_id=1&assignee_id=1", "application/x-www-form-urlencoded", 422, "invalid_input"),
 ])
 def test_broken_bodies_answer_a_coded_4xx_and_store_nothing(admin, data, content_type, status, code):
@@ -227,3 +231,31 @@ def test_a_csrf_token_replayed_from_another_session_is_refused(login_as, members
 def test_an_unknown_api_path_is_a_json_404(admin):
     for path in ("/api/v1/nonexistent", "/api/v1/visits/abc", "/api/v1/visits/-1", "/api/v2/visits"):
         assert_error(admin.get(path), 404, "not_found")
+
+
+# ---- issue 15: JSON bombs on every endpoint, control characters in reasons and notes --------------------
+
+BOMBS = {"deep_array": b"[" * 100_000, "deep_object": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+         "long_integer": b'{"device_id": ' + b"7" * 5000 + b"}"}
+JSON_ENDPOINTS = ["/api/v1/auth/login", "/api/v1/visits", "/api/v1/visits/bulk", "/api/v1/visits/1/assign",
+                  "/api/v1/visits/1/outcome", "/api/v1/users", "/api/v1/users/1", "/api/v1/review/reconcile",
+                  "/api/v1/review/members/1/decision", "/api/v1/sync/device-report", "/api/v1/sync/submissions"]
+
+
+@pytest.mark.parametrize("bomb", list(BOMBS), ids=list(BOMBS))
+def test_a_json_bomb_is_invalid_json_on_every_endpoint(admin, bomb):
+    for path in JSON_ENDPOINTS:
+        response = admin.post(path, data=BOMBS[bomb], content_type="application/json")
+        assert_error(response, 400, "invalid_json")
+
+
+@pytest.mark.parametrize("bad", [RLO, ESC], ids=["rlo", "esc"])
+def test_control_and_bidi_characters_in_reasons_and_notes_are_refused(admin, login_as, members, bad):
+    officer = login_as("officer", "C1")
+    visit = admin.post("/api/v1/visits", json={"member_id": members["m1"].id, "assignee_id": officer.user.id})
+    assert visit.status_code == 201, visit.json
+    cases = [(f"/api/v1/visits/{visit.json['id']}/assign", {"assignee_id": officer.user.id, "reason": bad}, "reason"),
+             (f"/api/v1/review/members/{members['m1'].id}/decision", {"decision": "send_back", "note": bad}, "note")]
+    for path, body, field in cases:
+        error = assert_error(post_json(admin, path, body), 422, "invalid_input")
+        assert error["fields"] == {field: [{"code": "invalid_characters", "params": {}}]}

@@ -442,12 +442,17 @@ def test_chunked_body_without_length_is_cut_at_the_limit(app, officer):
     assert send(b"\xff\xd8\xff" + bytes(997)).json["error"]["code"] == "image_corrupt"  # 1000 bytes: read whole
 
 
-def test_head_tells_whether_stored_by_anyone(app, login_as, officer):
+def test_head_tells_whether_the_caller_may_use_the_photo(app, login_as, officer):
+    """CONTRACT §5: 200 when stored and usable by the caller (they uploaded it, or a submission in their scope
+    uses it). Another unit's officer who only knows the hash hears 404; sending the bytes proves they hold them."""
     data = encode(portrait((300, 400)))
     digest = hashlib.sha256(data).hexdigest()
     other = login_as("officer", "C2")
     assert other.head(url(digest)).status_code == 404
     assert put(officer, data).status_code == 201
+    assert officer.head(url(digest)).status_code == 200
+    assert other.head(url(digest)).status_code == 404  # the hash alone is no key
+    assert put(other, data).status_code == 200
     response = other.head(url(digest))
     assert response.status_code == 200 and response.data == b""
 

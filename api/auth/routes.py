@@ -16,10 +16,11 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-i
 @blp.alt_response(429, description="too_many_attempts, with Retry-After")
 def login(body):
     """Sign in with username and password; sets the session cookie and returns the CSRF token."""
-    user, token, csrf = auth.login(body["username"], body["password"])
+    user, token, csrf = auth.login(body["username"], body["password"], request.remote_addr or "")
     response = jsonify({"user": user_schema.dump(user), "csrf_token": csrf})
     response.set_cookie(current_app.config["SESSION_COOKIE_NAME"], token, httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/")
+                        secure=request.is_secure, path="/",
+                        max_age=current_app.config["SESSION_MAX_HOURS"] * 3600)
     return response
 
 

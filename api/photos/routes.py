@@ -15,7 +15,7 @@ from api.schemas import ErrorSchema
 from api.security import current_user
 from offline_queue.photo_store import PhotoStore, is_sha256, store_upload
 from offline_queue.photos import DEFAULT_MAX_PIXELS, HashMismatch, PhotoTooLarge
-from server import audit
+from server import audit, photo_access
 from server.errors import DomainError, NotFound
 from server.extensions import db
 from server.models import Photo, Submission
@@ -80,15 +80,19 @@ class PhotoResource(MethodView):
             raise HashMismatch()
         photo, created = store_upload(digest, body, user, _photo_dir(), max_pixels=current_app.config.get(
             "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+        if not created:
+            photo_access.record_uploader(user, digest)  # they sent the bytes: they may use the photo now
         return photo_schema.dump(photo), 201 if created else 200
 
-    @blp.response(200, description="stored, by whoever uploaded it; no body")
-    @blp.alt_response(404, schema=ErrorSchema, description="not_found: not stored")
+    @blp.response(200, description="stored and usable by the caller (they uploaded it, or a submission in "
+                  "their scope uses it); no body")
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found: not stored, or not usable by the caller")
     def head(self, sha256):
-        """Tell whether a photo is stored, so a client can skip the upload."""
-        require_role(current_user(), "officer")
+        """Tell whether a photo is stored and usable by the caller, so a client can skip the upload."""
+        user = current_user()
+        require_role(user, "officer")
         digest = _address(sha256, on_bad=NotFound())
-        if db.session.get(Photo, digest) is None:
+        if not photo_access.usable_by(user, digest):
             raise NotFound()
         return current_app.response_class(status=200)
 

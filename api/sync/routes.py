@@ -13,6 +13,7 @@ from api.sync.schemas import (DeviceReportSchema, DevicesSchema, OkSchema, Submi
 from offline_queue import devices
 from offline_queue.envelope import parse_envelope
 from offline_queue.ingest import ingest_batch
+from offline_queue.kept import refuse_never_valid
 from server.scope import require_role
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Sync")
@@ -25,12 +26,14 @@ _ENVELOPE_BODY = {"required": True, "content": {"application/json": {"schema": S
 @blp.response(200, SubmissionResultsSchema, description="one result per item; every accepted item is committed")
 @blp.alt_response(400, schema=ErrorSchema, description="invalid_json, invalid_envelope, no_items, "
                   "too_many_items: the whole request is refused and nothing is stored")
-@blp.alt_response(413, schema=ErrorSchema, description="too_large: body over 64 MiB")
+@blp.alt_response(413, schema=ErrorSchema, description="too_large: body over 64 MiB; item_too_large: an item "
+                  "holds a string over 10× its field's longest value, nothing is stored")
 def post_submissions():
     """Send a batch of records captured offline; each item is accepted, a duplicate, or rejected on its own."""
     user = current_user()
     require_role(user, "officer")
     device_id, items = parse_envelope(request.get_data(cache=False))
+    refuse_never_valid(items)
     tolerance = current_app.config["CAPTURED_AT_TOLERANCE_SECONDS"]
     return {"results": ingest_batch(user, device_id, items, tolerance_seconds=tolerance)}
 

@@ -1,7 +1,7 @@
 """Visit schemas (CONTRACT §5 Visits): the VISIT object, its history, and the bodies of each action."""
 from marshmallow import fields, validate
 
-from api.schemas import StrictSchema
+from api.schemas import StrictSchema, planning_date
 from server.models import VISIT_KINDS
 from server.visit_bulk import STRATEGIES
 from server.visits import OUTCOME_REASONS, STATUS_FILTERS
@@ -61,7 +61,7 @@ class VisitCreateSchema(StrictSchema):
     member_id = fields.Integer(required=True)
     kind = fields.String(load_default="home", validate=validate.OneOf(VISIT_KINDS))
     assignee_id = fields.Integer(required=True)
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = fields.Date(load_default=None, allow_none=True, validate=planning_date)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -80,7 +80,7 @@ class OutcomeSchema(StrictSchema):
 
 class ReplanSchema(StrictSchema):
     assignee_id = fields.Integer(required=True)
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = fields.Date(load_default=None, allow_none=True, validate=planning_date)
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -88,7 +88,7 @@ class BulkSchema(StrictSchema):
     unit_codes = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
     assignee_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
     strategy = fields.String(load_default="round_robin", validate=validate.OneOf(STRATEGIES))
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = fields.Date(load_default=None, allow_none=True, validate=planning_date)
     kind = fields.String(load_default="home", validate=validate.OneOf(VISIT_KINDS))
 
 

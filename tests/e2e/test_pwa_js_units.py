@@ -4,7 +4,9 @@ queue store, its database migrations and the key wrapping."""
 from datetime import datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 
+from harness.app_driver import enter_pin, sign_in
 from offline_queue.validation import validate_item
 from server.text import name_key, search_key
 
@@ -219,3 +221,30 @@ def test_dates_are_written_and_read_in_one_module(app_page):
     assert got["typed"] == ["1990-03-02", "1990-03-02", "1955", "1968-05-12"]
     assert got["iso"].startswith("2025-08-08T14:03:11") and got["iso"][19] in "+-" and got["today"] == "2025-01-09"
     assert got["same"]
+def test_english_plurals_and_storage_sizes_in_words(app_page):
+    """Issue 15: "1 results" and "10240 MB" / "1.0 MB" confused a newcomer; Vietnamese has no plural."""
+    got = app_page.evaluate("""async () => {
+      const {t, setLanguage} = await import('/js/i18n.js');
+      const {sizeInWords} = await import('/js/storage.js');
+      const MB = 1048576;
+      await setLanguage('en');
+      const en = [t('search.count', {n: 1}), t('search.count', {n: 2}), sizeInWords(10240 * MB),
+                  sizeInWords(1 * MB), sizeInWords(1536 * MB), sizeInWords(2000), sizeInWords(350.4 * MB)];
+      await setLanguage('vi');
+      const vi = [t('search.count', {n: 1}), sizeInWords(1536 * MB), sizeInWords(2000)];
+      await setLanguage('en');
+      return {en, vi};
+    }""")
+    assert got["en"] == ["1 result", "2 results", "10 GB", "1 MB", "1.5 GB", "under 1 MB", "350 MB"]
+    assert got["vi"][1:] == ["1,5 GB", "dưới 1 MB"] and "1" in got["vi"][0]
+
+
+def test_ready_to_work_offline_waits_for_the_first_sign_in(app_page):
+    """Issue 15: the toast showed on the login screen, before anything was on the tablet to work with."""
+    # `installed` (when the toast is due) comes before `active`: by now it would be on show.
+    app_page.wait_for_function("async () => (await navigator.serviceWorker.ready).active !== null", timeout=20000)
+    assert app_page.locator("[data-toast=offline-ready]").count() == 0
+    sign_in(app_page, "officer")
+    enter_pin(app_page)
+    enter_pin(app_page)
+    expect(app_page.locator("[data-toast=offline-ready]")).to_be_visible(timeout=20000)

@@ -96,7 +96,7 @@ def test_registry_value_shows_beside_the_field_and_the_synced_record_carries_the
     expect(page.locator(".field-error[data-for=date_of_birth]")).to_be_empty()
 
     page.route("**/api/v1/sync/**", lambda route: route.abort())  # keep it on the tablet for a look at the queue
-    page.locator("input[type=file][name=photo]").set_input_files(str(make_portrait(tmp_path / "p.jpg")))
+    page.locator("input[type=file][name=photo]").set_input_files(str(make_portrait(tmp_path / "p.jpg", shade=23)))
     page.locator("#camera[data-mode=preview]").wait_for()
     page.locator("input[type=checkbox][name=consent]").check()
     page.locator("[data-action=save]").click()

@@ -1,5 +1,8 @@
 """Sync under faults (issue 4): connections dropped after the server did the work, a rejected record fixed and
 resent under the same client_id, and an expired session that parks records instead of dropping them."""
+import tempfile
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -112,6 +115,23 @@ def test_expired_session_parks_records_and_asks_for_the_password_once(server, pa
     press_sync(page)
     assert page.locator("input[name=password]").is_hidden()  # not asked a second time
     wait_queue_count(page, 1)
+    # Issue 15: the press answers why nothing left, with a way to sign in.
+    expect(page.locator("#toasts [data-toast=sync]")).to_contain_text("Phiên đăng nhập đã hết hạn")
+    page.locator("[data-action=lang]").click()  # a toast on show follows the language switch
+    expect(page.locator("#toasts [data-toast=sync]")).to_contain_text("Your sign-in has expired")
+    expect(page.locator("#toasts [data-toast=sync] button.btn:not(.close)")).to_have_text("Sign in")
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "fieldkit-shots" / "expired-sync-en.png"))
+    page.locator("[data-action=lang]").click()
+
+    # A record saved while the session is expired waits for the sign-in, it is not "queued" (Chờ gửi).
+    page.locator("[data-go=home]:visible").first.click()
+    capture(page, "tran van thuy", server.member_id("E2E0002"), portrait)
+    wait_queue_count(page, 2)
+    press_sync(page)
+    page.locator("#queue-pill").click()
+    expect(page.locator("li.record[data-state=waiting]")).to_have_count(2)
+    expect(page.locator("li.record[data-state=queued]")).to_have_count(0)
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "fieldkit-shots" / "expired-sync-vi.png"))
 
     page.locator("#net-state[data-state=waiting]").click()
     page.locator("input[name=password]").fill(PASSWORD)  # the username is given: the same officer

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import free_port
+from harness.live_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.live_server import REPO, Gunicorn
+from harness.live_server import REPO, UPLOADED_BY_OFFICER, Gunicorn
 
 PASSWORD = "review-e2e-pass"
 SETUP = """
@@ -71,6 +71,8 @@ class ReviewServer(Gunicorn):
         self.ids = json.loads(done.stdout.strip().splitlines()[-1])
         self.cli("create-user", "admin", "--role", "unit_admin", "--unit", "P")
         self.cli("create-user", "officer", "--role", "officer", "--unit", "G")
+        # the officer sent the photo; a hash is no key
+        subprocess.run([sys.executable, "-c", UPLOADED_BY_OFFICER], env=self.env, cwd=REPO, check=True)
         self.cli("reconcile")
 
     def request(self, method, path, body=None, headers=None):

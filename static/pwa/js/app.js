@@ -96,14 +96,32 @@ function sessionExpired() {
   renderHeader();
   if (app.askedPassword) return;
   app.askedPassword = true; // ask once; the chip in the header offers it again
-  if (screen() === 'form' && formIsDirty()) { toast(t('session.expired'), {kind: 'warn', timeoutMs: 0}); return; }
+  if (screen() === 'form' && formIsDirty()) {
+    toast(t('session.expired'), {key: 'session.expired', kind: 'warn', timeoutMs: 0});
+    return;
+  }
   resumeTo = ['home', 'form', 'queue'].includes(screen()) ? screen() : 'home';
+  showLogin('reauth', {username: app.account.username});
+}
+
+/** While the session is expired nothing can leave: queued records say "waiting for sign-in", not "queued". */
+async function parkForSignIn() {
+  const queued = app.queueMetas.filter((meta) => meta.state === 'queued').map((meta) => meta.clientId);
+  if (!queued.length) return;
+  await app.store.setState(queued, 'waiting');
+  await refreshQueue();
+}
+
+/** Ask for the password again (the header's amber chip does the same). */
+function askPassword() {
+  if (!app.sessionExpired || !isUnlocked()) return;
+  resumeTo = screen();
   showLogin('reauth', {username: app.account.username});
 }
 
 async function runSync(reason = 'timer') {
   if (!isUnlocked()) return 'not-ready';
-  if (app.sessionExpired) return 'auth';
+  if (app.sessionExpired) { await parkForSignIn(); return 'auth'; }
   app.syncing = true;
   renderHeader();
   let result = 'ok';
@@ -112,8 +130,10 @@ async function runSync(reason = 'timer') {
       onChange: () => refreshQueue()});
     app.account.lastSyncAt = new Date().toISOString();
     await updateAccount(app.db, app.account.userId, {lastSyncAt: app.account.lastSyncAt});
-    if (report.rejected) toast(t('sync.rejected', {n: report.rejected}), {kind: 'warn', id: 'sync'});
-    if (report.stored) toast(t('sync.stored', {n: report.stored}), {kind: 'ok', id: 'sync'});
+    const rejected = {n: report.rejected};
+    const stored = {n: report.stored};
+    if (report.rejected) toast(t('sync.rejected', rejected), {key: 'sync.rejected', params: rejected, kind: 'warn', id: 'sync'});
+    if (report.stored) toast(t('sync.stored', stored), {key: 'sync.stored', params: stored, kind: 'ok', id: 'sync'});
     if (report.stored || ROSTER_REASONS.has(reason) || Date.now() - rosterAt > ROSTER_EVERY_MS) refreshRosterNow();
   } catch (error) {
     if (!(error instanceof SyncStopped)) throw error;
@@ -123,7 +143,7 @@ async function runSync(reason = 'timer') {
     await refreshQueue();
     renderHeader();
   }
-  if (result === 'auth') sessionExpired();
+  if (result === 'auth') { sessionExpired(); await parkForSignIn(); }
   if (result !== 'network') await sendDeviceReport(app.client, app.deviceId, app.queueMetas);
   return result;
 }
@@ -197,7 +217,7 @@ async function logout() {
 
 async function warnIfLowSpace() {
   const estimate = await storageEstimate().catch(() => null);
-  if (estimate?.low) toast(t('storage.lowToast'), {kind: 'warn', timeoutMs: 0, id: 'space'});
+  if (estimate?.low) toast(t('storage.lowToast'), {key: 'storage.lowToast', kind: 'warn', timeoutMs: 0, id: 'space'});
 }
 
 function renderHeader() {
@@ -212,23 +232,30 @@ function renderHeader() {
 
 async function syncButton() {
   const result = await scheduler.request('button');
-  if (result === 'network') toast(t('sync.offline'), {kind: 'warn', id: 'sync'});
-  else if (result === 'server') toast(t('sync.serverError'), {kind: 'error', id: 'sync'});
-  else if (result === 'busy') toast(t('sync.busy'), {id: 'sync'});
-  else if (result === 'ok' && !app.queueMetas.length) toast(t('sync.allSent'), {kind: 'ok', id: 'sync'});
+  if (result === 'network') toast(t('sync.offline'), {key: 'sync.offline', kind: 'warn', id: 'sync'});
+  else if (result === 'server') toast(t('sync.serverError'), {key: 'sync.serverError', kind: 'error', id: 'sync'});
+  else if (result === 'busy') toast(t('sync.busy'), {key: 'sync.busy', id: 'sync'});
+  else if (result === 'ok' && !app.queueMetas.length) {
+    toast(t('sync.allSent'), {key: 'sync.allSent', kind: 'ok', id: 'sync'});
+  }
+  // Every press answers: why nothing left (the sign-in expired, or only records that need fixing remain).
+  else if (result === 'auth') {
+    toast(t('sync.needSignIn'), {key: 'sync.needSignIn', kind: 'warn', id: 'sync', timeoutMs: 0,
+      action: t('sync.signIn'), actionKey: 'sync.signIn',
+      onAction: (node) => { node.remove(); askPassword(); }});
+  } else if (result === 'ok' && app.queueMetas.every((meta) => meta.state === 'needs_fix')) {
+    const left = {n: app.queueMetas.length};
+    toast(t('sync.onlyNeedsFix', left), {key: 'sync.onlyNeedsFix', params: left, kind: 'warn', id: 'sync'});
+  }
 }
 
 function wireHeader() {
   $('[data-action=sync]').addEventListener('click', syncButton);
   $('[data-action=lang]').addEventListener('click', () => setLanguage(language() === 'vi' ? 'en' : 'vi')
-    .catch(() => toast(t('app.failed'), {kind: 'error'})));
+    .catch(() => toast(t('app.failed'), {key: 'app.failed', kind: 'error'})));
   $('[data-action=lock]').addEventListener('click', lock);
   $('[data-action=logout]').addEventListener('click', logout);
-  $('#net-state').addEventListener('click', () => {
-    if (!app.sessionExpired || !isUnlocked()) return;
-    resumeTo = screen();
-    showLogin('reauth', {username: app.account.username});
-  });
+  $('#net-state').addEventListener('click', askPassword);
   // One listener for every [data-go] button, also those of screens inserted later (the board).
   document.addEventListener('click', (event) => {
     const button = event.target.closest?.('[data-go]');
@@ -258,8 +285,8 @@ async function boot() {
   initFormScreen(() => { goHome(); scheduler.request('saved'); }, goHome);
   wireHeader();
   on('queue', () => refreshQueue());
-  addEventListener('fieldkit:db-closed', () => toast(t('update.available'), {id: 'update', timeoutMs: 0,
-    action: t('update.reload'), onAction: () => location.reload()}));
+  addEventListener('fieldkit:db-closed', () => toast(t('update.available'), {key: 'update.available', id: 'update', timeoutMs: 0,
+    action: t('update.reload'), actionKey: 'update.reload', onAction: () => location.reload()}));
   channel?.addEventListener('message', (event) => { if (event.data?.type === 'queue') refreshQueue(true); });
   scheduler = new SyncScheduler({run: runSync, canRun: isUnlocked, onBusy: renderHeader});
   scheduler.start();

@@ -7,6 +7,7 @@ import {app} from './app-state.js';
 import {reassignVisits} from './board-data.js';
 import {has, t} from './i18n.js';
 import {$, el, setError, toast} from './ui.js';
+import {typedDate} from './dates.js';
 
 const QUICK_REASONS = ['board.reasonBalance', 'board.reasonStuck', 'board.reasonCloser'];
 const bar = () => $('#board-actions');
@@ -54,10 +55,12 @@ async function submit(event, board, {reload, render}) {
   const reason = form.elements.reason.value.normalize('NFC').trim();
   if (!assigneeId) { setError(error, t('board.needOfficer')); return; }
   if (!reason) { setError(error, t('board.needReason')); form.elements.reason.focus(); return; }
+  const due = typedDate(form.elements.due.value);
+  if (due === null) { setError(error, t('err.invalid_date')); form.elements.due.focus(); return; }
   const button = $('[data-action=reassign]', form);
   button.disabled = true;
   try {
-    const result = await reassignVisits(app.client, selectedVisits(board), assigneeId, reason, form.elements.due.value);
+    const result = await reassignVisits(app.client, selectedVisits(board), assigneeId, reason, due);
     const officer = board.data.officers.find((o) => o.id === assigneeId);
     const name = officer?.display_name || officer?.username || `#${assigneeId}`;
     board.marked = new Set(result.moved);

@@ -32,7 +32,7 @@ const BOARD = `
             <option value="all" data-i18n="status.all">Tất cả</option>
           </select></label>
         <label class="field"><span class="label" data-i18n="board.dueBy">Hạn đến ngày</span>
-          <input type="date" name="due"></label>
+          <input name="due" inputmode="numeric" autocomplete="off" data-i18n-placeholder="f.datePlaceholder" placeholder="dd/mm/yyyy"></label>
         <label class="check"><input type="checkbox" name="overdue"><span data-i18n="board.overdueOnly">Chỉ lịch quá hạn</span></label>
       </form>
       <p class="muted" id="board-status" role="status"></p>
@@ -45,7 +45,7 @@ const BOARD = `
       <label class="field reason"><span class="label" data-i18n="board.reason">Lý do</span>
         <input name="reason" maxlength="2000" autocomplete="off"></label>
       <label class="field" id="board-new-due" hidden><span class="label" data-i18n="board.newDue">Hạn mới</span>
-        <input type="date" name="due"></label>
+        <input name="due" inputmode="numeric" autocomplete="off" data-i18n-placeholder="f.datePlaceholder" placeholder="dd/mm/yyyy"></label>
       <div class="reason-chips" id="reason-chips"></div>
       <p class="error" role="alert" hidden></p>
       <div class="bar-buttons">
@@ -74,7 +74,7 @@ const BOARD = `
         <label class="choice"><input type="radio" name="kind" value="hospital"><span data-i18n="loc.hospital">Tại bệnh viện</span></label>
       </fieldset>
       <label class="field"><span class="label" data-i18n="bulk.due">Hạn hoàn thành</span>
-        <input type="date" name="due"></label>
+        <input name="due" inputmode="numeric" autocomplete="off" data-i18n-placeholder="f.datePlaceholder" placeholder="dd/mm/yyyy"></label>
     </div>
     <p class="error" role="alert" hidden></p>
     <div class="bulk-result" id="bulk-result" role="status" hidden></div>

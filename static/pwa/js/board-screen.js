@@ -16,6 +16,7 @@ import {addStrings, formatTime, t} from './i18n.js';
 import {loadStyle} from './lazy.js';
 import {BOARD_STRINGS} from './strings-board.js';
 import {$, $$, el, screen} from './ui.js';
+import {typedDate} from './dates.js';
 import {isOverdue, todayIso} from './visit-list.js';
 
 /** What the board shows; `selected` holds visit ids, `marked` ids just created or moved (highlighted). */
@@ -24,7 +25,7 @@ const filters = () => $('#board-filters');
 
 function readFilters() {
   const f = filters().elements;
-  return {cell: f.cell.value, status: f.status.value, due: f.due.value, overdue: f.overdue.checked};
+  return {cell: f.cell.value, status: f.status.value, due: typedDate(f.due.value) || '', overdue: f.overdue.checked};
 }
 
 function renderCells() {

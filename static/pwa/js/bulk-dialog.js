@@ -8,6 +8,7 @@ import {app} from './app-state.js';
 import {bulkPlan, cellsOf, homeVisitCandidates} from './board-data.js';
 import {has, t} from './i18n.js';
 import {$, el, setError} from './ui.js';
+import {typedDate} from './dates.js';
 
 const dialog = () => $('#bulk-dialog');
 const form = () => $('#bulk-form');
@@ -29,8 +30,9 @@ export function openBulkDialog() {
   const counts = homeVisitCandidates(app.roster.members || [], board.data.open);
   const cells = [...cellsOf(app.roster.members || [], board.data.visits)]
     .sort((a, b) => (counts.get(b[0]) || 0) - (counts.get(a[0]) || 0));
+  // "about 0 people" says nothing: a cell without candidates shows its name alone.
   $('#bulk-cells').replaceChildren(...cells.map(([code, name]) => choice('cell', code,
-    t('bulk.cellCount', {name, n: counts.get(code) || 0}), (counts.get(code) || 0) > 0)));
+    counts.get(code) ? t('bulk.cellCount', {name, n: counts.get(code)}) : name, (counts.get(code) || 0) > 0)));
   const load = new Map();
   for (const v of board.data.open) load.set(v.assignee_id, (load.get(v.assignee_id) || 0) + 1);
   $('#bulk-officers').replaceChildren(...board.data.officers.map((o) => choice('officer', o.id,
@@ -48,12 +50,15 @@ function showResult(result, board) {
   const members = (board.data.visits || []).filter((v) => created.has(v.id))
     .map((v) => `${v.member_name} → ${v.assignee_name || names.get(String(v.assignee_id)) || ''}`);
   const box = $('#bulk-result');
-  box.replaceChildren(
+  const perOfficer = Object.entries(result.per_assignee || {}).filter(([, n]) => n > 0)
+    .map(([id, n]) => t('bulk.perOfficer', {name: names.get(id) || `#${id}`, n})).join(' · ');
+  // replaceChildren prints a null as the text "null": leave out the lines that have nothing to say.
+  box.replaceChildren(...[
     el('p', {class: 'strong'}, result.created ? t('bulk.result', {n: result.created}) : t('bulk.nothing')),
-    el('p', {}, Object.entries(result.per_assignee)
-      .map(([id, n]) => t('bulk.perOfficer', {name: names.get(id) || `#${id}`, n})).join(' · ')),
+    perOfficer ? el('p', {}, perOfficer) : null,
     members.length ? el('ul', {class: 'bulk-members'}, members.map((text) => el('li', {}, text))) : null,
-    el('p', {class: result.skipped ? 'warn' : 'muted'}, t('bulk.skipped', {n: result.skipped})));
+    result.skipped ? el('p', {class: 'warn'}, t('bulk.skipped', {n: result.skipped})) : null,
+  ].filter(Boolean));
   box.hidden = false;
 }
 
@@ -65,12 +70,14 @@ async function submit(event) {
   const officers = checked('officer').map(Number);
   if (!cells.length) { setError(error, t('bulk.needCells')); return; }
   if (!officers.length) { setError(error, t('bulk.needOfficers')); return; }
+  const due = typedDate(form().elements.due.value);
+  if (due === null) { setError(error, t('err.invalid_date')); return; }
   const button = $('[data-action=bulk-create]', form());
   button.disabled = true;
   try {
     const result = await bulkPlan(app.client, {unit_codes: cells, assignee_ids: officers,
       strategy: form().elements.strategy.value, kind: form().elements.kind.value,
-      due_date: form().elements.due.value || null});
+      due_date: due || null});
     ctx.board.marked = new Set(result.visits);
     await ctx.reload();
     showResult(result, ctx.board);

@@ -31,6 +31,22 @@ export function normaliseDate(text) {
 }
 
 /**
+ * A full date typed as dd/mm/yyyy (or yyyy-mm-dd) for a planning field: "YYYY-MM-DD", "" when empty, or null
+ * when it is not a real date. The board and the bulk dialog use it instead of native date inputs, which show
+ * mm/dd/yyyy in an English browser while the rest of the app says dd/mm/yyyy.
+ * @param {string} text
+ * @returns {string|null}
+ */
+export function typedDate(text) {
+  const value = normaliseDate(text);
+  if (!value) return '';
+  const m = ISO_DATE.exec(value);
+  if (!m) return null;
+  const day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return day.getUTCMonth() === +m[2] - 1 && day.getUTCDate() === +m[3] ? value : null;
+}
+
+/**
  * Today's local date as YYYY-MM-DD (the officer's day, not UTC's).
  * @param {Date} [now]
  * @returns {string}

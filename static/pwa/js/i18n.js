@@ -70,7 +70,9 @@ export function addStrings({vi, en}) {
  * @returns {string}
  */
 export function t(key, params = {}) {
-  const text = TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key] ?? key;
+  // English says "1 result", "2 results": a table may give a key's singular as KEY.one (Vietnamese needs none).
+  const one = params.n === 1 ? (TABLES[current]?.[`${key}.one`] ?? EXTRA[current][`${key}.one`]) : undefined;
+  const text = one ?? TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
@@ -96,7 +98,9 @@ export function has(key) {
  * @param {ParentNode} root
  */
 export function translateTree(root) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    el.textContent = t(el.dataset.i18n, el.dataset.i18nParams ? JSON.parse(el.dataset.i18nParams) : {});
+  }
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
 }

@@ -9,7 +9,7 @@ import {app} from './app-state.js';
 import {formatDate, t} from './i18n.js';
 import {nameKey} from './name-fold.js';
 import {$, $$, el} from './ui.js';
-import {normaliseDate} from './validate.js';
+import {normaliseDate} from './dates.js';
 
 /** The fields the card fills, in the order they are reported. */
 export const IDENTITY = ['citizen_id', 'full_name', 'date_of_birth', 'gender'];

@@ -25,8 +25,15 @@ export async function storageEstimate() {
   return {usage, quota, low: quota - usage < LOW_BYTES || usage > quota * 0.8};
 }
 
-function mb(bytes) {
-  return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0);
+/** A size as an officer says it: "under 1 MB", "350 MB", "1.5 GB", "10 GB" (not "10240 MB" or "1.0 MB"). */
+export function sizeInWords(bytes) {
+  const MB = 1048576;
+  const GB = 1073741824;
+  if (bytes < MB) return t('storage.underOneMb');
+  if (bytes < GB) return `${Math.round(bytes / MB)} MB`;
+  const gb = bytes / GB;
+  const text = gb < 10 ? String(Math.round(gb * 10) / 10) : String(Math.round(gb));
+  return `${t('storage.decimal') === ',' ? text.replace('.', ',') : text} GB`;
 }
 
 /** One line for the queue screen. */
@@ -35,6 +42,6 @@ export async function storageText() {
   if (!estimate) return '';
   const persisted = navigator.storage.persisted ? await navigator.storage.persisted() : false;
   return t(estimate.low ? 'storage.low' : 'storage.info',
-    {used: mb(estimate.usage), free: mb(Math.max(0, estimate.quota - estimate.usage))})
+    {used: sizeInWords(estimate.usage), free: sizeInWords(Math.max(0, estimate.quota - estimate.usage))})
     + (persisted ? '' : ` ${t('storage.notPersisted')}`);
 }

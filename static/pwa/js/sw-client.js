@@ -4,6 +4,7 @@
  * the officer: the new worker takes over only when they press reload (and not while a form is unsaved).
  * The queue lives in IndexedDB, which an update never touches.
  */
+import {isUnlocked, on} from './app-state.js';
 import {t} from './i18n.js';
 import {toast} from './ui.js';
 
@@ -11,8 +12,9 @@ const CHECK_EVERY_MS = 30 * 60 * 1000;
 let reloading = false;
 
 function offerUpdate(registration, isBusy) {
-  toast(t('update.available'), {id: 'update', timeoutMs: 0, action: t('update.reload'), onAction: () => {
-    if (isBusy()) { toast(t('update.finishFirst'), {kind: 'warn', id: 'update-busy'}); return; }
+  toast(t('update.available'), {key: 'update.available', id: 'update', timeoutMs: 0, action: t('update.reload'),
+    actionKey: 'update.reload', onAction: () => {
+    if (isBusy()) { toast(t('update.finishFirst'), {key: 'update.finishFirst', kind: 'warn', id: 'update-busy'}); return; }
     reloading = true;
     if (registration.waiting) registration.waiting.postMessage({type: 'skip-waiting'});
     else location.reload();
@@ -23,7 +25,19 @@ function watch(worker, registration, isBusy) {
   worker?.addEventListener('statechange', () => {
     if (worker.state !== 'installed') return;
     if (navigator.serviceWorker.controller) offerUpdate(registration, isBusy);
-    else toast(t('update.offlineReady'), {kind: 'ok', id: 'offline-ready'});
+    else sayOfflineReady();
+  });
+}
+
+/** "Ready to work offline" means something once signed in: before that, wait for the first unlock. */
+function sayOfflineReady() {
+  const say = () => toast(t('update.offlineReady'), {key: 'update.offlineReady', kind: 'ok', id: 'offline-ready'});
+  if (isUnlocked()) { say(); return; }
+  let said = false;
+  on('roster', () => {
+    if (said || !isUnlocked()) return;
+    said = true;
+    say();
   });
 }
 

@@ -51,12 +51,15 @@ export function screen() {
  * @param {string} text
  * @param {{action?: string, onAction?: Function, timeoutMs?: number, kind?: string, id?: string}} [options]
  */
-export function toast(text, {action, onAction, timeoutMs = 6000, kind = 'info', id} = {}) {
+export function toast(text, {action, onAction, timeoutMs = 6000, kind = 'info', id, key, params, actionKey} = {}) {
   const box = $('#toasts');
   if (id) box.querySelector(`[data-toast="${id}"]`)?.remove();
-  const node = el('div', {class: `toast ${kind}`, 'data-toast': id || null, role: 'status'}, el('span', {}, text));
+  // With its text key (and params) a toast is re-translated when the officer switches language.
+  const node = el('div', {class: `toast ${kind}`, 'data-toast': id || null, role: 'status'},
+    el('span', {'data-i18n': key || null, 'data-i18n-params': key && params ? JSON.stringify(params) : null}, text));
   if (action) {
-    node.append(el('button', {type: 'button', class: 'btn', onclick: () => onAction?.(node)}, action));
+    node.append(el('button', {type: 'button', class: 'btn', 'data-i18n': actionKey || null,
+      onclick: () => onAction?.(node)}, action));
   }
   node.append(el('button', {type: 'button', class: 'btn ghost close', 'aria-label': t('app.close'),
     onclick: () => node.remove()}, '×'));

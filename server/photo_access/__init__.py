@@ -1,0 +1,38 @@
+"""A photo's hash is an address, never a key (CONTRACT §5, issue 15).
+
+An officer who learns a hash (tablets keep them in clear) could name it in a submission for their own member,
+have it accepted, and then read another unit's portrait. So a user may use a stored photo only when they sent
+its bytes themselves (uploading proves they hold them; a second uploader of the same bytes is recorded too, so
+a queue moved to another tablet still goes through), or when a submission in their scope already uses it.
+"""
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from server.extensions import db
+from server.models import Photo, Submission, User
+from server.scope import in_scope
+
+from .models import PhotoUploader
+
+
+def usable_by(user: User, sha256: str) -> bool:
+    """Whether `user` may name this stored photo in a submission (or learn that it is stored)."""
+    photo = db.session.get(Photo, sha256)
+    if photo is None:
+        return False
+    if photo.uploaded_by_id == user.id or db.session.scalar(select(exists().where(
+            PhotoUploader.sha256 == sha256, PhotoUploader.user_id == user.id))):
+        return True
+    used = in_scope(select(Submission.id).where(Submission.photo_sha256 == sha256).limit(1), Submission, user)
+    return db.session.scalar(used) is not None
+
+
+def record_uploader(user: User, sha256: str) -> None:
+    """`user` sent these bytes (the hash was checked): they may use the photo from now on. Commits."""
+    if usable_by(user, sha256):
+        return
+    db.session.add(PhotoUploader(sha256=sha256, user_id=user.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same user's parallel upload recorded it first
+        db.session.rollback()
