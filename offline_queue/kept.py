@@ -15,22 +15,22 @@ refused envelope stops the tablet's whole queue, so only what no form can produc
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 
-from offline_queue.validation import MAX_LENGTHS
+from server.record_fields import ITEM_FIELDS, MAX_LENGTHS, VIETNAM
 from server.errors import DomainError
 from server.extensions import db
 from server.models import RejectedPayload
 
 NEVER_VALID_FACTOR = 10
-LONGEST_FIELD = max(MAX_LENGTHS.values())
+LONGEST_FIELD = max(MAX_LENGTHS[name] for name in ITEM_FIELDS if name in MAX_LENGTHS)  # of a record's fields
 KEEP_STRING_CHARS = 2 * LONGEST_FIELD  # every legitimate value fits, with room for odd whitespace
 KEEP_ENTRIES = 64  # an item has 10 top-level keys and 12 fields
 KEEP_ITEM_BYTES = 64 * 1024
 KEEP_BYTES_PER_DEVICE_DAY = 5 * 1024 * 1024  # a few thousand rejected records a day: far beyond a real day
-_VIETNAM = timezone(timedelta(hours=7))
+_VIETNAM = VIETNAM
 
 
 NEVER_VALID_CHARS = NEVER_VALID_FACTOR * LONGEST_FIELD

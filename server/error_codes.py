@@ -137,6 +137,16 @@ _code("job_not_retryable", 409,
 _code("import_kind_unsupported", 422, "Máy chủ này chưa nhận nhập loại dữ liệu {kind}.",
       "Imports of {kind} are not available on this server yet.")
 _code("unsupported_file_type", 415, "Hãy tải lên tệp .csv hoặc .xlsx.", "Upload a .csv or .xlsx file.")
+# --- hardening: bounded bodies and dates ----------------------------------------------------------------------
+_code("item_too_large", 413, "Bản ghi chứa nội dung dài quá mức cho phép; không lưu gì.",
+      "An item holds text far longer than any field allows; nothing was stored.")
+_code("date_out_of_range", None, "Ngày nằm ngoài khoảng cho phép ({min}–{max}).",
+      "The date is outside the allowed range ({min}–{max}).")
+# --- gunicorn's own answers (requests it cannot read: server/gunicorn_conf.py) ---------------------------------
+_code("request_line_too_long", 414, "Địa chỉ yêu cầu quá dài.", "The request line is too long.")
+_code("headers_too_large", 431, "Phần đầu yêu cầu quá lớn.", "The request headers are too large.")
+_code("expectation_failed", 417, "Máy chủ không đọc được yêu cầu này.", "The server could not read this request.")
+_code("not_implemented", 501, "Máy chủ không đọc được yêu cầu này.", "The server could not read this request.")
 # --- the tablet's own (never answered by the server, translated by the same key) -----------------------------
 _code("network", None, "Không có mạng.", "No network.")
 

@@ -22,6 +22,7 @@ from offline_queue.kept import KEEP_STRING_CHARS
 from offline_queue.photos import ImageCorrupt
 from server.models import AuditEvent, AuthSession, RejectedPayload, Submission, utcnow
 from server.reconcile import run_reconciliation
+from server.review.exports import TITLE_ROWS
 from tests.conftest import PASSWORD, add_member
 from harness.live_server import LiveServer
 from tests.sync_support import add_registry, item, post_items, stored_photo
@@ -46,7 +47,8 @@ def test_the_review_export_stores_text_that_looks_like_a_formula_as_text(app, tr
     sheet = load_workbook(io.BytesIO(response.data)).active
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
-    names = {row[0].value: (row[1], row[5]) for row in sheet.iter_rows(min_row=2)}
+    # the title block, then the column headers: Chi bộ, Mã đảng viên, Họ và tên, …, Quê quán (column 7)
+    names = {row[1].value: (row[2], row[6]) for row in sheet.iter_rows(min_row=TITLE_ROWS + 2)}
     for index, text in enumerate(NASTY_TEXTS):
         name, hometown = names[f"X{index}"]
         kept = text.replace("\r", "\n")  # XML reads a bare CR as a line end; the cell stays text either way

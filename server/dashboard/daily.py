@@ -10,11 +10,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.extensions import db
 from server.models import DeviceReport, Member, Submission, Unit, User
+from server.record_fields import VIETNAM
 from server.scope import subtree_unit_ids, unit_in_scope
 
 from .models import CollectedDaily, UnitDeadline
 
-VIETNAM = timezone(timedelta(hours=7))
 RATE_DAYS = 7
 QUEUE_KEYS = ("queued", "sending", "needs_fix", "waiting")
 

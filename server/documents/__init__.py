@@ -19,7 +19,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
-VN_OFFSET_HOURS = 7
 
 
 def vn_date(value) -> str:
@@ -40,8 +39,8 @@ def vn_datetime(value: datetime | None) -> str:
     """An aware datetime shown in Vietnam's time: '08/08/2025 14:03'."""
     if value is None:
         return ""
-    from datetime import timedelta, timezone
-    local = value.astimezone(timezone(timedelta(hours=VN_OFFSET_HOURS)))
+    from ..record_fields import VIETNAM
+    local = value.astimezone(VIETNAM)
     return local.strftime("%d/%m/%Y %H:%M")
 
 

@@ -12,7 +12,7 @@ and audits (ids and counts only).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import exists, func, select
 
@@ -20,11 +20,12 @@ from .. import audit
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Member, Submission, Unit, User
+from ..record_fields import VIETNAM
 from ..scope import in_scope
 from . import concat_pdfs, render_pdf, vn_date
 from .labels import STATUSES
 
-VN = timezone(timedelta(hours=7))
+VN = VIETNAM
 CHUNK = 500
 LIST_KINDS = ("grassroots", "cell")
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import timedelta, timezone
 
 from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
 from ..models import Member, Photo, Submission, Unit, User
+from ..record_fields import VIETNAM
 from ..scope import get_in_scope
 from . import render_pdf, vn_date, vn_datetime
 from .labels import DATE_FIELDS, FORM_FIELDS, GENDERS, LOCATIONS, STATUSES
 
-VN = timezone(timedelta(hours=7))
+VN = VIETNAM
 # The short identity block beside the portrait; the longer fields run the full width below it.
 TOP_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "old_card_number", "ethnicity", "religion")
 

@@ -10,7 +10,7 @@ audited (ids and counts only).
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -20,7 +20,7 @@ from .. import audit
 from ..extensions import db
 from ..models import Member, Reconciliation, Submission, Unit, User
 from ..reconcile import REVIEW_CLASSES, decision_is_stale
-from ..record_fields import GENDER_LABELS, PERSON_FIELDS, label
+from ..record_fields import GENDER_LABELS, PERSON_FIELDS, VIETNAM, label
 from ..scope import in_scope, subtree_unit_ids
 from ..spreadsheets import text_cell
 
@@ -38,7 +38,7 @@ DECISION_LABELS = {"accept_submitted": "Đã chấp nhận thông tin kê khai",
 CLASS_NOTES = {"not_found": "Không tìm thấy trong CSDL dân cư",
                "ambiguous": "Nhiều người trùng họ tên và ngày sinh ({n}); chưa xác định được"}
 CHUNK = 1000
-VN = timezone(timedelta(hours=7))
+VN = VIETNAM
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
