@@ -20,7 +20,9 @@ def _blueprints():
     from api.sync.routes import blp as sync
     from api.users.routes import blp as users
     from api.visits.routes import blp as visits
-    return [auth, photos, sync, roster, progress, visits, review, users, audit], [docs]
+    from api.schedules.routes import bookings_blp, schedules_blp, stations_blp
+    return [auth, photos, sync, roster, progress, visits, review, users, audit,
+            stations_blp, schedules_blp, bookings_blp], [docs]
 
 
 def _document_standard_errors(api):

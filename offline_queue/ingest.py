@@ -22,6 +22,7 @@ from server.models import Member, Photo, RejectedPayload, Submission, User, Visi
 from server.registry import match_person
 from server.scope import in_scope
 from server.visits import close_for_member, close_for_submission
+from server.schedules.bookings import mark_arrived
 
 _INT4_MAX = 2**31 - 1
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
@@ -204,6 +205,7 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
     submission.registry_result = match.as_dict()
     if member is not None:
         refresh_status(member)
+        mark_arrived(member.id, submission.id)  # their booking, if any, is now `arrived`
     if visit is not None:
         close_for_submission(visit, submission)
     close_for_member(submission)  # collected anywhere (at the station, say): nobody travels to the house now
