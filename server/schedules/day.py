@@ -93,7 +93,7 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
     found = {r.id for r in rows}
     if unknown := [i for i in booking_ids if i not in found]:
         from .stations import invalid
-        raise invalid("not_missed", "booking_ids", "Only missed bookings in scope can become visits.", ids=unknown)
+        raise invalid("not_missed", "booking_ids", "Only missed bookings in scope can become visits.")
     members = db.session.scalars(select(Member).where(Member.id.in_([r.member_id for r in rows]))).all()
     for member in members:
         member.needs_home_visit = True

@@ -44,7 +44,7 @@ def station_cells(user: User, station: Station, codes: list[str]) -> list[Unit]:
     for index, code in enumerate(codes):
         unit = found.get(code)
         if unit is None or not unit.path.startswith(user.unit.path):
-            raise invalid("unknown_cell", f"cells.{index}", "No such cell.", code=code)
+            raise invalid("unknown_cell", f"cells.{index}", "No such cell.")
         if unit.kind != "cell":
             raise invalid("not_a_cell", f"cells.{index}", "Name cells, not larger units.", code=code)
         if not unit.path.startswith(station.unit.path):
