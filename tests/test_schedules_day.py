@@ -155,3 +155,11 @@ def test_racing_moves_and_plans_never_overfill_a_slot(app, ward, login_as, tree)
             per_slot.setdefault(b.start, set()).add(b.id)
             assert len(per_slot[b.start]) <= 3
     assert len(per_slot[at(2, "18:00")]) == 3
+
+
+def test_roster_carries_tomorrows_bookings_in_scope_for_the_tablet(ward, login_as):
+    plan(ward["admin"], ["C1", "C3"])
+    mine = login_as("officer", "C1").get("/api/v1/sync/roster").get_json()["bookings"]
+    assert sorted(b["member_id"] for b in mine) == sorted(ward["people"][k].id for k in ("a1", "a2", "a3"))
+    assert mine[0]["start"] == at(1, "08:00").isoformat() and mine[0]["station"] == "ST1"
+    assert login_as("officer", "C2").get("/api/v1/sync/roster").get_json()["bookings"] == []

@@ -106,3 +106,17 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
         "created": 0, "visits": [], "per_assignee": {}, "skipped": 0}
     db.session.commit()
     return {"cancelled": len(found), **result}
+
+
+def roster_bookings(user: User) -> list[dict]:
+    """Today's and tomorrow's open bookings of members in the caller's scope, for the tablet's arrivals list
+    offline after the morning sync (sent whole with every roster answer: it is small and changes all day)."""
+    from datetime import timedelta
+
+    from .slots import vn_today
+    begin, _ = vn_day_bounds(vn_today())
+    rows = db.session.execute(booking_rows().where(
+        Booking.start >= begin, Booking.start < begin + timedelta(days=2), Booking.status != "cancelled",
+        Member.unit_id.in_(subtree_unit_ids(user.unit)), Member.removed_at.is_(None))
+        .order_by(Booking.start, Member.full_name)).all()
+    return describe_rows(rows)
