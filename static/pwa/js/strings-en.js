@@ -217,4 +217,9 @@ export const EN = {
   'import.done': 'Imported: {added}; already on this tablet: {skipped}.',
   'import.bad': 'This is not a queue file of this app.',
   'import.corrupt': 'The file is damaged (a photo does not match its hash). Nothing imported.',
+  'arrivals.title': "Today's arrivals",
+  'arrivals.now': 'due now',
+  'arrivals.next': 'next slot',
+  'arrivals.saved': 'Saved on tablet',
+  'arrivals.none': 'Nobody is due right now',
 };

@@ -217,4 +217,9 @@ export const VI = {
   'import.done': 'Đã nhập {added} bản ghi ({skipped} bản đã có trên máy).',
   'import.bad': 'Tệp không phải tệp hàng đợi của ứng dụng.',
   'import.corrupt': 'Tệp bị hỏng (ảnh không khớp mã). Không nhập gì.',
+  'arrivals.title': 'Lịch hẹn hôm nay',
+  'arrivals.now': 'đang đến lượt',
+  'arrivals.next': 'lượt tiếp theo',
+  'arrivals.saved': 'Đã lưu trên máy',
+  'arrivals.none': 'Không có ai đến hẹn lúc này',
 };
