@@ -31,7 +31,7 @@ def planned(server, playwright):
     plan = api.post("/api/v1/schedules/plan", headers=headers, data={
         "station": "E2E-ST", "cells": [cell], "from": today.isoformat(),
         "to": (today + timedelta(days=1)).isoformat(), "skip_public_holidays": False})
-    assert plan.ok and plan.json()["booked"] >= 2, plan.text()
+    assert plan.ok and plan.json()["booked"] + plan.json()["already_booked"] >= 2, plan.text()
     api.dispose()
 
 
@@ -63,3 +63,14 @@ def test_arrivals_show_offline_and_mark_a_saved_record(server, planned, context,
     page.locator("section[data-screen=form]").wait_for(state="hidden")
     expect(page.locator(f"#arrivals [data-arrival-member='{member}']")).to_have_attribute("data-saved", "yes")
     page.screenshot(path=str(server.data_dir / "arrivals.png"))
+
+
+def test_leads_board_shows_todays_station_load(server, planned, page):
+    first_sign_in(page, server.url, username="lead")
+    page.locator("#open-board").click()
+    rows = page.locator("#stations-load [data-station='E2E-ST'] tr[data-slot]")
+    expect(rows.first).to_be_visible()
+    booked = rows.first.locator("[data-field=booked]").inner_text()
+    assert booked.endswith("/2") and int(booked.split("/")[0]) >= 1
+    assert rows.first.locator("[data-field=missed]").inner_text() == "0"
+    page.locator("#stations-panel").screenshot(path=str(server.data_dir / "station-load.png"))
