@@ -26,22 +26,27 @@ def test_station_is_created_then_replaced_and_listed(ward, login_as):
     assert login_as("officer", "C2").get("/api/v1/stations").get_json()["stations"] == []
 
 
-@pytest.mark.parametrize("change, code", [
+BAD_STATIONS = [
     ({"desks": 0}, "desks_out_of_range"), ({"desks": 51}, "desks_out_of_range"),
     ({"slot_minutes": 4}, "slot_minutes_out_of_range"), ({"slot_minutes": 121}, "slot_minutes_out_of_range"),
     ({"week": [{"weekday": 1, "start": "10:00", "end": "09:00"}]}, "session_end_before_start"),
     ({"week": [{"weekday": 1, "start": "08:00", "end": "10:00"}, {"weekday": 1, "start": "09:30", "end": "11:00"}]},
      "sessions_overlap"),
     ({"week": [{"weekday": 8, "start": "08:00", "end": "10:00"}]}, "invalid_weekday"),
-])
-def test_bad_station_is_refused_with_a_code_and_nothing_written(ward, change, code):
+    ({"week": [{"weekday": 1, "start": "8h", "end": "10:00"}]}, "invalid_time"),
+]
+
+
+def test_bad_station_is_refused_with_a_code_and_nothing_written(ward):
+    """One ward for the whole table: each case must leave no station and no audit row behind."""
     before = db.session.scalar(select(func.count(AuditEvent.id)))
-    response = ward["admin"].put("/api/v1/stations/ST2", json=station_body(**change))
-    assert response.status_code == 422, response.get_json()
-    assert code in str(response.get_json()["error"])
-    db.session.rollback()
-    assert db.session.scalar(select(Station).where(Station.code == "ST2")) is None
-    assert db.session.scalar(select(func.count(AuditEvent.id))) == before
+    for change, code in BAD_STATIONS:
+        response = ward["admin"].put("/api/v1/stations/ST2", json=station_body(**change))
+        assert response.status_code == 422, (change, response.get_json())
+        assert code in str(response.get_json()["error"]), (change, response.get_json())
+        db.session.rollback()
+        assert db.session.scalar(select(Station).where(Station.code == "ST2")) is None
+        assert db.session.scalar(select(func.count(AuditEvent.id))) == before
 
 
 def test_station_outside_scope_or_by_a_lead_is_refused(ward, login_as):
@@ -96,25 +101,36 @@ def test_plan_skips_collected_home_visit_and_closed_days_and_reports_no_capacity
     assert all(b.start.date() >= at(2, "00:00").date() for b in bookings())
 
 
-def test_plan_skips_vietnams_public_holidays_unless_told_not_to(ward):
-    from server.schedules.slots import public_holidays
+def test_plan_skips_vietnams_public_holidays_unless_told_not_to(ward, monkeypatch):
     from datetime import date
-    assert date(2027, 9, 2) in public_holidays(date(2027, 9, 1), date(2027, 9, 3))  # National Day
+
+    from server.schedules import planning
+    from server.schedules.slots import public_holidays
+    assert date(2027, 9, 2) in public_holidays(date(2027, 9, 1), date(2027, 9, 3))  # National Day, from `holidays`
+    holiday = at(1, "00:00").date()
+    monkeypatch.setattr(planning, "public_holidays", lambda first, last: {holiday})
+    skipped = ward["admin"].post("/api/v1/schedules/plan", json={"station": "ST1", "cells": ["C1"], "from": day(1),
+                                                                 "to": day(1)}).get_json()
+    assert skipped["booked"] == 0 and len(skipped["unbooked"]) == 3
+    assert plan(ward["admin"], ["C1"], first=1, last=1).get_json()["booked"] == 3  # skip_public_holidays: false
 
 
-@pytest.mark.parametrize("body, status, code", [
+BAD_PLANS = [
     ({"from": day(-3), "to": day(-1)}, 422, "plan_range_in_past"),
     ({"from": day(1), "to": day(95)}, 422, "plan_range_too_long"),
     ({"from": day(5), "to": day(2)}, 422, "plan_range_reversed"),
     ({"cells": ["C2"]}, 422, "unknown_cell"),
     ({"cells": ["G1"]}, 422, "not_a_cell"),
     ({"station": "NOPE"}, 404, "not_found"),
-])
-def test_bad_plan_is_refused_and_books_nothing(ward, body, status, code):
-    full = {"station": "ST1", "cells": ["C1"], "from": day(1), "to": day(3), **body}
-    response = ward["admin"].post("/api/v1/schedules/plan", json=full)
-    assert (response.status_code, response.get_json()["error"]["code"]) == (status, code)
-    assert bookings() == []
+]
+
+
+def test_bad_plan_is_refused_and_books_nothing(ward):
+    for body, status, code in BAD_PLANS:
+        full = {"station": "ST1", "cells": ["C1"], "from": day(1), "to": day(3), **body}
+        response = ward["admin"].post("/api/v1/schedules/plan", json=full)
+        assert (response.status_code, response.get_json()["error"]["code"]) == (status, code), body
+        assert bookings() == []
 
 
 def test_cell_outside_the_stations_unit_is_refused(ward, login_as):

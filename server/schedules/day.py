@@ -18,7 +18,7 @@ from .bookings import MISSED_AFTER, booking_rows, describe_rows, vn_day_bounds
 from .models import Booking, Station
 from .planning import PRIORITY_RANK, check_range, replan
 from .slots import day_slots, iso
-from .stations import get_station, lock_station
+from .stations import get_station, invalid, lock_station
 
 
 def day_schedule(user: User, station_code: str, day: date) -> dict:
@@ -91,8 +91,7 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
     require_role(user, "team_lead")
     rows = db.session.execute(_missed(user, unit_code).where(Booking.id.in_(booking_ids))).all()
     found = {r.id for r in rows}
-    if unknown := [i for i in booking_ids if i not in found]:
-        from .stations import invalid
+    if any(i not in found for i in booking_ids):
         raise invalid("not_missed", "booking_ids", "Only missed bookings in scope can become visits.")
     members = db.session.scalars(select(Member).where(Member.id.in_([r.member_id for r in rows]))).all()
     for member in members:

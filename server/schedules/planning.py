@@ -10,9 +10,10 @@ so racing runs and moves see each other's bookings.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import case, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..errors import DomainError
@@ -183,7 +184,12 @@ def plan(user: User, station_code: str, cell_codes: list[str], first: date, last
         queue = queues[cell.id]
         placed += board.place(cell.id, queue)
         unbooked += [{"member_id": m, "reason": "no_capacity"} for m in queue]
-    _insert(station, user, placed)
+    try:
+        _insert(station, user, placed)
+    except IntegrityError:  # the same members booked meanwhile by a plan at another station
+        db.session.rollback()
+        raise DomainError("Another plan booked some of these members meanwhile; run it again.",
+                          code="booking_conflict", status=409) from None
     body = {"booked": len(placed), "already_booked": already, "unbooked": unbooked,
             "cells": cell_spans(station, cells)}
     audit.record("schedule.plan", user=user, object_type="station", object_id=station.id,
@@ -210,10 +216,3 @@ def replan(user: User, station: Station, bookings: list[Booking], first: date, l
         left += [by_id[i] for i in queue]
     return moved, left
 
-
-def default_window() -> tuple[date, date]:
-    today = vn_today()
-    return today, today + timedelta(days=13)
-
-
-__all__ = ["plan", "replan", "check_range", "Board", "default_window", "DomainError"]
