@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Member, User, utcnow
 from ..scope import require_role, subtree_unit_ids, unit_in_scope
 from ..visit_bulk import bulk_plan
+from ..visits import eligible_assignee
 from .bookings import MISSED_AFTER, booking_rows, describe_rows, vn_day_bounds
 from .models import Booking, Station
 from .planning import PRIORITY_RANK, check_range, replan
@@ -89,6 +90,8 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
                      strategy: str, due_date: date | None) -> dict:
     """Cancel the chosen missed bookings, mark their members for a home visit, and bulk-plan the visits."""
     require_role(user, "team_lead")
+    for assignee_id in dict.fromkeys(assignee_ids):  # refuse before anything changes
+        eligible_assignee(user, assignee_id, [])
     rows = db.session.execute(_missed(user, unit_code).where(Booking.id.in_(booking_ids))).all()
     found = {r.id for r in rows}
     if any(i not in found for i in booking_ids):

@@ -73,4 +73,7 @@ def test_leads_board_shows_todays_station_load(server, planned, page):
     booked = rows.first.locator("[data-field=booked]").inner_text()
     assert booked.endswith("/2") and int(booked.split("/")[0]) >= 1
     assert rows.first.locator("[data-field=missed]").inner_text() == "0"
+    notice = page.locator("#stations-load [data-action=cell-notice]").first
+    assert notice.get_attribute("href").endswith(".pdf")
+    assert page.request.get(server.url + notice.get_attribute("href")).headers["content-type"] == "application/pdf"
     page.locator("#stations-panel").screenshot(path=str(server.data_dir / "station-load.png"))

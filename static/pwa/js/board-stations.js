@@ -51,7 +51,15 @@ export function renderStations() {
       el('td', {}, `${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)}`),
       el('td', {'data-field': 'booked'}, `${slot.bookings.length}/${slot.capacity}`),
       el('td', {'data-field': 'arrived'}, String(count(slot.bookings, 'arrived'))),
-      el('td', {'data-field': 'missed'}, String(count(slot.bookings, 'missed'))))))))));
+      el('td', {'data-field': 'missed'}, String(count(slot.bookings, 'missed'))))))),
+  // The cell's A4 notice (§7), to print or hand to the cell secretary.
+  el('p', {class: 'notice-links'}, ...cellsOf(day).map((code) => el('a', {class: 'btn', target: '_blank',
+    rel: 'noopener', href: `/api/v1/schedules/cells/${encodeURIComponent(code)}.pdf`, 'data-action': 'cell-notice'},
+  t('stations.notice', {cell: code})))))));
+}
+
+function cellsOf(day) {
+  return [...new Set(day.slots.flatMap((s) => s.bookings.map((b) => b.cell_code)))].sort();
 }
 
 /** Forget what was shown (on lock). */
