@@ -63,6 +63,7 @@ bench: dev
 	$(BIN)/python bench/documents_bench.py
 	$(BIN)/python bench/console_bench.py
 	$(BIN)/python bench/qr_bench.py
+	$(BIN)/python bench/schedule_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

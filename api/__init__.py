@@ -25,7 +25,9 @@ def _blueprints():
     from api.documents.routes import blp as documents
     from api.jobs.routes import blp as jobs
     from api.dashboard.routes import blp as dashboard
-    return [auth, photos, sync, roster, progress, visits, review, users, audit, documents, jobs, dashboard], [docs]
+    from api.schedules.routes import bookings_blp, schedules_blp, stations_blp
+    return [auth, photos, sync, roster, progress, visits, review, users, audit, documents, jobs, dashboard,
+            stations_blp, schedules_blp, bookings_blp], [docs]
 
 
 def _document_standard_errors(api):

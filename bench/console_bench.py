@@ -153,7 +153,7 @@ def main():
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fieldkit-console-bench-") as tmp:
         work = Path(tmp)
-        subprocess.run([sys.executable, "-c", "import sys; from server.demo import write_demo_files; "
+        subprocess.run([sys.executable, "-c", "import sys; from server.demo.load import write_demo_files; "
                         "write_demo_files(sys.argv[1], members=int(sys.argv[2]), seed=2025, registry_extra=0)",
                         str(work / "files"), str(options.members)], check=True, cwd=ROOT)
         units, everyone = work / "files" / "units.csv", work / "files" / "members.csv"

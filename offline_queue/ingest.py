@@ -25,6 +25,7 @@ from server.models import Member, RejectedPayload, Submission, User, Visit, utcn
 from server.registry import match_person
 from server.scope import MAX_ID, in_scope
 from server.visits import close_for_member, close_for_submission
+from server.schedules.bookings import mark_arrived
 
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
 # Optional item keys whose default means the same as leaving the key out: an older tablet that never sends
@@ -234,6 +235,7 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
         refresh_status(member)
         if "second_submission" not in reasons:  # the member's first record: one more collected that day
             count_first_collection(member.unit_id, submission.received_at)
+        mark_arrived(member.id, submission.id)  # their booking, if any, is now `arrived`
     if visit is not None:
         close_for_submission(visit, submission)
     close_for_member(submission)  # collected anywhere (at the station, say): nobody travels to the house now

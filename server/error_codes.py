@@ -147,6 +147,43 @@ _code("request_line_too_long", 414, "Địa chỉ yêu cầu quá dài.", "The r
 _code("headers_too_large", 431, "Phần đầu yêu cầu quá lớn.", "The request headers are too large.")
 _code("expectation_failed", 417, "Máy chủ không đọc được yêu cầu này.", "The server could not read this request.")
 _code("not_implemented", 501, "Máy chủ không đọc được yêu cầu này.", "The server could not read this request.")
+# --- schedules -----------------------------------------------------------------------------------------------
+_code("desks_out_of_range", None, "Số bàn phải từ 1 đến 50.",
+      "Desks must be between 1 and 50.")
+_code("slot_minutes_out_of_range", None, "Mỗi lượt dài từ 5 đến 120 phút.",
+      "A slot lasts 5 to 120 minutes.")
+_code("session_end_before_start", None, "Ca làm việc kết thúc trước khi bắt đầu.",
+      "A session ends before it starts.")
+_code("sessions_overlap", None, "Hai ca trong cùng một ngày bị trùng giờ.",
+      "Two sessions of one day overlap.")
+_code("invalid_time", None, "Giờ phải có dạng HH:MM.",
+      "Times are HH:MM.")
+_code("invalid_weekday", None, "Thứ trong tuần phải từ 1 đến 7.",
+      "The weekday must be 1–7.")
+_code("code_mismatch", None, "Mã trong nội dung khác mã trên đường dẫn.",
+      "The code in the body differs from the path.")
+_code("unknown_cell", None, "Không có chi bộ này.",
+      "No such cell.")
+_code("not_a_cell", None, "Chỉ chọn chi bộ, không chọn đơn vị lớn hơn.",
+      "Name cells, not larger units.")
+_code("cell_outside_station", None, "Chi bộ không thuộc điểm thu nhận này.",
+      "The cell is not served by this station.")
+_code("plan_range_in_past", None, "Lịch bắt đầu trong quá khứ.",
+      "The plan starts in the past.")
+_code("plan_range_reversed", None, "Ngày kết thúc trước ngày bắt đầu.",
+      "The plan ends before it starts.")
+_code("plan_range_too_long", None, "Một lần lập lịch tối đa 90 ngày.",
+      "A plan covers at most 90 days.")
+_code("booking_conflict", 409, "Một lịch khác vừa xếp các đảng viên này; hãy chạy lại.",
+      "Another plan booked these members meanwhile; run it again.")
+_code("slot_full", 409, "Lượt này đã đủ người.",
+      "That slot is full.")
+_code("booking_closed", 409, "Lịch hẹn đã đến hoặc đã huỷ.",
+      "The booking has arrived or was cancelled.")
+_code("not_a_slot", None, "Điểm thu nhận không có lượt bắt đầu lúc đó.",
+      "The station has no open slot starting then.")
+_code("not_missed", None, "Chỉ lịch hẹn vắng mặt trong phạm vi mới chuyển thành thăm tại nhà được.",
+      "Only missed bookings in scope can become visits.")
 # --- the tablet's own (never answered by the server, translated by the same key) -----------------------------
 _code("network", None, "Không có mạng.", "No network.")
 

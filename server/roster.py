@@ -26,6 +26,7 @@ from . import audit
 from .errors import DomainError
 from .extensions import db
 from .models import Member, Reconciliation, Submission, Unit, User, Visit, VisitAssignment, utcnow
+from .schedules.day import roster_bookings
 from .scope import in_scope, require_role, subtree_unit_ids
 from .record_fields import ROSTER_COLUMNS
 from .review.decisions import tablet_task
@@ -202,6 +203,7 @@ def build_roster(user: User, cursor: str | None) -> dict:
             "members": roster_members(user, window if delta else None),
             "visits": roster_visits(user, window if delta else None),
             "removed": {"members": [], "visits": []}, "notices": []}
+    body["bookings"] = roster_bookings(user)  # §7: today's and tomorrow's arrivals, whole every time
     if delta:
         body["removed"]["members"] = removed_members(user, window)
     if window is not None:  # also after a long absence: the full visit list replaces, notices still explain

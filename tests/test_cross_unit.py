@@ -88,6 +88,7 @@ class World:
     device_c1: str = "tablet-c1"
     cursor_c1: str = ""  # a roster cursor issued to C1's officer
     job: dict = field(default_factory=dict)  # side → the id of its reconciliation job
+    sched: dict = field(default_factory=dict)  # schedules (§7): side → station code; C1's booking id
 
     def user(self, side, role):
         return self.users[side][role]
@@ -147,13 +148,39 @@ def world(app, tree, members, login_as) -> World:
         ok(officer.post("/api/v1/sync/device-report", json={
             "device_id": f"tablet-{side}", "counts": {"queued": 3}, "oldest_unsent_at": None}))
     w.cursor_c1 = ok(officer_c1.get("/api/v1/sync/roster"))["cursor"]
+    w.sched = _schedule_world(w)
     return w
+
+
+def _schedule_world(w) -> dict:
+    """A station per side (at G1, G2) and each side's cell planned for tomorrow."""
+    from tests.schedule_support import day, station_body
+    out = {}
+    for side, unit, cell in (("c1", "G1", "C1"), ("c2", "G2", "C2")):
+        admin = w.user(side, "unit_admin")
+        ok(admin.put(f"/api/v1/stations/ST-{unit}", json=station_body(unit_code=unit)), 201)
+        ok(admin.post("/api/v1/schedules/plan", json={"station": f"ST-{unit}", "cells": [cell], "from": day(1),
+                                                      "to": day(1), "skip_public_holidays": False}))
+        out[side] = f"ST-{unit}"
+    c1 = ok(w.user("c1", "officer").get(f"/api/v1/schedules?station=ST-G1&date={day(1)}"))
+    out["booking"] = c1["slots"][0]["bookings"][0]["id"]
+    return out
+
+
+def _sched_day(offset=1):
+    from tests.schedule_support import day
+    return day(offset)
+
+
+def _slot(offset, hhmm):
+    from tests.schedule_support import at
+    return at(offset, hhmm).isoformat()
 
 
 # ---- what "nothing changed" means --------------------------------------------------------------------
 
 SNAPSHOT_TABLES = ("units", "members", "registry_records", "users", "visits", "visit_assignments", "photos",
-                   "submissions", "reconciliations", "device_reports")
+                   "submissions", "reconciliations", "device_reports", "stations", "bookings", "cell_notices")
 
 
 def snapshot(caller) -> dict:
@@ -413,7 +440,63 @@ PROBES = [
     Probe("export a unit's progress", ("/api/v1/progress/export.xlsx", "GET"), "unit_admin",
           _get("/api/v1/progress/export.xlsx?unit={}"), lambda w: "C1", MISSING_UNIT,
           control=lambda w, c: c.get("/api/v1/progress/export.xlsx?unit=C1")),
+    # -- schedules (§7)
+    Probe("create a station at another unit", ("/api/v1/stations/<code>", "PUT"), "unit_admin",
+          lambda w, c, t: c.put("/api/v1/stations/ST-NEW", json=_station(unit_code=t)), lambda w: "G1", MISSING_UNIT,
+          control=lambda w, c: c.put("/api/v1/stations/ST-NEW", json=_station(unit_code="G1"))),
+    Probe("plan at another unit's station", ("/api/v1/schedules/plan", "POST"), "unit_admin",
+          _post("/api/v1/schedules/plan", lambda w, c, t: {"station": t, "cells": [own_cell(w, c)],
+                                                           "from": _sched_day(), "to": _sched_day()}),
+          lambda w: w.sched["c1"], "NOPE",
+          control=lambda w, c: c.post("/api/v1/schedules/plan", json={"station": "ST-G1", "cells": ["C1"],
+                                                                      "from": _sched_day(), "to": _sched_day()})),
+    Probe("plan another unit's cell", ("/api/v1/schedules/plan", "POST"), "unit_admin",
+          _post("/api/v1/schedules/plan", lambda w, c, t: {"station": w.sched[w.side_of(c)], "cells": [t],
+                                                           "from": _sched_day(), "to": _sched_day()}),
+          lambda w: "C1", MISSING_UNIT, status=422),
+    Probe("a station's day", ("/api/v1/schedules", "GET"), "viewer",
+          lambda w, c, t: c.get(f"/api/v1/schedules?station={t}&date={_sched_day()}"), lambda w: w.sched["c1"], "NOPE",
+          control=lambda w, c: c.get(f"/api/v1/schedules?station=ST-G1&date={_sched_day()}")),
+    Probe("a unit's missed bookings", ("/api/v1/schedules/missed", "GET"), "viewer",
+          _get("/api/v1/schedules/missed?unit={}"), lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.get("/api/v1/schedules/missed?unit=C1")),
+    Probe("replan a unit's missed bookings", ("/api/v1/schedules/replan-missed", "POST"), "team_lead",
+          _post("/api/v1/schedules/replan-missed", lambda w, c, t: {"unit": t, "from": _sched_day(), "to": _sched_day(2)}),
+          lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.post("/api/v1/schedules/replan-missed", json={"unit": "C1", "from": _sched_day(),
+                                                                               "to": _sched_day(2)})),
+    Probe("turn another unit's booking into a visit", ("/api/v1/schedules/missed/visits", "POST"), "team_lead",
+          _post("/api/v1/schedules/missed/visits", lambda w, c, t: {"booking_ids": [t],
+                                                                     "assignee_ids": [own(w, c).user.id]}),
+          lambda w: w.sched["booking"], MISSING_ID, status=422),
+    Probe("a cell's calendar", ("/api/v1/schedules/cells/<code>.ics", "GET"), "viewer",
+          _get("/api/v1/schedules/cells/{}.ics"), lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.get("/api/v1/schedules/cells/C1.ics")),
+    Probe("a cell's notice", ("/api/v1/schedules/cells/<code>.pdf", "GET"), "viewer",
+          _get("/api/v1/schedules/cells/{}.pdf"), lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.get("/api/v1/schedules/cells/C1.pdf")),
+    Probe("move a booking", ("/api/v1/bookings/<int:booking_id>/move", "POST"), "team_lead",
+          _post("/api/v1/bookings/{}/move", lambda w, c, t: {"start": _slot(1, "18:30")}),
+          lambda w: w.sched["booking"], MISSING_ID,
+          control=lambda w, c: _reopen(w) or c.post(f"/api/v1/bookings/{w.sched['booking']}/move",
+                                                    json={"start": _slot(1, "18:30")})),
+    Probe("cancel a booking", ("/api/v1/bookings/<int:booking_id>/cancel", "POST"), "team_lead",
+          lambda w, c, t: c.post(f"/api/v1/bookings/{t}/cancel"), lambda w: w.sched["booking"], MISSING_ID,
+          control=lambda w, c: _reopen(w) or c.post(f"/api/v1/bookings/{w.sched['booking']}/cancel")),
 ]
+
+
+def _reopen(w):
+    """The control's records for C1's members (earlier rows) made the booking `arrived`: book it again."""
+    from server.schedules.models import Booking
+    db.session.rollback()
+    db.session.get(Booking, w.sched["booking"]).status = "booked"
+    db.session.commit()
+
+
+def _station(**overrides):
+    from tests.schedule_support import station_body
+    return station_body(**overrides)
 
 LISTINGS = [
     Listing("roster", ("/api/v1/sync/roster", "GET"), "officer", _roster,
@@ -446,6 +529,9 @@ LISTINGS = [
             lambda w: {w.job["c1"]}, lambda w, role: {w.job["c2"]}),
     Listing("progress of the caller's own unit", ("/api/v1/progress", "GET"), "viewer", _progress_target,
             lambda w: {("target", 3)}, lambda w, role: {("target", 1)}),
+    Listing("stations", ("/api/v1/stations", "GET"), "viewer",
+            lambda w, c: {s["code"] for s in ok(c.get("/api/v1/stations"))["stations"]},
+            lambda w: {w.sched["c1"]}, lambda w, role: {w.sched["c2"]}),
 ]
 
 

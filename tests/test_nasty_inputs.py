@@ -46,7 +46,8 @@ def admin(login_as, members):
 
 BODIES = {"/decision": {"decision": "send_back", "note": "x"}, "/assign": {"assignee_id": 1},
           "/outcome": {"result": "could_not_collect", "reason": "moved"}, "/replan": {"assignee_id": 1},
-          "/api/v1/users/<int:user_id>": {"active": True}}
+          "/api/v1/users/<int:user_id>": {"active": True},
+          "/move": {"start": "2030-01-07T08:00:00+07:00"}}
 
 
 def int_rules(app):

@@ -20,6 +20,7 @@ class ProgressEntrySchema(StrictSchema):
     verified = fields.Integer(metadata={"description": "members with a verified submission"})
     needs_review = fields.Integer(metadata={"description": "collected − verified"})
     percent = fields.Float(metadata={"description": "collected/target×100, one decimal; 0 without a target"})
+    booked = fields.Integer(metadata={"description": "members with an open or arrived booking (§7)"})
 
 
 class ProgressSchema(ProgressEntrySchema):

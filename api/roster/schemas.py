@@ -76,3 +76,5 @@ class RosterSchema(StrictSchema):
     removed = fields.Nested(RemovedSchema)
     notices = fields.List(fields.Nested(NoticeSchema), metadata={
         "description": "visits the caller held that someone else reassigned or settled since the cursor"})
+    bookings = fields.List(fields.Dict(), metadata={
+        "description": "§7: today's and tomorrow's bookings (BOOKING) of members in scope, whole every time"})

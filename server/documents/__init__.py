@@ -76,6 +76,11 @@ def render_html(template: str, **context) -> str:
 def render_pdf(template: str, **context) -> bytes:
     """Render `template` with `context` to A4 PDF bytes."""
     from weasyprint import HTML  # imported on first use: it loads Pango, which the API never needs otherwise
+    from PIL import ImageFile
+
+    # WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; the photo pipeline must
+    # keep refusing truncated portraits (422 image_corrupt) in a worker that has rendered a PDF.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     return HTML(string=render_html(template, **context), base_url=str(TEMPLATES)).write_pdf()
 

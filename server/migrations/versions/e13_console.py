@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "e13_console"
-down_revision = "b10_desk"
+down_revision = "c11_schedules"
 branch_labels = None
 depends_on = None
 

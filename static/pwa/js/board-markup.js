@@ -21,6 +21,11 @@ const BOARD = `
         <p class="devices-summary" id="devices-summary" role="status"></p>
         <ul class="devices" id="devices-list"></ul>
       </section>
+      <section class="card stations-panel" id="stations-panel" aria-labelledby="stations-title">
+        <h2 id="stations-title" data-i18n="stations.title">Lượt đến điểm thu nhận hôm nay</h2>
+        <p class="muted" id="stations-summary" role="status"></p>
+        <div id="stations-load"></div>
+      </section>
       <form class="board-filters" id="board-filters">
         <label class="field"><span class="label" data-i18n="board.cell">Chi bộ</span>
           <select name="cell"></select></label>

@@ -9,6 +9,7 @@ import {app, isUnlocked, on} from './app-state.js';
 import {cellsOf, groupBoard, loadBoard} from './board-data.js';
 import {initBoardActions, renderActions} from './board-actions.js';
 import {clearDevices, reloadDevices, renderDevices} from './board-devices.js';
+import {clearStations, reloadStations, renderStations} from './board-stations.js';
 import {groupCard} from './board-group.js';
 import {insertBoardMarkup} from './board-markup.js';
 import {initBulkDialog, openBulkDialog} from './bulk-dialog.js';
@@ -65,6 +66,7 @@ export function renderBoard() {
     onChange: renderBoard})));
   renderActions(board, offline);
   renderDevices(offline, board.data?.officers);
+  renderStations();
 }
 
 /**
@@ -78,6 +80,7 @@ export async function reloadBoard() {
   board.loading = true;
   renderBoard();
   reloadDevices(app.client).then(() => renderDevices(board.offline || !navigator.onLine, board.data?.officers));
+  reloadStations(app.client).then(renderStations);
   try {
     board.data = await loadBoard(app.client, readFilters().status);
     board.offline = false;
@@ -99,6 +102,7 @@ function clearBoard() {
   $('#board-actions').hidden = true;
   if ($('#bulk-dialog').open) $('#bulk-dialog').close();
   clearDevices();
+  clearStations();
 }
 
 /** Put the board into the page and wire it (once, on first use): markup, texts, styles. */

@@ -14,6 +14,7 @@ import {$, chip, el} from './ui.js';
 /** Roles that may plan and reassign visits (CONTRACT §3): they get the board button. */
 const LEAD_ROLES = new Set(['team_lead', 'unit_admin']);
 let openForm = () => {};
+let arrivals = null; // arrivals-panel.js, loaded once the roster holds bookings (§7)
 
 function memberRow(member, queuedIds) {
   const year = String(member.date_of_birth || '').slice(0, 4);
@@ -35,7 +36,11 @@ function memberRow(member, queuedIds) {
 /** Re-run the search for what is in the box now. */
 export function renderResults() {
   const query = $('input[name=q]').value;
-  const found = search(app.index, query);
+  let found = search(app.index, query);
+  if (arrivals && found.length) { // members due at the station now come first
+    const due = arrivals.dueMemberIds(app.roster.bookings);
+    found = [...found].sort((a, b) => Number(due.has(b.id)) - Number(due.has(a.id)));
+  }
   const queuedIds = new Set(app.queueMetas.map((m) => m.memberId).filter(Boolean));
   $('#results').replaceChildren(...found.map((member) => memberRow(member, queuedIds)));
   $('#search-hint').textContent = !query.trim() ? t('search.hint', {n: app.roster.members.length})
@@ -45,6 +50,16 @@ export function renderResults() {
 function renderRosterInfo() {
   $('#roster-info').textContent = app.roster.savedAt
     ? t('roster.info', {n: app.roster.members.length, time: formatTime(app.roster.savedAt)}) : t('roster.never');
+}
+
+/** The arrivals panel, loaded on first use (only rosters with bookings need it). */
+async function renderArrivalsPanel() {
+  if (!app.roster?.bookings?.length) {
+    $('#arrivals').hidden = true;
+    return;
+  }
+  arrivals ||= await import('./arrivals-panel.js');
+  if (app.cipher) arrivals.renderArrivals(openForm);
 }
 
 /** Refresh the queue summary card. */
@@ -71,10 +86,11 @@ export function initHomeScreen(onOpen) {
     $('#open-board').hidden = !app.cipher || !LEAD_ROLES.has(app.account?.role);
     renderRosterInfo();
     renderResults();
+    renderArrivalsPanel();
   });
-  on('queue-view', renderQueueSummary);
+  on('queue-view', () => { renderQueueSummary(); renderArrivalsPanel(); });
   document.addEventListener('languagechange', () => {
-    if (app.cipher) { renderRosterInfo(); renderResults(); renderQueueSummary(); }
+    if (app.cipher) { renderRosterInfo(); renderResults(); renderQueueSummary(); renderArrivalsPanel(); }
   });
 }
 
@@ -82,6 +98,8 @@ export function initHomeScreen(onOpen) {
 export function clearHomeScreen() {
   $('input[name=q]').value = '';
   $('#results').replaceChildren();
+  $('#arrivals-list').replaceChildren();
+  $('#arrivals').hidden = true;
   clearMyVisits();
   $('#search-hint').textContent = '';
 }

@@ -66,6 +66,7 @@ export async function refreshRoster({db, userId, cipher, client, account}) {
     savedAt: new Date().toISOString(),
     notices: mergeNotices(current.notices, delta.notices || [], current.dismissed),
     dismissed: current.dismissed || {},
+    bookings: delta.bookings ?? current.bookings ?? [], // §7: today's and tomorrow's, whole every time
   };
   try {
     // Notes and addresses for "my visits"; the roster's visit rows may carry less.

@@ -199,4 +199,9 @@ export const EN = {
   'sync.signIn': 'Sign in',
   'sync.onlyNeedsFix': 'Nothing could be sent: {n} records need fixing. Open the queue.',
   'sync.onlyNeedsFix.one': 'Nothing could be sent: 1 record needs fixing. Open the queue.',
+  'arrivals.title': "Today's arrivals",
+  'arrivals.now': 'due now',
+  'arrivals.next': 'next slot',
+  'arrivals.saved': 'Saved on tablet',
+  'arrivals.none': 'Nobody is due right now',
 };

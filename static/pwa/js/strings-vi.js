@@ -193,4 +193,9 @@ export const VI = {
   'sync.needSignIn': 'Phiên đăng nhập đã hết hạn: bản ghi chờ đăng nhập lại rồi mới gửi được.',
   'sync.signIn': 'Đăng nhập',
   'sync.onlyNeedsFix': 'Không gửi được gì: {n} bản ghi cần sửa. Mở hàng đợi.',
+  'arrivals.title': 'Lịch hẹn hôm nay',
+  'arrivals.now': 'đang đến lượt',
+  'arrivals.next': 'lượt tiếp theo',
+  'arrivals.saved': 'Đã lưu trên máy',
+  'arrivals.none': 'Không có ai đến hẹn lúc này',
 };
