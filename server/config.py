@@ -32,6 +32,12 @@ class Config:
             "DATABASE_URL", f"sqlite:///{self.DATA_DIR / 'fieldkit.db'}"
         )
         self.PHOTO_DIR = self.DATA_DIR / "photos"
+        # `file` or `s3://BUCKET[/PREFIX]`; credentials as every S3 client reads them (CONTRACT §2).
+        self.PHOTO_STORE = os.environ.get("FIELDKIT_PHOTO_STORE", "file")
+        self.S3_ENDPOINT = os.environ.get("FIELDKIT_S3_ENDPOINT") or None
+        self.S3_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+        self.S3_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
+        self.S3_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.

@@ -186,3 +186,11 @@ def browser(playwright):
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield chromium
     chromium.close()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs():
+    """One real S3-compatible store (SeaweedFS on loopback) for the whole session; see tests/object_store.py."""
+    from object_store import SeaweedFS
+    with SeaweedFS() as store:
+        yield store
