@@ -39,7 +39,9 @@ DEBIAN_PACKAGES := \
 	fonts-noto-core \
 	libpango-1.0-0 \
 	libpangoft2-1.0-0 \
-	poppler-utils
+	poppler-utils \
+	haproxy \
+	pgbouncer
 
 system-deps:
 	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { \
