@@ -1,11 +1,11 @@
 """Operator imports of units, members and registry extracts (CONTRACT §1, §4): all or nothing, in bounded memory.
 
-A members or registry import reads its file once: each row is checked and, while no row has been refused, upserted
-in batches (one executemany per batch) inside a savepoint of one transaction, keeping only the key sets that
-catch a repeated key and the first rejections. The first refused row stops the writing (the rest is still
-checked, to report every rejection) and the savepoint is rolled back, so a refused file leaves the database as
-it was, and so does a failure half way. Units have their own, in-memory import (server.import_units). Nothing here commits a file
-that was not checked whole.
+A members or registry import reads its file once: each row is checked and, while no row has been refused,
+upserted in batches (new rows by executemany or COPY, server.import_write) inside a savepoint of one
+transaction, keeping only the key sets that catch a repeated key and the first rejections. The first refused
+row stops the writing (the rest is still checked, to report every rejection) and the savepoint is rolled
+back, so a refused file leaves the database as it was, and so does a failure half way. Units have their own,
+in-memory import (server.import_units). Nothing here commits a file that was not checked whole.
 """
 from __future__ import annotations
 
