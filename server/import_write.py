@@ -8,7 +8,8 @@ defaults are filled in, so the rows stored are the ones `insert(table)` would ha
 """
 from __future__ import annotations
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, any_, bindparam, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
 
@@ -50,3 +51,11 @@ def insert_many(table: Table, rows: list[dict]) -> None:
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     order = [names.index(name) for name in compiled.positiontup]
     conn.exec_driver_sql(str(compiled), [tuple(v[i] for i in order) for v in map(values, rows)])
+
+
+def keys_match(column, keys: list):
+    """`column IN keys`; on PostgreSQL `= ANY(one array parameter)`, not thousands of placeholders that
+    psycopg would have to parse and the server to plan afresh for every batch."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("keys", keys, type_=ARRAY(column.type)))
+    return column.in_(keys)

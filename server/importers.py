@@ -20,7 +20,7 @@ from .extensions import db
 from .import_files import FileProblem, source_for
 from .import_rows import check_header, parse_member, parse_registry, row_values, today
 from .import_units import UnitImport
-from .import_write import insert_many
+from .import_write import insert_many, keys_match
 from .models import Member, RegistryRecord, Unit, utcnow
 
 BATCH = 2000
@@ -211,7 +211,7 @@ class RecordImport(ABC):
         key = self.table.c[self.key]
         existing = {row[1]: row for row in db.session.execute(
             select(self.table.c.id, key, *(self.table.c[name] for name in names + list(self.compared)))
-            .where(key.in_([record[self.key] for record in batch])))}
+            .where(keys_match(key, [record[self.key] for record in batch])))}
         inserts, updates = [], []
         for record in batch:
             old = existing.get(record[self.key])
