@@ -24,7 +24,7 @@ from offline_queue.item_fields import ClientId
 from offline_queue.validation import validate_item
 from server import audit
 from server.extensions import db
-from server.members import refresh_status
+from server.members import derive_status
 from server.models import Member, Photo, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
 from server.scope import in_scope
@@ -204,30 +204,31 @@ def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | N
 def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: Member | None,
             visit: Visit | None) -> ItemResult:
     user = batch.user
-    if member is not None:
-        # Serialise submissions for one member (PostgreSQL row lock; SQLite serialises writers anyway), so
-        # two first submissions arriving together cannot both count as the first.
+    if member is not None and db.session.get_bind().dialect.name != "sqlite":
+        # Serialise submissions for one member (a PostgreSQL row lock; SQLite's group already holds the
+        # write lock), so two first submissions arriving together cannot both count as the first.
         db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+    # Review is decided before the insert, so the row is written once, with its final status.
+    match = match_person({name: data["fields"].get(name) for name in PERSON_KEYS})
+    earlier = [] if member is None else list(db.session.scalars(
+        select(Submission.status).where(Submission.member_id == member.id)))
+    reasons = [] if match.verified else ["registry_mismatch"]
+    if member is None:
+        reasons.append("not_on_roster")
+    elif earlier:
+        reasons.append("second_submission")
     submission = Submission(
         client_id=key, content_hash=digest, device_id=batch.device_id, user_id=user.id,
         unit_id=member.unit_id if member is not None else user.unit_id,
         member_id=member.id if member is not None else None, visit_id=visit.id if visit is not None else None,
         captured_at=data["captured_at"], received_at=utcnow(), location_kind=data["location_kind"],
-        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review", review_reasons=[])
+        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review" if reasons else "verified",
+        review_reasons=reasons, registry_result=match.as_dict())
     db.session.add(submission)
     db.session.flush()  # the unique client_id speaks here
-    match = match_person({name: data["fields"].get(name) for name in PERSON_KEYS})
-    reasons = [] if match.verified else ["registry_mismatch"]
-    if member is None:
-        reasons.append("not_on_roster")
-    elif db.session.scalar(select(Submission.id).where(Submission.member_id == member.id,
-                                                       Submission.id != submission.id).limit(1)) is not None:
-        reasons.append("second_submission")
-    submission.status = "needs_review" if reasons else "verified"
-    submission.review_reasons = reasons
-    submission.registry_result = match.as_dict()
-    if member is not None:
-        refresh_status(member)
+    if member is not None:  # what refresh_status would find, without asking the database again
+        member.status = derive_status([*earlier, submission.status])
+        member.updated_at = utcnow()
     if visit is not None:
         close_for_submission(visit, submission)
     close_for_member(submission)  # collected anywhere (at the station, say): nobody travels to the house now
