@@ -40,8 +40,8 @@ class Store(Protocol):
     def read(self, digest: str) -> bytes:
         """The whole object (raises FileNotFoundError when absent)."""
 
-    def stream(self, digest: str) -> Iterator[bytes]:
-        """The object in chunks, for a response body (raises FileNotFoundError when absent)."""
+    def stream(self, digest: str) -> tuple[int, Iterator[bytes]]:
+        """The object's size and its bytes in chunks, for a response body (FileNotFoundError when absent)."""
 
     def holds(self, digest: str, data: bytes) -> bool:
         """True when an intact copy of `data` (whose SHA-256 is `digest`) is already stored."""
@@ -66,9 +66,9 @@ class FileStore:
     def read(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()
 
-    def stream(self, digest: str) -> Iterator[bytes]:
+    def stream(self, digest: str) -> tuple[int, Iterator[bytes]]:
         data = self.read(digest)  # portraits are ~100 KB: one read, and a missing file fails before the 200
-        return iter((data,))
+        return len(data), iter((data,))
 
     def holds(self, digest: str, data: bytes) -> bool:
         final = self.path(digest)
@@ -157,26 +157,27 @@ class S3Store:
 
     def _get(self, digest: str):
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.key(digest))["Body"]
+            return self.client.get_object(Bucket=self.bucket, Key=self.key(digest))
         except self.client.exceptions.NoSuchKey as error:
             raise FileNotFoundError(digest) from error
 
     def read(self, digest: str) -> bytes:
-        body = self._get(digest)
+        body = self._get(digest)["Body"]
         try:
             return body.read()
         finally:
             body.close()
 
-    def stream(self, digest: str) -> Iterator[bytes]:
-        body = self._get(digest)  # opened now, so a missing object fails before the 200 is sent
+    def stream(self, digest: str) -> tuple[int, Iterator[bytes]]:
+        answer = self._get(digest)  # opened now, so a missing object fails before the 200 is sent
+        body = answer["Body"]
 
         def chunks():
             try:
                 yield from body.iter_chunks(CHUNK)
             finally:
                 body.close()
-        return chunks()
+        return answer["ContentLength"], chunks()
 
     def _head(self, digest: str) -> dict | None:
         from botocore.exceptions import ClientError

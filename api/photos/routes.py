@@ -114,8 +114,7 @@ class PhotoResource(MethodView):
         response.headers["Content-Disposition"] = f'inline; filename="{digest}.jpg"'
         response.set_etag(photo.stored_sha256)
         if not request.if_none_match.contains(photo.stored_sha256):  # else a 304 that never touches the store
-            response.response = _store().stream(photo.stored_sha256)
-            response.content_length = photo.bytes
+            response.content_length, response.response = _store().stream(photo.stored_sha256)
         audit.record("photo.read", user=user, object_type="photo", object_id=digest, unit_id=used.unit_id)
         db.session.commit()
         return response.make_conditional(request)
