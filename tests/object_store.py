@@ -63,6 +63,7 @@ class SeaweedFS:
                 "-s3", f"-s3.port={self.port}", f"-s3.port.grpc={ports['s3.grpc']}", "-s3.port.iceberg=0",
                 "-s3.port.lance=0", f"-s3.localSocket={self.root / 's3.sock'}", f"-s3.config={self.root / 's3.json'}"]
         log = open(self.root / "weed.log", "ab")
+        self.grpc_ports = [ports["filer.grpc"], ports["s3.grpc"], ports["master.grpc"], ports["volume.grpc"]]
         self.proc = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True)
         log.close()
         self._wait_ready(timeout)
@@ -100,6 +101,9 @@ class SeaweedFS:
             # Its data is thrown away with the directory, and a graceful stop takes ~10 s: kill it.
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+        for port in getattr(self, "grpc_ports", ()):  # gRPC's own Unix sockets, named by port, in /tmp
+            for path in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-grpc-{port}.sock"):
+                path.unlink(missing_ok=True)
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -111,6 +115,8 @@ class SeaweedFS:
 
 
 if __name__ == "__main__":
+    # SIGTERM (a `timeout`, a supervisor) must stop weed too: turn it into the exception `with` cleans up on.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with SeaweedFS() as store:
         print("\n".join(f"export {k}={v}" for k, v in store.env.items()), flush=True)
         try:

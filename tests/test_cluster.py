@@ -67,6 +67,7 @@ def stored(engine, keys) -> dict:
     return {client_id: id_ for client_id, id_ in rows if client_id in keys}
 
 
+@pytest.mark.postgres
 def test_two_nodes_behind_a_balancer_share_sessions_photos_and_survive_a_node_killed_mid_batch(cluster):
     a = cluster.node("a", extra_env=POOL)
     members = a.prepare(members=BATCH, registry=True)["members"]
