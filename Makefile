@@ -42,7 +42,9 @@ DEBIAN_PACKAGES := \
 	libpango-1.0-0 \
 	libpangoft2-1.0-0 \
 	poppler-utils \
-	redis-server
+	redis-server \
+	haproxy \
+	pgbouncer
 
 system-deps:
 	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { \

@@ -11,6 +11,9 @@ Baselines, measured in the same run:
 - load-all: the peak memory of merely reading the whole registry file into a list of dicts, which any
   check-everything-first importer that is not streaming must hold; compared with the streaming peak.
 
+Goals (issue 14): ≥ 25,000 rows/s on SQLite and ≥ 50,000 rows/s on PostgreSQL for members and registry, peak
+memory ≤ 200 MB; printed at the end as ratios.
+
 Usage: .venv/bin/python bench/import_bench.py [--members N] [--registry N] [--slice N]
 """
 import argparse
@@ -149,6 +152,12 @@ def main() -> None:
               f"rows/s = {(rows / stream_wall) / (slice_rows / wall):.1f}x faster; naive peak {peak:.0f} MB for "
               f"{slice_rows:,} rows, ~{naive_extrapolated:,.0f} MB extrapolated to {rows:,} "
               f"(streaming: {results['sqlite']['import-members'][2]:.0f} MB)")
+        goals = {"sqlite": 25_000, "postgres": 50_000}
+        for backend, figures in results.items():
+            for step in ("import-members", "import-registry"):
+                rows, wall, peak = figures[step]
+                print(f"goal {backend} {step}: {rows / wall:,.0f} rows/s = {rows / wall / goals[backend]:.2f}× the "
+                      f"goal of {goals[backend]:,}/s; peak {peak:.0f} MB (goal ≤ 200 MB)")
         print(f"registry on SQLite: streaming import peak {stream_peak:.0f} MB ({stream_peak - idle:.0f} MB above the "
               f"idle app) vs {load_peak:.0f} MB just to hold the file as dicts = {load_peak / stream_peak:.1f}x")
 

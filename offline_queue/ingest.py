@@ -1,10 +1,17 @@
-"""Batch ingest of offline submissions (CONTRACT §5): each item of a parsed envelope in its own transaction.
+"""Batch ingest of offline submissions (CONTRACT §5): each item of a parsed envelope in its own savepoint.
+
+Group commit: the items of a batch are committed together, GROUP items at a time, each in its own
+SAVEPOINT, and the answer is sent only after the last group's durable commit. A failing item rolls back
+its savepoint alone (it stands alone); an unexpected error rolls back the open group and answers 500, so
+nothing of it was promised. One fsync per group instead of one per item; groups bound how long a batch
+holds SQLite's write lock (and, on PostgreSQL, its members' row locks).
 
 Idempotency rests on the UNIQUE constraint on submissions.client_id, never on a check alone: a second
 insert of a client_id *is* the duplicate, and the stored content hash decides duplicate vs. reused id.
 Every item is answered and audited; a rejected item is kept whole in rejected_payloads. This module
 must never answer before an accepted item is committed, nor let one item's failure touch another.
 """
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +26,7 @@ from offline_queue.validation import validate_item
 from server import audit, photo_access
 from server.dashboard.daily import count_first_collection
 from server.extensions import db
-from server.members import refresh_status
+from server.members import derive_status
 from server.record_fields import PERSON_FIELDS
 from server.models import Member, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
@@ -69,10 +76,33 @@ class Batch:
         return db.session.get(User, self.user_id)
 
 
+GROUP = 10  # items per durable commit
+
+
 def ingest_batch(user: User, device_id: str, items: list, *, tolerance_seconds: int) -> list[dict]:
-    """Ingest each item in its own transaction and answer one result per item, in order."""
+    """Ingest each item in its own savepoint, commit each group durably, answer one result per item, in order."""
     batch = Batch(user.id, device_id, utcnow(), tolerance_seconds)
-    return [ingest_item(batch, raw).as_dict() for raw in items]
+    results = []
+    db.session.commit()  # whatever the request did before is its own business, not the first group's
+    for start in range(0, len(items), GROUP):
+        with _group():
+            results += [ingest_item(batch, raw).as_dict() for raw in items[start:start + GROUP]]
+    return results
+
+
+@contextmanager
+def _group():
+    """One transaction for a group of items, committed durably on the way out (rolled back on an error)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Take the write lock at once: reads made in a deferred transaction could not be upgraded to a
+        # write once another process has committed (SQLITE_BUSY_SNAPSHOT, immune to busy_timeout).
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def _client_id(raw) -> str | None:
@@ -90,25 +120,19 @@ def _echo(raw):
 
 
 def ingest_item(batch: Batch, raw) -> ItemResult:
-    """Process one item and commit it (accepted, duplicate or rejected) before the next one starts."""
+    """Process one item (accepted, duplicate or rejected) in its own savepoint of the open group."""
     key = _client_id(raw)
     digest = item_hash(raw, key)
     try:
-        result = _process(batch, raw, key, digest)
-        db.session.commit()
-        return result
+        with db.session.begin_nested():
+            return _process(batch, raw, key, digest)
     except IntegrityError:
         # Another request stored this client_id between our look-up and our insert: it is now the prior.
-        db.session.rollback()
         prior = _prior(key) if key else None
         if prior is None:
             raise
-        result = _answer_prior(batch, raw, key, digest, prior)
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+        with db.session.begin_nested():
+            return _answer_prior(batch, raw, key, digest, prior)
 
 
 def _prior(key: str):
@@ -150,13 +174,12 @@ def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
     return _accept(batch, raw, key, digest, data, member, visit)
 
 
-def _photo_reused(submission: Submission) -> bool:
+def _photo_reused(photo_sha256: str, member_id: int | None, fields: dict) -> bool:
     """Whether another person's accepted record uses the same portrait (one photo, two members)."""
-    others = select(Submission.member_id, Submission.fields).where(
-        Submission.photo_sha256 == submission.photo_sha256, Submission.id != submission.id)
-    for member_id, fields in db.session.execute(others):
-        if member_id != submission.member_id or (
-                member_id is None and (fields or {}).get("citizen_id") != submission.fields.get("citizen_id")):
+    others = select(Submission.member_id, Submission.fields).where(Submission.photo_sha256 == photo_sha256)
+    for other_member_id, other_fields in db.session.execute(others):
+        if other_member_id != member_id or (
+                member_id is None and (other_fields or {}).get("citizen_id") != fields.get("citizen_id")):
             return True
     return False
 
@@ -206,34 +229,34 @@ def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | N
 def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: Member | None,
             visit: Visit | None) -> ItemResult:
     user = batch.user
-    if member is not None:
-        # Serialise submissions for one member (PostgreSQL row lock; SQLite serialises writers anyway), so
-        # two first submissions arriving together cannot both count as the first.
+    if member is not None and db.session.get_bind().dialect.name != "sqlite":
+        # Serialise submissions for one member (a PostgreSQL row lock; SQLite's group already holds the
+        # write lock), so two first submissions arriving together cannot both count as the first.
         db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+    # Review is decided before the insert, so the row is written once, with its final status.
+    match = match_person({name: data["fields"].get(name) for name in PERSON_FIELDS})
+    earlier = [] if member is None else list(db.session.scalars(
+        select(Submission.status).where(Submission.member_id == member.id)))
+    reasons = [] if match.verified else ["registry_mismatch"]
+    if member is None:
+        reasons.append("not_on_roster")
+    elif earlier:
+        reasons.append("second_submission")
+    if _photo_reused(data["photo_sha256"], member.id if member is not None else None, data["fields"]):
+        reasons.append("photo_reused")
     submission = Submission(
         client_id=key, content_hash=digest, device_id=batch.device_id, user_id=user.id,
         unit_id=member.unit_id if member is not None else user.unit_id,
         member_id=member.id if member is not None else None, visit_id=visit.id if visit is not None else None,
         captured_at=data["captured_at"], received_at=utcnow(), location_kind=data["location_kind"],
-        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review", review_reasons=[],
-        identity_source=data["identity_source"])
+        photo_sha256=data["photo_sha256"], fields=data["fields"], status="needs_review" if reasons else "verified",
+        review_reasons=reasons, registry_result=match.as_dict(), identity_source=data["identity_source"])
     db.session.add(submission)
     db.session.flush()  # the unique client_id speaks here
-    match = match_person({name: data["fields"].get(name) for name in PERSON_FIELDS})
-    reasons = [] if match.verified else ["registry_mismatch"]
-    if member is None:
-        reasons.append("not_on_roster")
-    elif db.session.scalar(select(Submission.id).where(Submission.member_id == member.id,
-                                                       Submission.id != submission.id).limit(1)) is not None:
-        reasons.append("second_submission")
-    if _photo_reused(submission):
-        reasons.append("photo_reused")
-    submission.status = "needs_review" if reasons else "verified"
-    submission.review_reasons = reasons
-    submission.registry_result = match.as_dict()
-    if member is not None:
-        refresh_status(member)
-        if "second_submission" not in reasons:  # the member's first record: one more collected that day
+    if member is not None:  # what refresh_status would find, without asking the database again
+        member.status = derive_status([*earlier, submission.status])
+        member.updated_at = utcnow()
+        if not earlier:  # the member's first record: one more collected that day
             count_first_collection(member.unit_id, submission.received_at)
         mark_arrived(member.id, submission.id)  # their booking, if any, is now `arrived`
     if visit is not None:

@@ -166,3 +166,23 @@ def rebuild_daily():
     total = rebuild()
     db.session.commit()
     click.echo(f"collected per day rebuilt: {total} members")
+@main.group("photos")
+def photos():
+    """The photo store (FIELDKIT_PHOTO_STORE)."""
+
+
+@photos.command("migrate")
+@with_appcontext
+def photos_migrate():
+    """Copy the file store's photos into the configured store (resumable; verifies each hash)."""
+    from flask import current_app
+
+    from offline_queue.photo_migrate import migrate
+    from offline_queue.photo_store import FileStore, current_store
+    target = current_store(current_app)
+    if isinstance(target, FileStore):
+        raise click.ClickException("FIELDKIT_PHOTO_STORE is 'file': set it to the store to copy into")
+    report = migrate(FileStore(current_app.config["PHOTO_DIR"]), target,
+                     progress=lambda r: click.echo(f"... {r.copied} copied, {r.already_there} already there"))
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)

@@ -21,6 +21,22 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _engine_options(url: str) -> dict:
+    """Connection pool per process: bounded, so N nodes × W workers × (pool + overflow) is the most a
+    deployment opens (PostgreSQL's max_connections, or PgBouncer's client limit, must cover it)."""
+    options = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        return options
+    options.update(pool_size=int(os.environ.get("FIELDKIT_DB_POOL_SIZE", "5")),
+                   max_overflow=int(os.environ.get("FIELDKIT_DB_MAX_OVERFLOW", "5")),
+                   pool_timeout=float(os.environ.get("FIELDKIT_DB_POOL_TIMEOUT", "30")))
+    if os.environ.get("FIELDKIT_DB_PGBOUNCER") == "1":
+        # PgBouncer in transaction mode (before 1.21) cannot follow server-side prepared statements
+        # from one transaction to the next: psycopg must never prepare.
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 class Config:
     """Production defaults; every value can come from the environment."""
 
@@ -39,8 +55,14 @@ class Config:
         # header, so behind a proxy every sign-in would come from the proxy's address (one throttle for all);
         # 0 (the default) ignores the header, which anyone could otherwise forge to dodge the throttle.
         self.TRUSTED_PROXIES = int(os.environ.get("FIELDKIT_TRUSTED_PROXIES", "0") or 0)
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)
+        # `file` or `s3://BUCKET[/PREFIX]`; credentials as every S3 client reads them (CONTRACT §2).
+        self.PHOTO_STORE = os.environ.get("FIELDKIT_PHOTO_STORE", "file")
+        self.S3_ENDPOINT = os.environ.get("FIELDKIT_S3_ENDPOINT") or None
+        self.S3_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+        self.S3_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
+        self.S3_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -78,3 +100,4 @@ class TestConfig(Config):
         os.environ["FIELDKIT_DATA_DIR"] = str(data_dir)
         super().__init__()
         self.SQLALCHEMY_DATABASE_URI = database_url or f"sqlite:///{data_dir / 'test.db'}"
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI)

@@ -19,7 +19,7 @@ def nfc(value: str) -> str:
 
 def clean_text(value: str) -> str:
     """NFC with spaces collapsed and trimmed: the form text is stored in."""
-    return _SPACES.sub(" ", nfc(value)).strip()
+    return " ".join(nfc(value).split())  # str.split() splits on exactly what \s matches; no regex per value
 
 
 def _syllable_key(syllable: str) -> str:

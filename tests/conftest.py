@@ -182,3 +182,11 @@ def browser(playwright):
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield chromium
     chromium.close()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs():
+    """One real S3-compatible store (SeaweedFS on loopback) for the whole session; see harness/object_store.py."""
+    from harness.object_store import SeaweedFS
+    with SeaweedFS() as store:
+        yield store

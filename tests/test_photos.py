@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageEnhance, ImageFilter, ImageOps, ImageStat
 from sqlalchemy import event, insert, select
 
-from offline_queue.photo_store import PhotoStore
+from offline_queue.photo_store import FileStore
 from offline_queue.photos import ImageCorrupt, ImageTooLarge, UnsupportedImage, normalise, sniff
 from server.extensions import db
 from server.models import AuditEvent, Photo, Submission
@@ -339,7 +339,7 @@ def test_upload_stores_a_normalised_portrait_and_answers_201(app, officer):
     assert set(body["quality"]) == {"verdict", "warnings", "source", "brightness", "contrast", "sharpness"}
     row = db.session.get(Photo, digest)
     assert row.uploaded_by_id == officer.user.id and row.bytes == body["bytes"]
-    path = PhotoStore(app.config["PHOTO_DIR"]).path(row.stored_sha256)
+    path = FileStore(app.config["PHOTO_DIR"]).path(row.stored_sha256)
     assert path == Path(app.config["PHOTO_DIR"]) / row.stored_sha256[:2] / row.stored_sha256[2:4] / \
         f"{row.stored_sha256}.jpg"
     stored = path.read_bytes()
@@ -467,7 +467,7 @@ def test_get_serves_the_jpeg_only_within_the_scope_of_a_submission_using_it(app,
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert response.headers["Cache-Control"] == "no-store"  # a lost tablet keeps no portraits in its cache
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.data == PhotoStore(app.config["PHOTO_DIR"]).read(db.session.get(Photo, digest).stored_sha256)
+    assert response.data == FileStore(app.config["PHOTO_DIR"]).read(db.session.get(Photo, digest).stored_sha256)
     assert officer.get(url(digest), headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     assert login_as("team_lead", "G1").get(url(digest)).status_code == 200  # C1 lies under G1
     outside = login_as("officer", "C2").get(url(digest))

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from api.documents.schemas import CollectedQuerySchema
 from api.schemas import ErrorSchema
 from api.security import current_user
-from offline_queue.photo_store import PhotoStore
+from offline_queue.photo_store import current_store
 from server.documents import pdf_response
 from server.documents.collected import collected_pdf
 from server.documents.member_form import member_form_pdf
@@ -29,7 +29,7 @@ def member_form(submission_id):
     """Print the member form (phiếu đảng viên) of an accepted submission, with its portrait (officer+)."""
     user = current_user()
     require_role(user, "officer")
-    data, filename = member_form_pdf(submission_id, user, PhotoStore(current_app.config["PHOTO_DIR"]).read)
+    data, filename = member_form_pdf(submission_id, user, current_store(current_app).read)
     return pdf_response(data, filename)
 
 

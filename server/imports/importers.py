@@ -1,10 +1,11 @@
 """Operator imports of units, members and registry extracts (CONTRACT §1, §4): all or nothing, in bounded memory.
 
-A members or registry import reads its file twice. The first pass checks every row, keeping only the key sets
-that catch a repeated key and the first rejections; if any row is refused, nothing is written. The second pass
-upserts in batches (one executemany per batch) inside one transaction, so a failure half way leaves the
-database as it was. Units have their own, in-memory import (server.imports.units). Nothing here commits a file
-that was not checked whole.
+A members or registry import reads its file once: each row is checked and, while no row has been refused,
+upserted in batches (new rows by executemany or COPY, server.imports.write) inside a savepoint of one
+transaction, keeping only the key sets that catch a repeated key and the first rejections. The first refused
+row stops the writing (the rest is still checked, to report every rejection) and the savepoint is rolled
+back, so a refused file leaves the database as it was, and so does a failure half way. Units have their own,
+in-memory import (server.imports.units). Nothing here commits a file that was not checked whole.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from .. import audit
 from ..extensions import db
 from .files import FileProblem, source_for
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
+from .write import insert_many, keys_match
 from ..models import Member, RegistryRecord, Unit, utcnow
 
 BATCH = 2000
@@ -96,12 +98,19 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     """Check the whole `source`, then write it in one transaction; commit unless `commit` is False."""
     report = report or ImportReport(kind, source.path.name)
     job = IMPORTS[kind](kind, report)
+    speculative = db.session.begin_nested()  # record imports write while they check
     try:
         job.check(source)
     except (FileProblem, OSError) as problem:
         report.reject(getattr(problem, "line", 0), [getattr(problem, "reason", "the file cannot be read")])
+    except BaseException:
+        speculative.rollback()
+        raise
     if not report.stored:
+        speculative.rollback()
+        report.created = report.updated = report.unchanged = 0
         return report
+    speculative.commit()
     try:
         job.write(source)
         audit.record(f"import.{kind}", user=user, object_type="import", outcome="stored", rows_read=report.rows_read,
@@ -150,8 +159,10 @@ class RecordImport(ABC):
         return value
 
     def check(self, source) -> None:
+        """Check every row and upsert the good ones in batches until the first refused row."""
         seen = {name: set() for name in self.unique}
         repeats = []  # (reasons, name, compact) to point at the first line afterwards
+        now, batch = utcnow(), []
         with source.open() as sheet:
             problems = check_header(self.kind, sheet.columns)
             if problems:
@@ -172,6 +183,15 @@ class RecordImport(ABC):
                         seen[name].add(compact)
                 if errors:
                     self.report.reject(line, errors)
+                    batch = None  # nothing of this file will be kept: stop writing, go on checking
+                elif batch is not None:
+                    batch.append(record)
+                    if len(batch) == BATCH:
+                        self._upsert(batch, now)
+                        batch = []
+            if batch:
+                self._upsert(batch, now)
+        self.written = True
         del seen
         if repeats:
             self._point_at_first(source, repeats)
@@ -189,7 +209,11 @@ class RecordImport(ABC):
         for errors, name, compact in repeats:
             errors[errors.index(f"{name}: repeats an earlier row")] = f"{name}: repeats line {wanted[name, compact]}"
 
+    written = False
+
     def write(self, source) -> None:
+        if self.written:  # check() wrote it on the way
+            return
         now = utcnow()
         with source.open() as sheet:
             batch = []
@@ -209,7 +233,7 @@ class RecordImport(ABC):
         key = self.table.c[self.key]
         existing = {row[1]: row for row in db.session.execute(
             select(self.table.c.id, key, *(self.table.c[name] for name in names + list(self.compared)))
-            .where(key.in_([record[self.key] for record in batch])))}
+            .where(keys_match(key, [record[self.key] for record in batch])))}
         inserts, updates = [], []
         for record in batch:
             old = existing.get(record[self.key])
@@ -220,7 +244,7 @@ class RecordImport(ABC):
             else:
                 self.report.unchanged += 1
         if inserts:
-            db.session.execute(insert(self.table), inserts)
+            insert_many(self.table, inserts)  # executemany of tuples (SQLite), COPY (PostgreSQL)
         if updates:
             for row in updates:
                 row.pop(self.key)
