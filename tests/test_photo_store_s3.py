@@ -13,7 +13,7 @@ from offline_queue.photo_store import FileStore, current_store
 from server.cli import main
 from server.extensions import db
 from server.models import Photo
-from test_photos import encode, portrait, put, sideways_jpeg_with_gps, url, use_in_submission
+from tests.test_photos import encode, portrait, put, sideways_jpeg_with_gps, url, use_in_submission
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def test_upload_lands_in_the_bucket_not_on_disk_and_a_retry_answers_200(s3_app, 
     assert not Path(s3_app.config["PHOTO_DIR"]).exists() or not any(Path(s3_app.config["PHOTO_DIR"]).rglob("*.jpg"))
     second = put(officer, data)
     assert second.status_code == 200 and second.data == first.data
-    assert login_as("officer", "C2").head(url(digest)).status_code == 200  # HEAD: stored by anyone
+    assert officer.head(url(digest)).status_code == 200  # HEAD: stored, and its uploader may use it
+    assert login_as("officer", "C2").head(url(digest)).status_code == 404  # a hash alone is no key
 
 
 def test_get_streams_from_the_bucket_only_within_scope(s3_app, seaweedfs, officer, login_as, tree):
