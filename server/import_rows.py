@@ -22,6 +22,7 @@ MEMBER_OPTIONAL = ("old_card_number", "phone", "ethnicity", "religion", "home_vi
 REGISTRY_COLUMNS = ("citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address")
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
            "registry": (REGISTRY_COLUMNS, ())}
+COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
 
 VIETNAM = timezone(timedelta(hours=7))
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

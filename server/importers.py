@@ -76,6 +76,7 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     """Check the whole `source`, then write it in one transaction; commit unless `commit` is False."""
     report = report or ImportReport(kind, source.path.name)
     job = IMPORTS[kind](kind, report)
+    job.user = user  # who imports: cards are stored at their unit (server.cards.importer)
     try:
         job.check(source)
     except (FileProblem, OSError) as problem:
@@ -253,3 +254,8 @@ class RegistryImport(RecordImport):
 
 
 IMPORTS = {"units": UnitImport, "members": MemberImport, "registry": RegistryImport}
+
+
+from .cards.importer import CardImport  # noqa: E402  (it builds on RecordImport above)
+
+IMPORTS["cards"] = CardImport

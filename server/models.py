@@ -291,3 +291,4 @@ class DeviceReport(db.Model):
     reported_at: Mapped[datetime] = mapped_column(Tz, default=utcnow)
 
     __table_args__ = (UniqueConstraint("device_id", "user_id"),)
+from .cards import models as _card_models  # noqa: E402,F401
