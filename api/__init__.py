@@ -20,7 +20,10 @@ def _blueprints():
     from api.sync.routes import blp as sync
     from api.users.routes import blp as users
     from api.visits.routes import blp as visits
-    return [auth, photos, sync, roster, progress, visits, review, users, audit], [docs]
+    documented = [auth, photos, sync, roster, progress, visits, review, users, audit]
+    from api.cards.routes import blp as cards
+    documented.append(cards)
+    return documented, [docs]
 
 
 def _document_standard_errors(api):
