@@ -50,6 +50,10 @@ const SCREENS = {
     await m.initBoard();
     return {shown: m.showBoard};
   })),
+  cards: loadOnce(() => import('./cards-screen.js').then(async (m) => {
+    await m.initCardsScreen();
+    return {shown: m.showCards};
+  })),
 };
 
 /**
@@ -86,6 +90,10 @@ async function refreshRosterNow() {
   try {
     setRoster(await refreshRoster({db: app.db, userId: app.account.userId, cipher: app.cipher,
       client: app.client, account: app.account}));
+    // The cards waiting at the officer's units come with the roster, sealed the same way (cards-outbox.js).
+    const {refreshCards} = await import('./cards-outbox.js');
+    await refreshCards({db: app.db, userId: app.account.userId, cipher: app.cipher, client: app.client})
+      .then(() => emit('cards')).catch((error) => { if (isAuthError(error)) throw error; });
   } catch (error) {
     if (isAuthError(error)) sessionExpired();
   }

@@ -78,7 +78,9 @@ export async function renderQueueScreen() {
     el('div', {class: 'record-main'},
       el('span', {class: 'name'}, record.kind === 'outcome'
         ? t('visits.outcomeRecord', {name: record.label || '—', reason: t(`outcome.${record.item.reason}`)})
-        : record.label || '—'),
+        : record.kind === 'handover'
+          ? t('cards.queueRecord', {name: record.label || '—', card: record.item.card_number})
+          : record.label || '—'),
       el('span', {class: 'muted'}, `${t('queue.captured')} ${formatTime(record.createdAt)}`),
       isStale(record) ? el('span', {class: 'warn'}, t('queue.staleOne')) : null,
       registryText(record.registry) ? el('span', {class: 'muted reg-line'}, registryText(record.registry)) : null,
@@ -90,7 +92,7 @@ export async function renderQueueScreen() {
 }
 
 function fixButton(record) {
-  if (record.kind !== 'outcome') {
+  if (record.kind !== 'outcome' && record.kind !== 'handover') {
     return el('button', {type: 'button', class: 'btn primary', 'data-action': 'fix',
       onclick: () => openRecord(record.clientId)}, t('queue.fix'));
   }
