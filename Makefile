@@ -57,6 +57,7 @@ bench: dev
 	$(BIN)/python bench/visits_bench.py
 	$(BIN)/python bench/reconcile_bench.py
 	$(BIN)/python bench/pwa_bench.py
+	$(BIN)/python bench/cards_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -142,3 +142,12 @@ def test_viewers_read_pending_but_not_cards(app, batch, login_as):
     viewer = login_as("viewer", "P")
     assert len(ok(viewer.get("/api/v1/cards/pending"))["members"]) == 4
     assert viewer.get("/api/v1/cards").status_code == 403
+
+
+def test_the_tablet_has_every_card_text_in_both_languages():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).parent.parent / "static/pwa/js/strings-cards.js").read_text(encoding="utf-8")
+    vi, en = text.split("\n  en: {")
+    keys = [set(re.findall(r"^\s+'([\w.]+)':", part, re.M)) for part in (vi, en)]
+    assert keys[0] == keys[1] and len(keys[0]) > 25

@@ -5,12 +5,14 @@
  * the records to POST /api/v1/cards/handovers under the client_id made when it was saved; it leaves the
  * tablet only on `accepted` or `duplicate`. Never shows a screen (a toast says when a card was already given).
  */
-import {t} from './i18n.js';
+import {addStrings, t} from './i18n.js';
+import {CARDS_STRINGS} from './strings-cards.js';
 import {toast} from './ui.js';
 
 export const BATCH_SIZE = 50;
 const GONE = new Set(['accepted', 'duplicate']);
 const key = (userId) => `cards:${userId}`;
+addStrings(CARDS_STRINGS); // its notices and the server's codes, wherever the officer is
 
 /**
  * The sealed list of waiting cards (empty before the first sync).

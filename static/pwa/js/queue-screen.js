@@ -10,6 +10,7 @@ import {addStrings, formatTime, has, t, translateTree} from './i18n.js';
 import {loadStyle, markup} from './lazy.js';
 import {countByState} from './queue-store.js';
 import {storageText} from './storage.js';
+import {CARDS_STRINGS} from './strings-cards.js';
 import {$, chip, el, screen, toast} from './ui.js';
 
 let openRecord = () => {};
@@ -39,6 +40,7 @@ const QUEUE = `
     </div>
   </section>`;
 
+addStrings(CARDS_STRINGS); // card hand-overs wait in the queue too
 addStrings({
   vi: {'queue.reg.registry': '{field}: theo CSDL dân cư', 'queue.reg.record': '{field}: theo hồ sơ đảng',
     'queue.reg.edited': '{field}: sửa tay', 'queue.reg.note': 'ghi chú: {note}', 'queue.reg.title': 'Đối chiếu CSDL'},

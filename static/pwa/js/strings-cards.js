@@ -1,6 +1,7 @@
 /**
  * Texts of the "Hand over cards" screen and its confirmation, in both languages: loaded with the screen on
- * first use (i18n.addStrings). The home button, the queue line and the sync notices are in strings-vi/en.
+ * first use (i18n.addStrings), also by the queue screen and the hand-over outbox, which show some of them.
+ * Only the home button's label is in strings-vi/en (loaded at start).
  */
 export const CARDS_STRINGS = {
   vi: {
@@ -31,6 +32,12 @@ export const CARDS_STRINGS = {
     'cards.proxyRequired': 'Hãy nhập họ tên người nhận thay.',
     'cards.courtesy': 'Lưu ý: chi bộ {cell} còn {n} thẻ của đồng chí lão thành cách mạng / nguyên Ủy viên Trung ương chưa trao. Theo thứ tự ưu tiên nên trao các thẻ đó trước; vẫn có thể trao thẻ này.',
     'cards.saved': 'Đã lưu việc trao thẻ {card} vào hàng đợi.',
+    'cards.queueRecord': 'Trao thẻ: {name} (thẻ {card})',
+    'cards.alreadyHanded': '{n} thẻ đã được trao trên máy khác trước đó: việc trao trên máy này không được ghi nhận. Kiểm tra lại với người nhận.',
+    'err.card_not_here': 'Thẻ không còn ở đơn vị (đã chuyển, mất, hỏng hoặc bị huỷ)',
+    'err.card_member_mismatch': 'Thẻ không phải của đảng viên này',
+    'err.already_handed_over': 'Thẻ đã được trao trước đó',
+    'err.handed_in_future': 'Thời điểm trao ở tương lai: kiểm tra đồng hồ của máy',
   },
   en: {
     'cards.title': 'Hand over cards',
@@ -60,5 +67,11 @@ export const CARDS_STRINGS = {
     'cards.proxyRequired': 'Enter the full name of the proxy.',
     'cards.courtesy': 'Note: cell {cell} still has {n} card(s) of veteran revolutionaries / former Central Committee members waiting. By the order of courtesy they come first; you may still hand over this card.',
     'cards.saved': 'Hand-over of card {card} saved to the queue.',
+    'cards.queueRecord': 'Card hand-over: {name} (card {card})',
+    'cards.alreadyHanded': '{n} card(s) had already been handed over on another tablet: the hand-over on this tablet was not recorded. Check with the recipient.',
+    'err.card_not_here': 'The card is no longer at the unit (sent on, missing, damaged or void)',
+    'err.card_member_mismatch': 'The card belongs to another member',
+    'err.already_handed_over': 'The card was already handed over',
+    'err.handed_in_future': 'The hand-over time is in the future: check the tablet clock',
   },
 };

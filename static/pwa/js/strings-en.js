@@ -218,10 +218,4 @@ export const EN = {
   'import.bad': 'This is not a queue file of this app.',
   'import.corrupt': 'The file is damaged (a photo does not match its hash). Nothing imported.',
   'cards.open': 'Hand over cards',
-  'cards.queueRecord': 'Card hand-over: {name} (card {card})',
-  'cards.alreadyHanded': '{n} card(s) had already been handed over on another tablet: the hand-over on this tablet was not recorded. Check with the recipient.',
-  'err.card_not_here': 'The card is no longer at the unit (sent on, missing, damaged or void)',
-  'err.card_member_mismatch': 'The card belongs to another member',
-  'err.already_handed_over': 'The card was already handed over',
-  'err.handed_in_future': 'The hand-over time is in the future: check the tablet clock',
 };

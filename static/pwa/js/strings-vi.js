@@ -218,10 +218,4 @@ export const VI = {
   'import.bad': 'Tệp không phải tệp hàng đợi của ứng dụng.',
   'import.corrupt': 'Tệp bị hỏng (ảnh không khớp mã). Không nhập gì.',
   'cards.open': 'Trao thẻ đảng viên',
-  'cards.queueRecord': 'Trao thẻ: {name} (thẻ {card})',
-  'cards.alreadyHanded': '{n} thẻ đã được trao trên máy khác trước đó: việc trao trên máy này không được ghi nhận. Kiểm tra lại với người nhận.',
-  'err.card_not_here': 'Thẻ không còn ở đơn vị (đã chuyển, mất, hỏng hoặc bị huỷ)',
-  'err.card_member_mismatch': 'Thẻ không phải của đảng viên này',
-  'err.already_handed_over': 'Thẻ đã được trao trước đó',
-  'err.handed_in_future': 'Thời điểm trao ở tương lai: kiểm tra đồng hồ của máy',
 };
