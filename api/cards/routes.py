@@ -1,5 +1,5 @@
 """Cards (CONTRACT §8): lists in hand-over order, who still waits, consignments, hand-overs, printed lists."""
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
 from api.cards.schemas import (CardListSchema, CardQuerySchema, CardSchema, ConsignmentCreateSchema,
@@ -33,7 +33,8 @@ def list_cards(query):
 @blp.response(200, PendingSchema)
 def pending(query):
     """List every member of a unit's subtree without a handed-over card, with the reason."""
-    return {"members": queries.pending(current_user(), query.get("unit"))}
+    # A province lists a quarter of a million of these: plain JSON, not a schema dump of each (same shape).
+    return jsonify({"members": queries.pending(current_user(), query.get("unit"))})
 
 
 @blp.get("/handover-list.pdf")

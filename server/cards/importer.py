@@ -9,6 +9,8 @@ member whose card was already handed over is refused: that card is in the member
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Integer, and_, cast, insert, literal, select, update
 
 from server.extensions import db
@@ -19,7 +21,8 @@ from server.models import Member, Unit, utcnow
 
 from .models import Card, CardEvent
 
-CHUNK = 2000
+CHUNK = 5000  # rows checked and written per set of IN queries (well under SQLite's 32,766 parameters)
+_SPACE = re.compile(r"\s").search
 _LIVE_NOT_HANDED = ("at_unit", "in_transit", "missing", "damaged")
 
 
@@ -38,7 +41,7 @@ def parse_card(values: dict[str, str], today) -> tuple[dict, list[str]]:
     row = Row(values, today)
     record = {"card_number": _code(row, "card_number"), "member_code": _code(row, "member_code"),
               "batch_code": _code(row, "batch_code"), "printed_on": row.date("printed_on")}
-    if any(char.isspace() for char in record["card_number"]):
+    if _SPACE(record["card_number"]):
         row.fail("card_number", "may not contain spaces")
     return record, row.errors
 
