@@ -162,11 +162,12 @@ class CardImport(RecordImport):
                         "updated_at": self.now})
         if not new:
             return
-        reprinted = and_(Card.member_id.in_([row["member_id"] for row in new]),
-                         Card.status.in_(_LIVE_NOT_HANDED))
-        self.voided += self._event_from(reprinted, "void", Card.unit_id, "reprinted")
-        db.session.execute(update(Card).where(reprinted).values(status="void", updated_at=self.now)
-                           .execution_options(synchronize_session=False))
+        again = [row["member_id"] for row in new if row["member_id"] in live]  # reprints: rare, so looked up
+        if again:
+            reprinted = and_(Card.member_id.in_(again), Card.status.in_(_LIVE_NOT_HANDED))
+            self.voided += self._event_from(reprinted, "void", Card.unit_id, "reprinted")
+            db.session.execute(update(Card).where(reprinted).values(status="void", updated_at=self.now)
+                               .execution_options(synchronize_session=False))
         db.session.execute(insert(Card), new)
         numbers = [row["card_number"] for row in new]
         self._event_from(Card.card_number.in_(numbers), "at_unit", literal(self.unit_id),
