@@ -36,6 +36,7 @@ def shoot(page, name, tmp_path):
 def test_a_card_handed_over_offline_is_recorded_after_the_next_sync(server, context, page, cards, tmp_path):
     first_sign_in(page, server.url)
     wait_offline_ready(page)
+    shoot(page, "vi-home", tmp_path)
     page.locator("[data-action=cards]").click()
     rows = page.locator("[data-card-number]")
     expect(rows).to_have_count(3)
