@@ -90,10 +90,11 @@ async function refreshRosterNow() {
   try {
     setRoster(await refreshRoster({db: app.db, userId: app.account.userId, cipher: app.cipher,
       client: app.client, account: app.account}));
-    // The cards waiting at the officer's units come with the roster, sealed the same way (cards-outbox.js).
-    const {refreshCards} = await import('./cards-outbox.js');
-    await refreshCards({db: app.db, userId: app.account.userId, cipher: app.cipher, client: app.client})
-      .then(() => emit('cards')).catch((error) => { if (isAuthError(error)) throw error; });
+    // The cards waiting at the officer's units come with the roster, sealed the same way (cards-outbox.js);
+    // fetched beside it, so nothing that waits for the roster waits for them too.
+    const ctx = {db: app.db, userId: app.account.userId, cipher: app.cipher, client: app.client};
+    import('./cards-outbox.js').then(({refreshCards}) => refreshCards(ctx)).then(() => emit('cards'))
+      .catch((error) => { if (isAuthError(error)) sessionExpired(); });
   } catch (error) {
     if (isAuthError(error)) sessionExpired();
   }
