@@ -66,6 +66,7 @@ bench: dev
 	$(BIN)/python bench/console_bench.py
 	$(BIN)/python bench/qr_bench.py
 	$(BIN)/python bench/schedule_bench.py
+	$(BIN)/python bench/cards_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

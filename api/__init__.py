@@ -26,8 +26,9 @@ def _blueprints():
     from api.jobs.routes import blp as jobs
     from api.dashboard.routes import blp as dashboard
     from api.schedules.routes import bookings_blp, schedules_blp, stations_blp
+    from api.cards.routes import blp as cards
     return [auth, photos, sync, roster, progress, visits, review, users, audit, documents, jobs, dashboard,
-            stations_blp, schedules_blp, bookings_blp], [docs]
+            stations_blp, schedules_blp, bookings_blp, cards], [docs]
 
 
 def _document_standard_errors(api):

@@ -101,6 +101,14 @@ def import_registry(file):
     _run_import("registry", file)
 
 
+@main.command("import-cards")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cards(file):
+    """Import a batch of printed cards from .csv or .xlsx, stored at the root unit (all or nothing)."""
+    _run_import("cards", file)
+
+
 @main.command("load-demo")
 @click.option("--members", default=20000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=2025, show_default=True)

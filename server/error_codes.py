@@ -184,6 +184,33 @@ _code("not_a_slot", None, "Điểm thu nhận không có lượt bắt đầu l�
       "The station has no open slot starting then.")
 _code("not_missed", None, "Chỉ lịch hẹn vắng mặt trong phạm vi mới chuyển thành thăm tại nhà được.",
       "Only missed bookings in scope can become visits.")
+# --- cards -----------------------------------------------------------------------------------------------------
+_code("cards_not_sendable", 422, "Một số thẻ không thể gửi tới đơn vị này.",
+      "Some cards cannot be sent to this unit.")
+_code("card_not_here", None, "Thẻ không còn ở đơn vị.",
+      "The card is not at your unit.")
+_code("card_member_outside", None, "Đảng viên của thẻ không thuộc đơn vị nhận.",
+      "The card's member is not in the receiving unit.")
+_code("card_not_below", None, "Đơn vị nhận không ở cấp dưới nơi giữ thẻ.",
+      "The receiving unit is not below the card's unit.")
+_code("cards_changed", 409, "Thẻ vừa được chuyển, hãy tải lại.",
+      "Some cards were moved meanwhile; reload.")
+_code("receipt_incomplete", 422, "Biên bản nhận phải kê mỗi thẻ đúng một lần.",
+      "The receipt must list every card exactly once.")
+_code("not_accounted_for", None, "Thẻ chưa được kê.",
+      "Card not accounted for.")
+_code("listed_twice", None, "Thẻ bị kê hai lần.",
+      "Card listed twice.")
+_code("not_in_consignment", None, "Thẻ không thuộc lô giao này.",
+      "Card not in this consignment.")
+_code("consignment_received", 409, "Lô giao đã được nhận với biên bản khác.",
+      "Already received with another receipt.")
+_code("card_member_mismatch", None, "Thẻ không phải của đảng viên này.",
+      "The card belongs to another member.")
+_code("already_handed_over", None, "Thẻ đã được trao trước đó.",
+      "The card was already handed over.")
+_code("handed_in_future", None, "Thời điểm trao ở tương lai.",
+      "The hand-over time is in the future.")
 # --- the tablet's own (never answered by the server, translated by the same key) -----------------------------
 _code("network", None, "Không có mạng.", "No network.")
 

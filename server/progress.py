@@ -8,10 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, exists, func, select
 
+from .cards.models import Card
 from .extensions import db
 from .models import Member, Submission, Unit, User
 from .schedules.models import OPEN_STATUSES, Booking
 from .scope import subtree_unit_ids, unit_in_scope
+
+COUNTS = 6  # target, collected, verified, booked, cards printed, cards handed over (per unit, then summed)
 
 
 def percent(collected: int, target: int) -> float:
@@ -22,7 +25,7 @@ def percent(collected: int, target: int) -> float:
 
 
 def _counts(unit: Unit) -> dict[int | None, list[int]]:
-    """{child id (None: members directly in `unit`): [target, collected, verified]}.
+    """{child id (None: members directly in `unit`): [target, collected, verified, cards printed, handed over]}.
 
     One aggregate query counts members per unit of the subtree (EXISTS for collected and verified);
     each unit is then rolled up to the child whose path prefixes its own, from the subtree's paths.
@@ -31,36 +34,41 @@ def _counts(unit: Unit) -> dict[int | None, list[int]]:
     collected = exists().where(Submission.member_id == Member.id)
     verified = exists().where(Submission.member_id == Member.id, Submission.status == "verified")
     booked = exists().where(Booking.member_id == Member.id, Booking.status.in_(OPEN_STATUSES))
+    printed = exists().where(Card.member_id == Member.id, Card.status != "void")
+    handed = exists().where(Card.member_id == Member.id, Card.status == "handed_over")
     per_unit = db.session.execute(
         select(Member.unit_id, func.count(Member.id), func.sum(case((collected, 1), else_=0)),
-               func.sum(case((verified, 1), else_=0)), func.sum(case((booked, 1), else_=0)))
+               func.sum(case((verified, 1), else_=0)), func.sum(case((booked, 1), else_=0)),
+               func.sum(case((printed, 1), else_=0)), func.sum(case((handed, 1), else_=0)))
         .where(Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None))
         .group_by(Member.unit_id)).all()
     paths = dict(db.session.execute(select(Unit.id, Unit.path).where(
         Unit.path.startswith(unit.path, autoescape=True))).all())
     totals: dict[int | None, list[int]] = {}
-    for unit_id, target, got, good, in_booking in per_unit:
+    for unit_id, *counts in per_unit:
         rest = paths[unit_id][len(unit.path):]  # "/1/4/" under "/1/" → "4/": the child is the first step
         child = int(rest.split("/", 1)[0]) if rest else None
-        sums = totals.setdefault(child, [0, 0, 0, 0])
-        sums[0], sums[1], sums[2] = sums[0] + target, sums[1] + int(got or 0), sums[2] + int(good or 0)
-        sums[3] += int(in_booking or 0)  # booked (§7): members with an open or arrived booking
+        sums = totals.setdefault(child, [0] * len(counts))
+        for i, value in enumerate(counts):
+            sums[i] += int(value or 0)
     return totals
 
 
-def _entry(unit, target: int, collected: int, verified: int, booked: int = 0) -> dict:
+def _entry(unit, target: int, collected: int, verified: int, booked: int = 0, cards_printed: int = 0,
+           cards_handed_over: int = 0) -> dict:
     return {"unit": {"code": unit.code, "name": unit.name, "kind": unit.kind}, "target": target,
             "collected": collected, "verified": verified, "needs_review": collected - verified,
-            "percent": percent(collected, target), "booked": booked}
+            "percent": percent(collected, target), "booked": booked,
+            "cards_printed": cards_printed, "cards_handed_over": cards_handed_over}
 
 
 def progress(user: User, code: str | None = None) -> dict:
     """Progress of the unit `code` (default: the caller's own) and of each of its children, in scope."""
     unit = unit_in_scope(code, user) if code else user.unit
     counts = _counts(unit)
-    totals = [sum(values[i] for values in counts.values()) for i in range(4)]
+    totals = [sum(values[i] for values in counts.values()) for i in range(COUNTS)]
     children = db.session.execute(select(Unit.id, Unit.code, Unit.name, Unit.kind)
                                   .where(Unit.parent_id == unit.id).order_by(Unit.code)).all()
     body = _entry(unit, *totals)
-    body["children"] = [_entry(c, *counts.get(c.id, [0, 0, 0, 0])) for c in children]
+    body["children"] = [_entry(c, *counts.get(c.id, [0] * COUNTS)) for c in children]
     return body

@@ -29,6 +29,7 @@ from server.extensions import db
 from server.models import AuditEvent, RejectedPayload
 from server.scope import ROLE_RANK
 from tests.conftest import add_member
+from tests.cards_support import handover, post_handovers
 from tests.sync_support import item, post_items
 
 MISSING_ID = 987_654  # an id no table of a test database reaches
@@ -89,6 +90,7 @@ class World:
     cursor_c1: str = ""  # a roster cursor issued to C1's officer
     job: dict = field(default_factory=dict)  # side → the id of its reconciliation job
     sched: dict = field(default_factory=dict)  # schedules (§7): side → station code; C1's booking id
+    consignment_c1: int = 0  # K-1 from G1 to C1, not yet received
 
     def user(self, side, role):
         return self.users[side][role]
@@ -149,6 +151,7 @@ def world(app, tree, members, login_as) -> World:
             "device_id": f"tablet-{side}", "counts": {"queued": 3}, "oldest_unsent_at": None}))
     w.cursor_c1 = ok(officer_c1.get("/api/v1/sync/roster"))["cursor"]
     w.sched = _schedule_world(w)
+    _cards(w)
     return w
 
 
@@ -177,10 +180,22 @@ def _slot(offset, hhmm):
     return at(offset, hhmm).isoformat()
 
 
+def _cards(w: World) -> None:
+    """Cards: K-1 (m1) sent from G1 to C1, K-2 (m2) at A1, K-4 (m4) waiting at C1; C2's K-3 (m3) at A2."""
+    from server.cards.models import Card
+    for number, member, unit in (("K-1", "m1", "G1"), ("K-2", "m2", "A1"), ("K-3", "m3", "A2"), ("K-4", "m4", "C1")):
+        db.session.add(Card(card_number=number, member_id=w.m[member].id, batch_code="B1", status="at_unit",
+                            unit_id=w.tree[unit].id))
+    db.session.commit()
+    w.consignment_c1 = ok(w.user("c1", "unit_admin").post("/api/v1/cards/consignments", json={
+        "to_unit": "C1", "card_numbers": ["K-1"]}), 201)["id"]
+
+
 # ---- what "nothing changed" means --------------------------------------------------------------------
 
 SNAPSHOT_TABLES = ("units", "members", "registry_records", "users", "visits", "visit_assignments", "photos",
                    "submissions", "reconciliations", "device_reports", "stations", "bookings", "cell_notices")
+SNAPSHOT_TABLES += ("cards", "card_events", "card_consignments", "card_consignment_items", "card_handovers")
 
 
 def snapshot(caller) -> dict:
@@ -293,6 +308,60 @@ def _item_for(w, client, member_id=None, visit_id=None):
     member_id = member_id if member_id is not None else (w.m["m1"] if side == "c1" else w.m["m3"]).id
     return item(w.photo[side], member_id=member_id, visit_id=visit_id)
 
+
+class CardsProbe(Probe):
+    """The 422 of a consignment names the offending card numbers: the one sent, whichever it was."""
+
+    def body(self, response):
+        data = super().body(response)
+        for fault in (data.get("error", {}).get("fields", {}).get("card_numbers", []) if isinstance(data, dict)
+                      else []):
+            fault["params"]["card_number"] = "?"
+        return data
+
+
+def own_card(w, client):
+    return "K-1" if w.side_of(client) == "c1" else "K-3"
+
+
+def _handover(w, client, number):
+    side = w.side_of(client)
+    member = w.m["m4" if side == "c1" else "m3"].id
+    return post_handovers(client, [handover(number, member)], device_id="tablet-" + side)
+
+
+CARD_PROBES = [
+    Probe("list a unit's cards", ("/api/v1/cards", "GET"), "officer", _get("/api/v1/cards?unit={}"),
+          lambda w: "C1", MISSING_UNIT, control=lambda w, c: c.get("/api/v1/cards?unit=C1")),
+    Probe("show a card", ("/api/v1/cards/<card_number>", "GET"), "officer", _get("/api/v1/cards/{}"),
+          lambda w: "K-4", "K-NOPE", control=lambda w, c: c.get("/api/v1/cards/K-4")),
+    Probe("pending cards of a unit", ("/api/v1/cards/pending", "GET"), "viewer", _get("/api/v1/cards/pending?unit={}"),
+          lambda w: "C1", MISSING_UNIT, control=lambda w, c: c.get("/api/v1/cards/pending?unit=C1")),
+    Probe("print a cell's hand-over list", ("/api/v1/cards/handover-list.pdf", "GET"), "officer",
+          _get("/api/v1/cards/handover-list.pdf?unit={}"), lambda w: "C1", MISSING_UNIT,
+          control=lambda w, c: c.get("/api/v1/cards/handover-list.pdf?unit=C1")),
+    Probe("send cards to a unit", ("/api/v1/cards/consignments", "POST"), "unit_admin",
+          _post("/api/v1/cards/consignments", lambda w, c, t: {"to_unit": t, "card_numbers": [own_card(w, c)]}),
+          lambda w: "G1", MISSING_UNIT,
+          control=lambda w, c: c.post("/api/v1/cards/consignments", json={"to_unit": "G1", "card_numbers": ["K-2"]})),
+    CardsProbe("send another unit's card", ("/api/v1/cards/consignments", "POST"), "unit_admin",
+               _post("/api/v1/cards/consignments", lambda w, c, t: {"to_unit": own_cell(w, c), "card_numbers": [t]}),
+               lambda w: "K-2", "K-NOPE", status=422),
+    Probe("show a consignment", ("/api/v1/cards/consignments/<int:consignment_id>", "GET"), "officer",
+          _get("/api/v1/cards/consignments/{}"), lambda w: w.consignment_c1, MISSING_ID,
+          control=lambda w, c: c.get(f"/api/v1/cards/consignments/{w.consignment_c1}")),
+    Probe("print a consignment", ("/api/v1/cards/consignments/<int:consignment_id>.pdf", "GET"), "officer",
+          _get("/api/v1/cards/consignments/{}.pdf"), lambda w: w.consignment_c1, MISSING_ID,
+          control=lambda w, c: c.get(f"/api/v1/cards/consignments/{w.consignment_c1}.pdf")),
+    Probe("receive a consignment", ("/api/v1/cards/consignments/<int:consignment_id>/receive", "POST"), "team_lead",
+          _post("/api/v1/cards/consignments/{}/receive", lambda w, c, t: {"received": ["K-1"]}),
+          lambda w: w.consignment_c1, MISSING_ID,
+          control=lambda w, c: c.post(f"/api/v1/cards/consignments/{w.consignment_c1}/receive",
+                                      json={"received": ["K-1"]})),
+    Probe("hand over a card", ("/api/v1/cards/handovers", "POST"), "officer",
+          lambda w, c, t: _handover(w, c, t), lambda w: "K-4", "K-NOPE", status=200,
+          control=lambda w, c: _handover(w, c, "K-4")),
+]
 
 PROBES = [
     # -- visits
@@ -483,6 +552,7 @@ PROBES = [
     Probe("cancel a booking", ("/api/v1/bookings/<int:booking_id>/cancel", "POST"), "team_lead",
           lambda w, c, t: c.post(f"/api/v1/bookings/{t}/cancel"), lambda w: w.sched["booking"], MISSING_ID,
           control=lambda w, c: _reopen(w) or c.post(f"/api/v1/bookings/{w.sched['booking']}/cancel")),
+    *CARD_PROBES,
 ]
 
 
@@ -532,6 +602,13 @@ LISTINGS = [
     Listing("stations", ("/api/v1/stations", "GET"), "viewer",
             lambda w, c: {s["code"] for s in ok(c.get("/api/v1/stations"))["stations"]},
             lambda w: {w.sched["c1"]}, lambda w, role: {w.sched["c2"]}),
+    Listing("cards", ("/api/v1/cards", "GET"), "officer",
+            lambda w, c: {card["card_number"] for card in ok(c.get("/api/v1/cards"))["cards"]},
+            lambda w: {"K-1", "K-2", "K-4"}, lambda w, role: {"K-3"} if role == "unit_admin" else set(),
+            control_sees=lambda w: {"K-4"}),
+    Listing("pending cards", ("/api/v1/cards/pending", "GET"), "viewer",
+            lambda w, c: {m["member_id"] for m in ok(c.get("/api/v1/cards/pending"))["members"]},
+            lambda w: {w.m[k].id for k in ("m1", "m2", "m4")}, lambda w, role: {w.m["m3"].id}),
 ]
 
 

@@ -14,7 +14,7 @@ PATTERNS = [
     r'\berror="([a-z0-9_]+)"', r'error_messages=\{[^}]*?"invalid":\s*"([a-z0-9_]+)"', r'\.append\("(citizen_id_[a-z0-9_]+)"\)',
     r'return \["(citizen_id_[a-z0-9_]+)"\]', r'\(\d{3}, "([a-z0-9_]+)"\)',
     r'status, code = \d+, "([a-z0-9_]+)"', r'\b\d{3}: "([a-z0-9_]+)"',
-    r'\binvalid\("([a-z0-9_]+)"',
+    r'\binvalid\("([a-z0-9_]+)"', r'\b_fault\("([a-z0-9_]+)"',
 ]
 
 

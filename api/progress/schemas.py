@@ -21,6 +21,8 @@ class ProgressEntrySchema(StrictSchema):
     needs_review = fields.Integer(metadata={"description": "collected − verified"})
     percent = fields.Float(metadata={"description": "collected/target×100, one decimal; 0 without a target"})
     booked = fields.Integer(metadata={"description": "members with an open or arrived booking (§7)"})
+    cards_printed = fields.Integer(metadata={"description": "members with a card that is not void"})
+    cards_handed_over = fields.Integer(metadata={"description": "members whose card was handed over"})
 
 
 class ProgressSchema(ProgressEntrySchema):

@@ -98,6 +98,7 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     """Check the whole `source`, then write it in one transaction; commit unless `commit` is False."""
     report = report or ImportReport(kind, source.path.name)
     job = IMPORTS[kind](kind, report)
+    job.user = user  # who imports: cards are stored at their unit (server.cards.importer)
     speculative = db.session.begin_nested()  # record imports write while they check
     try:
         job.check(source)
@@ -299,3 +300,8 @@ class RegistryImport(RecordImport):
 
 
 IMPORTS = {"units": UnitImport, "members": MemberImport, "registry": RegistryImport}
+
+
+from ..cards.importer import CardImport  # noqa: E402  (it builds on RecordImport above)
+
+IMPORTS["cards"] = CardImport

@@ -22,6 +22,7 @@ from ..text import name_key as _name_key
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
            "registry": (REGISTRY_COLUMNS, ())}
+COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
 
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")

@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "e13_console"
-down_revision = "c11_schedules"
+down_revision = "d12_cards"
 branch_labels = None
 depends_on = None
 

@@ -50,6 +50,10 @@ const SCREENS = {
     await m.initBoard();
     return {shown: m.showBoard};
   })),
+  cards: loadOnce(() => import('./cards-screen.js').then(async (m) => {
+    await m.initCardsScreen();
+    return {shown: m.showCards};
+  })),
 };
 
 /**
@@ -86,6 +90,11 @@ async function refreshRosterNow() {
   try {
     setRoster(await refreshRoster({db: app.db, userId: app.account.userId, cipher: app.cipher,
       client: app.client, account: app.account}));
+    // The cards waiting at the officer's units come with the roster, sealed the same way (cards-outbox.js);
+    // fetched beside it, so nothing that waits for the roster waits for them too.
+    const ctx = {db: app.db, userId: app.account.userId, cipher: app.cipher, client: app.client};
+    import('./cards-outbox.js').then(({refreshCards}) => refreshCards(ctx)).then(() => emit('cards'))
+      .catch((error) => { if (isAuthError(error)) sessionExpired(); });
   } catch (error) {
     if (isAuthError(error)) sessionExpired();
   }

@@ -52,8 +52,9 @@ export async function importQueue(store, doc) {
   if (doc?.format !== FORMAT || !Array.isArray(doc.records)) throw new Error('import_format');
   const prepared = [];
   for (const record of doc.records) {
-    if (record.kind === 'outcome') {
-      if (record.item?.client_id !== record.client_id || record.item?.visit_id == null) {
+    if (record.kind === 'outcome' || record.kind === 'handover') { // no photo: a visit report or a card hand-over
+      const target = record.kind === 'outcome' ? record.item?.visit_id : record.item?.card_number;
+      if (record.item?.client_id !== record.client_id || target == null) {
         throw new Error('import_corrupt');
       }
       prepared.push({record, photo: null});

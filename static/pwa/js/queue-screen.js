@@ -10,6 +10,7 @@ import {addStrings, fieldLabel, formatTime, has, t, translateTree} from './i18n.
 import {loadStyle, markup} from './lazy.js';
 import {countByState} from './queue-store.js';
 import {storageText} from './storage.js';
+import {CARDS_STRINGS} from './strings-cards.js';
 import {$, chip, el, screen, toast} from './ui.js';
 
 let openRecord = () => {};
@@ -39,6 +40,7 @@ const QUEUE = `
     </div>
   </section>`;
 
+addStrings(CARDS_STRINGS); // card hand-overs wait in the queue too
 addStrings({
   vi: {'queue.reg.registry': '{field}: theo CSDL dân cư', 'queue.reg.record': '{field}: theo hồ sơ đảng',
     'queue.reg.edited': '{field}: sửa tay', 'queue.reg.note': 'ghi chú: {note}', 'queue.reg.title': 'Đối chiếu CSDL'},
@@ -78,7 +80,9 @@ export async function renderQueueScreen() {
     el('div', {class: 'record-main'},
       el('span', {class: 'name'}, record.kind === 'outcome'
         ? t('visits.outcomeRecord', {name: record.label || '—', reason: t(`outcome.${record.item.reason}`)})
-        : record.label || '—'),
+        : record.kind === 'handover'
+          ? t('cards.queueRecord', {name: record.label || '—', card: record.item.card_number})
+          : record.label || '—'),
       el('span', {class: 'muted'}, `${t('queue.captured')} ${formatTime(record.createdAt)}`),
       isStale(record) ? el('span', {class: 'warn'}, t('queue.staleOne')) : null,
       registryText(record.registry) ? el('span', {class: 'muted reg-line'}, registryText(record.registry)) : null,
@@ -90,7 +94,7 @@ export async function renderQueueScreen() {
 }
 
 function fixButton(record) {
-  if (record.kind !== 'outcome') {
+  if (record.kind !== 'outcome' && record.kind !== 'handover') {
     return el('button', {type: 'button', class: 'btn primary', 'data-action': 'fix',
       onclick: () => openRecord(record.clientId)}, t('queue.fix'));
   }

@@ -204,4 +204,5 @@ export const EN = {
   'arrivals.next': 'next slot',
   'arrivals.saved': 'Saved on tablet',
   'arrivals.none': 'Nobody is due right now',
+  'cards.open': 'Hand over cards',
 };

@@ -198,4 +198,5 @@ export const VI = {
   'arrivals.next': 'lượt tiếp theo',
   'arrivals.saved': 'Đã lưu trên máy',
   'arrivals.none': 'Không có ai đến hẹn lúc này',
+  'cards.open': 'Trao thẻ đảng viên',
 };

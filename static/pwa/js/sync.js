@@ -110,7 +110,7 @@ async function park(store, error, onChange) {
 export async function syncQueue({store, client, deviceId, onChange = () => {}}) {
   const report = {stored: 0, rejected: 0};
   const sendable = (await store.metas()).filter((meta) => SENDABLE.has(meta.state));
-  const pending = sendable.filter((meta) => meta.kind !== 'outcome');
+  const pending = sendable.filter((meta) => meta.kind !== 'outcome' && meta.kind !== 'handover');
   for (let start = 0; start < pending.length; start += BATCH_SIZE) {
     const batch = pending.slice(start, start + BATCH_SIZE);
     const ids = batch.map((meta) => meta.clientId);
@@ -145,6 +145,24 @@ export async function syncQueue({store, client, deviceId, onChange = () => {}}) 
     onChange();
     try {
       await sendOutcomes(store, client, outcomes, report);
+    } catch (error) {
+      throw await park(store, error, onChange);
+    }
+    onChange();
+  }
+  // Card hand-overs (cards-outbox.js) ride in the same run too, after the records and the outcomes.
+  const handovers = sendable.filter((meta) => meta.kind === 'handover');
+  if (handovers.length) {
+    let sendHandovers;
+    try {
+      ({sendHandovers} = await import('./cards-outbox.js'));
+    } catch (error) {
+      throw new SyncStopped('network', error);
+    }
+    await store.setState(handovers.map((meta) => meta.clientId), 'sending');
+    onChange();
+    try {
+      await sendHandovers(store, client, deviceId, handovers, report);
     } catch (error) {
       throw await park(store, error, onChange);
     }

@@ -1,0 +1,89 @@
+/**
+ * Cards waiting at the officer's units, and the hand-overs recorded on this tablet (CONTRACT §8).
+ * The list comes with the roster sync (GET /api/v1/cards?status=at_unit) and is sealed on the device like the
+ * roster. A hand-over is a row of the encrypted queue (`kind: "handover"`, no photo), sent by sync.js after
+ * the records to POST /api/v1/cards/handovers under the client_id made when it was saved; it leaves the
+ * tablet only on `accepted` or `duplicate`. Never shows a screen (a toast says when a card was already given).
+ */
+import {addStrings, t} from './i18n.js';
+import {CARDS_STRINGS} from './strings-cards.js';
+import {toast} from './ui.js';
+
+export const BATCH_SIZE = 50;
+const GONE = new Set(['accepted', 'duplicate']);
+const key = (userId) => `cards:${userId}`;
+addStrings(CARDS_STRINGS); // its notices and the server's codes, wherever the officer is
+
+/**
+ * The sealed list of waiting cards (empty before the first sync).
+ * @returns {Promise<{cards: object[], savedAt: string|null}>}
+ */
+export async function loadCards(db, userId, cipher) {
+  const row = await db.get('rosters', key(userId));
+  if (!row) return {cards: [], savedAt: null};
+  try {
+    return await cipher.open(row.box);
+  } catch {
+    return {cards: [], savedAt: null};
+  }
+}
+
+/**
+ * Fetch the cards waiting in the officer's scope (hand-over order kept) and seal them on the device.
+ * @param {{db: object, userId: number, cipher: object, client: import('./api-client.js').ApiClient}} ctx
+ */
+export async function refreshCards({db, userId, cipher, client}) {
+  const data = await client.json('/api/v1/cards?status=at_unit');
+  const cards = (data.cards || []).map(({card_number, member_id, unit_code, batch_code}) =>
+    ({card_number, member_id, unit_code, batch_code}));
+  const box = {cards, savedAt: new Date().toISOString()};
+  await db.put('rosters', {userId: key(userId), box: await cipher.seal(box)});
+  return box;
+}
+
+/**
+ * Queue a hand-over (works offline).
+ * @param {import('./queue-store.js').QueueStore} store
+ * @param {{card: object, memberName: string, recipient: string, proxyName: string, idCheck: string, note: string}} h
+ */
+export function queueHandover(store, {card, memberName, recipient, proxyName, idCheck, note}) {
+  const clientId = crypto.randomUUID();
+  const item = {client_id: clientId, card_number: card.card_number, member_id: card.member_id,
+    handed_at: new Date().toISOString(), recipient, id_check: idCheck};
+  if (recipient === 'proxy') item.proxy_name = proxyName;
+  if (note) item.note = note;
+  return store.push({clientId, item, label: memberName, kind: 'handover'}, null);
+}
+
+/**
+ * Send queued hand-overs in batches. Network, auth and server failures are thrown (the caller parks the
+ * queue); a refused item stays on the tablet as needs_fix with the server's codes.
+ * @param {import('./queue-store.js').QueueStore} store
+ * @param {import('./api-client.js').ApiClient} client
+ * @param {string} deviceId
+ * @param {object[]} metas hand-over metadata, already marked `sending`
+ * @param {{stored: number, rejected: number}} report
+ */
+export async function sendHandovers(store, client, deviceId, metas, report) {
+  let elsewhere = 0;
+  for (let start = 0; start < metas.length; start += BATCH_SIZE) {
+    const batch = metas.slice(start, start + BATCH_SIZE);
+    const records = await Promise.all(batch.map((meta) => store.get(meta.clientId)));
+    const data = await client.json('/api/v1/cards/handovers',
+      {method: 'POST', json: {device_id: deviceId, items: records.map((r) => r.item)}});
+    for (const [i, result] of (data.results || []).entries()) {
+      const meta = batch[i];
+      if (result.client_id !== meta.clientId) continue; // answers are in order; never trust a mismatch
+      if (GONE.has(result.outcome)) {
+        await store.remove(meta.clientId);
+        report.stored += 1;
+      } else {
+        await store.markNeedsFix(meta.clientId, result.errors || []);
+        report.rejected += 1;
+        if ((result.errors || []).some((e) => e.code === 'already_handed_over')) elsewhere += 1;
+      }
+    }
+  }
+  // Two tablets gave out one card: the officer must know that theirs was not recorded.
+  if (elsewhere) toast(t('cards.alreadyHanded', {n: elsewhere}), {kind: 'warn', timeoutMs: 0, id: 'cards'});
+}
