@@ -62,7 +62,7 @@ FIELDS: tuple[Field, ...] = (
     Field("priority", "choice", "Diện ưu tiên", "Priority", 32, PRIORITIES, member_file="required"),
     Field("needs_home_visit", "flag", "Cần thăm tại nhà", "Needs a home visit", choices=("yes", "no"),
           member_file="required"),
-    Field("old_card_number", "text", "Số thẻ cũ", "Old card number", 64, on_form=True, member_file="optional"),
+    Field("old_card_number", "text", "Số thẻ đảng cũ", "Old party card number", 64, on_form=True, member_file="optional"),
     Field("phone", "phone", "Số điện thoại", "Phone", 32, on_form=True, member_file="optional"),
     Field("ethnicity", "text", "Dân tộc", "Ethnicity", 64, on_form=True, member_file="optional"),
     Field("religion", "text", "Tôn giáo", "Religion", 64, on_form=True, member_file="optional"),

@@ -105,8 +105,8 @@ def test_the_member_form_prints_every_field_in_nfc_with_the_portrait(form):
                   "0912345678", "Chi bộ Khu phố 1 (C1)", "ĐẢNG BỘ CƠ SỞ MỘT", "08/08/2025 14:03",
                   "Tại trụ sở công an", "Cần xem xét"):
         assert value in text, value
-    for label in ("Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Số thẻ đảng cũ", "Dân tộc", "Tôn giáo",
-                  "Quê quán", "Nơi thường trú", "Ngày vào Đảng", "Ngày chính thức", "Điện thoại",
+    from server.documents.labels import FORM_FIELDS  # the field catalogue's labels, every one on the form
+    for label in (*(text for _, text in FORM_FIELDS),
                   "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "PHIẾU ĐẢNG VIÊN",
                   "CÁN BỘ THU NHẬN", "ĐẢNG VIÊN", "(Ký, ghi rõ họ tên)"):
         assert label in text, label

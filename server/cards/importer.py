@@ -51,6 +51,7 @@ class CardImport(RecordImport):
 
     model, key, unique = Card, "card_number", ("card_number", "member_code")
     user = None
+    WRITES_WHILE_CHECKING = False  # checks every row first (reprints need the whole file), then writes
 
     def parse(self, values):
         record, errors = parse_card(values, self.today)

@@ -1,26 +1,18 @@
 """Vietnamese labels of the record's fields and choices, as the printed documents show them.
 
-The same words as the tablet's form (static/pwa/js/strings-vi.js, keys `f.*`, `loc.*`), so a printed
-form reads like the screen the member just went through.
+Field labels come from the field catalogue (server/record_fields.py); the other words are the tablet's
+(static/pwa/js/strings-vi.js, keys `loc.*`), so a printed form reads like the screen the member just went through.
 """
 
-# The record's fields in the order a paper form lists them (CONTRACT §5 ITEM.fields).
-FORM_FIELDS = (
-    ("full_name", "Họ và tên"),
-    ("date_of_birth", "Ngày sinh"),
-    ("gender", "Giới tính"),
-    ("citizen_id", "Số định danh cá nhân"),
-    ("old_card_number", "Số thẻ đảng cũ"),
-    ("ethnicity", "Dân tộc"),
-    ("religion", "Tôn giáo"),
-    ("hometown", "Quê quán"),
-    ("permanent_address", "Nơi thường trú"),
-    ("party_join_date", "Ngày vào Đảng"),
-    ("party_official_date", "Ngày chính thức"),
-    ("phone", "Điện thoại"),
-)
-DATE_FIELDS = frozenset({"date_of_birth", "party_join_date", "party_official_date"})
-GENDERS = {"male": "Nam", "female": "Nữ"}
+from ..record_fields import FIELDS, GENDER_LABELS, label
+
+# The record's fields in the order a paper form lists them (CONTRACT §5 ITEM.fields); the labels are the field
+# catalogue's, the same words the tablet's form shows.
+FORM_ORDER = ("full_name", "date_of_birth", "gender", "citizen_id", "old_card_number", "ethnicity", "religion",
+              "hometown", "permanent_address", "party_join_date", "party_official_date", "phone")
+FORM_FIELDS = tuple((name, label(name)) for name in FORM_ORDER)
+DATE_FIELDS = frozenset(f.name for f in FIELDS if f.kind in ("date", "birth_date"))
+GENDERS = {value: texts[0] for value, texts in GENDER_LABELS.items()}
 LOCATIONS = {"station": "Tại trụ sở công an", "home": "Tại nhà", "hospital": "Tại bệnh viện",
              "other": "Nơi khác"}
 # A collected record's review status, in the tablet's words (verified: it matches the population registry).

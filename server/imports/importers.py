@@ -211,6 +211,7 @@ class RecordImport(ABC):
             errors[errors.index(f"{name}: repeats an earlier row")] = f"{name}: repeats line {wanted[name, compact]}"
 
     written = False
+    WRITES_WHILE_CHECKING = True  # one read of the file: rows are upserted as they are checked (see check())
 
     def write(self, source) -> None:
         if self.written:  # check() wrote it on the way

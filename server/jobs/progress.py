@@ -10,13 +10,14 @@ TICK_SECONDS = 0.5
 
 
 class CountingSource:
-    """The same source, counting the rows of each pass. An import reads the file twice (check, then write), so
-    the first pass is the first half of the bar and the second the other half; `total` is a line count
-    estimate taken up front for CSV (quoted newlines make it a little high), then the checked row count."""
+    """The same source, counting the rows of each pass. An import that reads the file twice (check, then write)
+    fills the first half of the bar with the check and the other half with the write; one that writes while it
+    checks (`one_pass`: members and registry) fills the whole bar in its one read, as "writing". `total` is a
+    line count estimate taken up front for CSV (quoted newlines make it a little high), then the checked count."""
 
-    def __init__(self, source, report, on_progress):
+    def __init__(self, source, report, on_progress, *, one_pass: bool = False):
         self.source, self.path, self.report, self.on_progress = source, source.path, report, on_progress
-        self.passes, self.last = 0, 0.0
+        self.passes, self.last, self.one_pass = 0, 0.0, one_pass
         self.total = _estimate_rows(source.path)
 
     @contextmanager
@@ -36,11 +37,12 @@ class CountingSource:
 
     def _tell(self, done: int, force: bool = False) -> None:
         self.last = time.monotonic()
-        writing = self.passes > 1
-        total = self.report.rows_read if writing else self.total
+        writing = self.passes > 1 or self.one_pass
+        total = self.report.rows_read if self.passes > 1 else self.total
         share = min(done / total, 1.0) if total else 0.0
+        percent = 100 * share if self.one_pass else 50 * (writing + share)
         self.on_progress({"phase": "writing" if writing else "checking", "rows": done, "total": total or None,
-                          "percent": round(50 * (writing + share), 1)})
+                          "percent": round(percent, 1)})
 
 
 def _estimate_rows(path) -> int | None:

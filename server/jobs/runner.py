@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from server.extensions import db
 from server.imports.files import FileProblem, source_for
-from server.imports.importers import ImportReport
+from server.imports.importers import IMPORTS, ImportReport
 from server.models import User, utcnow
 
 from . import queue
@@ -58,7 +58,8 @@ def _import(job: Job) -> tuple[str, dict]:
         with os.fdopen(handle, "wb") as out:
             out.write(data.data if data else b"")
         try:
-            source = CountingSource(source_for(Path(name)), report, lambda p: queue.put_progress(job.id, p))
+            source = CountingSource(source_for(Path(name)), report, lambda p: queue.put_progress(job.id, p),
+                                    one_pass=getattr(IMPORTS.get(kind), "WRITES_WHILE_CHECKING", False))
         except FileProblem as problem:
             report.reject(problem.line, [problem.reason])
         else:

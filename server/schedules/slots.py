@@ -6,10 +6,12 @@ offered (nobody is booked into 10 minutes of a 20-minute slot).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-VN = timezone(timedelta(hours=7))
+from ..record_fields import VIETNAM
+
+VN = VIETNAM
 TZID = "Asia/Ho_Chi_Minh"
 
 
