@@ -8,14 +8,14 @@ tablets handing over one card at the same moment end with exactly one accepted a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, validates_schema
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from offline_queue.canonical import content_hash
+from offline_queue.ingest import Batch  # what every item of one request shares, as for records
 from offline_queue.item_fields import CapturedAt, Choice, ClientId, Id, Text, coded
 from offline_queue.validation import flatten
 from server import audit
@@ -51,18 +51,6 @@ class HandoverItemSchema(Schema):
 
 _schema = HandoverItemSchema()
 _CLIENT_ID = ClientId()
-
-
-@dataclass
-class Batch:
-    user_id: int
-    device_id: str
-    now: datetime
-    tolerance_seconds: int
-
-    @property
-    def user(self) -> User:
-        return db.session.get(User, self.user_id)
 
 
 def ingest_handovers(user: User, device_id: str, items: list, *, tolerance_seconds: int) -> list[dict]:

@@ -6,7 +6,7 @@
  * The texts of error codes (`err.CODE`) come from the server's catalogue via the generated record-rules.js.
  */
 import {formatDate, formatDateTime} from './dates.js';
-import {ERROR_TEXTS} from './record-rules.js';
+import {ERROR_TEXTS, FIELD_LABELS} from './record-rules.js';
 
 export {formatDate};
 
@@ -72,7 +72,8 @@ export function addStrings({vi, en}) {
 export function t(key, params = {}) {
   // English says "1 result", "2 results": a table may give a key's singular as KEY.one (Vietnamese needs none).
   const one = params.n === 1 ? (TABLES[current]?.[`${key}.one`] ?? EXTRA[current][`${key}.one`]) : undefined;
-  const text = one ?? TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key] ?? key;
+  const text = one ?? TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key]
+    ?? FIELD_LABELS[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
@@ -90,7 +91,8 @@ export function fieldLabel(name) {
  * @param {string} key
  */
 export function has(key) {
-  return key in (TABLES[current] || {}) || key in EXTRA[current] || key in ERROR_TEXTS[current];
+  return key in (TABLES[current] || {}) || key in EXTRA[current] || key in ERROR_TEXTS[current]
+    || key in FIELD_LABELS[current];
 }
 
 /**
