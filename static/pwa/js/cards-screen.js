@@ -89,6 +89,7 @@ function cardRow(card) {
       el('span', {}, `${t('cards.born')} ${String(member.date_of_birth || '').slice(0, 4) || '—'}`),
       el('span', {}, `${t('cards.cell')} ${card.unit_code || '—'}`),
       member.citizen_id ? el('span', {class: 'mono'}, member.citizen_id) : null)),
+  // A waiting card's button carries the CONTRACT §6 hook data-action="handover"; a queued one says so instead.
   queued ? el('span', {class: 'chip', 'data-state': 'queued'}, t('cards.queued')) : el('button', {type: 'button', class: 'btn primary', 'data-action': 'handover',
     onclick: () => openDialog(card)}, t('cards.handover')));
 }
