@@ -14,7 +14,6 @@ Prints wall time, pages, peak memory of each and the ratio of the list to the ba
 import argparse
 import io
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fieldwork_data import domain_app, peak_mib  # noqa: E402  (shared by the benches)
 
 FAMILY = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
 MIDDLE = "Văn Thị Hữu Đức Minh Thanh Ngọc Quang Xuân Thu Kim Đình".split()
@@ -37,23 +39,6 @@ PLAIN = """{% extends "base.html" %}{% block body %}<table class="list"><tr><th>
 <td>{{ r[3] }}</td><td>{{ r[4] }}</td><td class="sign-cell"></td></tr>{% endfor %}</table>{% endblock %}"""
 
 
-def peak_mib() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def make_app(data_dir: Path):
-    from flask import Flask
-
-    from server.config import TestConfig
-    from server.extensions import db
-    app = Flask("documents_bench")
-    app.config.from_object(TestConfig(data_dir))
-    db.init_app(app)
-    return app
 
 
 def build(data_dir: Path, members: int, cells: int) -> None:
@@ -63,7 +48,7 @@ def build(data_dir: Path, members: int, cells: int) -> None:
     from server.text import name_key
     from server.units import add_unit
 
-    with make_app(data_dir).app_context():
+    with domain_app(data_dir, "documents_bench").app_context():
         db.create_all()
         province = add_unit("P", "Tỉnh ủy Phú Thọ", "province", None)
         committee = add_unit("A", "Đảng bộ phường Thanh Miếu", "affiliated", province)
@@ -102,7 +87,7 @@ def run(data_dir: Path, mode: str) -> dict:
     from server.extensions import db
     from server.models import Member, Submission, Unit, User
 
-    with make_app(data_dir).app_context():
+    with domain_app(data_dir, "documents_bench").app_context():
         user = db.session.scalar(select(User).where(User.username == "bench.admin"))
         ward = db.session.scalar(select(Unit).where(Unit.code == "W"))
         import weasyprint  # noqa: F401  (loaded before the clock starts in both modes)

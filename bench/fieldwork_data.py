@@ -5,6 +5,7 @@ database is SQLite in a temporary directory unless DATABASE_URL names another (e
 """
 import os
 import random
+import resource
 import sys
 import tempfile
 from datetime import date, datetime, timezone
@@ -28,6 +29,26 @@ def make_app():
     with app.app_context():
         db.drop_all()
         db.create_all()
+    return app
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def domain_app(data_dir: Path, name: str = "bench"):
+    """The domain without the HTTP layer: config and database only (what the CLI commands need)."""
+    from flask import Flask
+
+    from server.config import TestConfig
+    from server.extensions import db
+    app = Flask(name)
+    app.config.from_object(TestConfig(data_dir))
+    db.init_app(app)
     return app
 
 

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fieldwork_data import domain_app, peak_mib  # noqa: E402  (shared by the benches)
 
 SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
 MIDDLE = "Văn Thị Hữu Đức Minh Thanh Ngọc Quang Xuân Thu Kim Đình".split()
@@ -36,24 +38,6 @@ HOMETOWNS = ["Hà Nội", "Phú Thọ", "Thanh Hóa", "Nghệ An", "Bắc Ninh",
 PROVINCES = ["001", "025", "038", "040", "027", "020", "072", "046"]
 
 
-def rss_mib() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def make_app(data_dir: Path):
-    """The domain without the HTTP layer: config and database only (what `fieldkit reconcile` needs)."""
-    from flask import Flask
-
-    from server.config import TestConfig
-    from server.extensions import db
-    app = Flask("reconcile_bench")
-    app.config.from_object(TestConfig(data_dir))
-    db.init_app(app)
-    return app
 
 
 @lru_cache(maxsize=None)
@@ -100,7 +84,7 @@ def _member_variant(i: int, person: dict) -> dict:
 def generate(data_dir: Path, members: int, registry: int, seed: int = 2025) -> dict:
     from server.extensions import db
     from server.models import Member, RegistryRecord, Unit
-    app = make_app(data_dir)
+    app = domain_app(data_dir, "reconcile_bench")
     started = time.perf_counter()
     rng = random.Random(seed)
     with app.app_context():
@@ -176,9 +160,9 @@ def phase_naive(data_dir: Path, size: int) -> dict:
     from server.models import Member, Reconciliation, utcnow
     from server.reconcile import compact_fields, person_of
     from server.registry import RegistryClient, match_person
-    app = make_app(data_dir)
+    app = domain_app(data_dir, "reconcile_bench")
     with app.app_context():
-        rss_before = rss_mib()
+        rss_before = peak_mib()
         client = RegistryClient()
         started = time.perf_counter()
         for member in db.session.scalars(select(Member).order_by(Member.id).limit(size)).all():
@@ -189,19 +173,19 @@ def phase_naive(data_dir: Path, size: int) -> dict:
             db.session.add(rec)
         db.session.commit()
         seconds = time.perf_counter() - started
-    return {"rows": size, "seconds": seconds, "rss_before_mib": rss_before, "rss_peak_mib": rss_mib()}
+    return {"rows": size, "seconds": seconds, "rss_before_mib": rss_before, "rss_peak_mib": peak_mib()}
 
 
 def phase_batch(data_dir: Path) -> dict:
     from server.extensions import db
     from server.reconcile import run_reconciliation
-    app = make_app(data_dir)
+    app = domain_app(data_dir, "reconcile_bench")
     with app.app_context():
         db.session.execute(db.text("SELECT 1"))
-        rss_before = rss_mib()
+        rss_before = peak_mib()
         summary = run_reconciliation()
     return {"rows": summary.total, "seconds": summary.seconds, "rss_before_mib": rss_before,
-            "rss_peak_mib": rss_mib(), "summary": summary.as_dict()}
+            "rss_peak_mib": peak_mib(), "summary": summary.as_dict()}
 
 
 def _child(phase: str, data_dir: Path, *extra) -> dict:
