@@ -281,7 +281,7 @@ def test_visit_dates_are_real_dates(crew, members):
     assert date.fromisoformat(plan(crew["lead"], members["m1"], crew["a"]).json["due_date"])
 
 
-def test_member_collected_at_the_station_has_their_open_visit_closed(crew, members):
+def test_closed_visit_reaches_the_assignees_roster_delta_with_a_notice(crew, members):
     visit_id = plan(crew["lead"], members["m1"], crew["a"]).json["id"]
     cursor = crew["a"].get("/api/v1/sync/roster").json["cursor"]
     closed = close_for_member(add_submission(members["m1"], crew["b"].user))
