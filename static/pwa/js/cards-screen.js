@@ -172,7 +172,17 @@ async function scanForCard() {
   const member = memberOf(card);
   $('input[name=id_check][value=qr]').checked = true;
   showVerdict(check.verdict && {state: check.verdict, ...check.read});
-  const {openScan} = await scanner();
+  let openScan;
+  try {
+    ({openScan} = await scanner());
+  } catch {
+    // Not on this tablet yet (an update half-loaded): back to the choice before, and say so.
+    $('input[name=id_check][value=qr]').checked = false;
+    $(`input[name=id_check][value=${check.before}]`).checked = true;
+    showVerdict(null);
+    setError($('#handover-form .error'), t('cards.idQrNoScanner'));
+    return;
+  }
   await openScan({
     intro: t('cards.qrIntro', {name: member.full_name}),
     onCard(read) {
