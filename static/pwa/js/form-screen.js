@@ -20,7 +20,7 @@ const cameraModule = loadOnce(() => import('./camera.js'));
 const hintsModule = loadOnce(() => import('./registry-hints.js'));
 let hints = null;
 // The station desk (issue 10): the ID card's QR scan and the printed member form.
-const scanModule = loadOnce(() => import('./id-card-fill.js')); // with the shared scanner, scan-id.js
+const scanModule = loadOnce(() => import('./id-card-fill.js'));
 const printModule = loadOnce(() => import('./print-form.js'));
 const desk = () => ({form: form(), item: readItem, photo: state.photo});
 
