@@ -1,10 +1,10 @@
 /**
- * What a read ID card does to the member form (`data-action="scan-id"`, CONTRACT §6, through the shared scanner
- * scan-id.js, or a hand-held scanner typing into the citizen ID field): it fills the citizen ID, name, birth date and gender (NFC), says
- * which of them changed from what the form held and, where the roster carries the registry pre-check, whether
- * the card now agrees with the registry. The permanent address is filled only where the form's is empty;
- * otherwise the card's address is offered beside the field and never written over it (cards issued before the
- * 2025 merger of provinces carry old addresses). Loaded with the first scan.
+ * What a read ID card does to the member form (`data-action="scan-id"`, CONTRACT §6, read by the shared scanner
+ * scan-id.js, or by a hand-held scanner typing into the citizen ID field): it fills the citizen ID, name, birth
+ * date and gender (NFC), says which of them changed from what the form held and, where the roster carries the
+ * registry pre-check, whether the card now agrees with the registry. The permanent address is filled only where
+ * the form's is empty; otherwise the card's address is offered beside the field and never written over it (cards
+ * issued before the 2025 merger of provinces carry old addresses). Loaded with the first scan.
  */
 import {app} from './app-state.js';
 import {formatDate, t} from './i18n.js';
@@ -160,7 +160,9 @@ export function wedge(input, now, ctx) {
   clearTimeout(wedgeTimer);
   const read = () => {
     const text = input.value;
-    if (text.includes('|') && !readText(text, formUser(ctx)) && input.value === text) input.value = input.dataset.before || '';
+    if (text.includes('|') && !readText(text, formUser(ctx)) && input.value === text) {
+      input.value = input.dataset.before || '';
+    }
   };
   if (now) read();
   else wedgeTimer = setTimeout(read, 400);

@@ -29,7 +29,7 @@ let scanUser = null; // who the open dialog reads for (also when the camera coul
 /**
  * @typedef {object} ScanUser
  * @property {(card: object) => (true|{message: string, kind?: string})} onCard given each CCCD read (parseCccd's
- *   ok result): true ends the scan (the dialog is closed before it is called back), or a message (kind `bad`,
+ *   ok result): true takes the card (the scanner then closes and the camera goes off), or a message (kind `bad`,
  *   `warn`…) to show while the scan goes on, e.g. "this is another person's card"
  * @property {() => void} [onCancel] the officer closed the scan without a card taken
  * @property {string} [intro] what this scan is for, shown above the camera (e.g. whose card to hold up)
