@@ -3,7 +3,7 @@ the tree with receipts, hand-overs from tablets (accepted, duplicate, rejected),
 
 from sqlalchemy import select
 
-from server.cards.models import Card
+from server.cards.models import Card, CardHandover
 from server.extensions import db
 from server.models import AuditEvent
 from tests.cards_support import batch, handover, post_handovers  # noqa: F401  (fixture)
@@ -85,7 +85,7 @@ def test_a_receipt_must_account_for_every_card_and_flags_missing_and_damaged(app
 
 def test_handovers_are_accepted_once_and_replays_are_duplicates(app, batch, login_as):
     officer = to_cell(login_as, ["K-001", "K-002", "K-004"])
-    first = handover("K-001", batch["m1"].id)
+    first = handover("K-001", batch["m1"].id, id_check="qr")  # the tablet matched the ID card's QR to the member
     proxy = handover("K-002", batch["m2"].id, recipient="proxy", proxy_name="Trần Văn Con", id_check="known")
     results = ok(post_handovers(officer, [first, proxy]))["results"]
     assert [r["outcome"] for r in results] == ["accepted", "accepted"]
@@ -98,6 +98,10 @@ def test_handovers_are_accepted_once_and_replays_are_duplicates(app, batch, logi
     card = ok(officer.get("/api/v1/cards/K-001"))
     assert card["status"] == "handed_over" and card["handed_over_at"].startswith("2025-09-20T02:30:00")
     assert card["history"][-1]["status"] == "handed_over"
+    # The server cannot see the QR code: it keeps the tablet's word, in the record and the card's history.
+    assert card["history"][-1]["note"] == "handed to the member; identity: qr"
+    stored = db.session.execute(select(CardHandover.id_check).where(CardHandover.client_id == first["client_id"]))
+    assert stored.scalars().all() == ["qr"]
     progress = ok(officer.get("/api/v1/progress"))
     assert (progress["cards_printed"], progress["cards_handed_over"]) == (3, 2)
     top = ok(login_as("viewer", "P").get("/api/v1/progress"))
@@ -114,11 +118,12 @@ def test_handovers_are_rejected_item_by_item_with_codes(app, batch, login_as):
              handover("K-004", batch["v1"].id, recipient="proxy"),
              {**handover("K-004", batch["v1"].id), "colour": "red"},
              handover("K-001", batch["m1"].id, handed_at="2099-01-01T00:00:00+07:00"),
+             handover("K-001", batch["m1"].id, id_check="qr_matched"),
              handover("K-004", batch["v1"].id)]
     results = ok(post_handovers(officer, items))["results"]
     codes = [[e["code"] for e in r["errors"]] for r in results]
     assert codes == [["card_not_here"], ["card_not_here"], ["card_member_mismatch"], ["required"],
-                     ["unknown_field"], ["handed_in_future"], []]
+                     ["unknown_field"], ["handed_in_future"], ["invalid_choice"], []]
     assert results[3]["errors"][0]["field"] == "proxy_name"
     assert [r["outcome"] for r in results][-1] == "accepted"
     assert ok(officer.post("/api/v1/cards/handovers", json={"device_id": "t", "items": []}), 400)["error"]["code"] \

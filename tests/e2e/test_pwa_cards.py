@@ -1,15 +1,21 @@
 """Handing over cards on the tablet (issue 12): the cards waiting at the officer's cell arrive with the sync,
 in hand-over order and searchable; a hand-over confirmed offline waits in the queue (counted) and is recorded
 once the tablet is back online; a standard member's card handed over while a veteran's waits shows a notice.
-Screenshots of the screen and the confirmation in both languages and orientations go to FIELDKIT_SCREENSHOTS
-(default: the test's temporary folder)."""
+Identity is checked by the member's ID card QR code: the camera (Chromium's fake camera films another member's
+card) reads a card that is not the member's, and the dialog refuses it in words and colour; the hand-held
+scanner's read of the member's own card makes the check "qr", which reaches the server with the hand-over.
+Screenshots of the screen, the scanner and the confirmation in both languages and orientations go to
+FIELDKIT_SCREENSHOTS (default: the test's temporary folder).
+
+One browser of its own (the fake camera's video file is a launch flag), one context."""
 import os
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from harness.app_driver import first_sign_in, press_sync, wait_offline_ready, wait_queue_count
+from harness.app_driver import CHROMIUM, CHROMIUM_ARGS, first_sign_in, press_sync, wait_offline_ready, wait_queue_count
+from harness.cccd_video import card_text, frames, nfd, write_y4m
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +33,70 @@ def cards(live):
     return cell
 
 
+# The member whose card is handed over (pwa_server's E2E0001) and another member of the cell, whose ID card the
+# camera films: the same cell, the same "Thị", a different citizen ID.
+OWN = card_text("038168001234", "", "Nguyễn Thị Hoà", "12051968", "Nữ", "Số 5 đường Lê Lợi", "01062021")
+OTHER = card_text("038172009876", "", nfd("Lê Thị Thủy"), "03021972", "Nữ", "Số 2 ngõ 4", "01062021")
+
+
+@pytest.fixture(scope="module")
+def camera_page(playwright, tmp_path_factory):
+    """A tablet whose rear camera films another member's ID card."""
+    video = write_y4m(tmp_path_factory.mktemp("camera") / "other-card.y4m", frames(OTHER))
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={video}"])
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    context.set_default_timeout(20000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    yield context, page
+    browser.close()
+    assert not errors, f"uncaught errors or CSP violations in the page: {errors}"
+
+
 def shoot(page, name, tmp_path):
     folder = Path(os.environ.get("FIELDKIT_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"cards-{name}.png"))
 
 
-def test_a_card_handed_over_offline_is_recorded_after_the_next_sync(server, context, page, cards, tmp_path):
+def scan_other_then_own(page, dialog, tmp_path, lang):
+    """Choose "QR": the camera reads the other member's card (refused, red), the hand-held scanner the member's."""
+    dialog.locator("input[name=id_check][value=qr]").check()
+    scan = page.locator("#scan-dialog[open]")
+    status = scan.locator("#scan-status[data-kind=bad]")
+    expect(status).to_contain_text("Lê Thị Thủy")  # named in NFC, whatever the card's text form
+    expect(status).to_contain_text("038172009876")
+    assert scan.get_attribute("data-reader") == "wasm"
+    expect(scan.locator("[data-action=scan-close]")).to_have_text("Đóng" if lang == "vi" else "Close")
+    verdict = dialog.locator("#id-verdict[data-verdict=other]")
+    expect(verdict).to_be_visible()
+    assert verdict.evaluate("(node) => getComputedStyle(node).color") == "rgb(140, 29, 23)"  # the red of --bad-ink
+    expect(dialog.locator("input[name=id_check][value=qr]")).not_to_be_checked()
+    expect(page.locator("[data-action=confirm-handover]")).to_be_disabled()
+    shoot(page, f"{lang}-landscape-scan-other", tmp_path)
+    page.set_viewport_size({"width": 800, "height": 1280})
+    shoot(page, f"{lang}-portrait-scan-other", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    scan.locator("input[name=scan_text]").click()
+    page.keyboard.insert_text(OWN)
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-dialog[open]")).to_have_count(0)
+    assert page.evaluate("document.querySelector('#scan-dialog video').srcObject") is None  # camera off
+    expect(dialog.locator("#id-verdict[data-verdict=match]")).to_contain_text("038168001234")
+    expect(dialog.locator("input[name=id_check][value=qr]")).to_be_checked()
+    expect(page.locator("[data-action=confirm-handover]")).to_be_enabled()
+    shoot(page, f"{lang}-landscape-qr-match", tmp_path)
+    page.set_viewport_size({"width": 800, "height": 1280})
+    shoot(page, f"{lang}-portrait-qr-match", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_a_card_handed_over_offline_with_the_qr_check_is_recorded_after_the_next_sync(server, camera_page, cards,
+                                                                                       tmp_path):
+    context, page = camera_page
     first_sign_in(page, server.url)
     wait_offline_ready(page)
     shoot(page, "vi-home", tmp_path)
@@ -51,18 +114,34 @@ def test_a_card_handed_over_offline_is_recorded_after_the_next_sync(server, cont
     dialog = page.locator("#handover-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator("input[name=recipient][value=member]")).to_be_checked()  # the member in person
-    expect(dialog.locator("input[name=id_check][value=qr]")).to_be_disabled()  # no scanner on the tablet yet
+    expect(dialog.locator("input[name=id_check][value=card]")).to_be_checked()
     expect(page.locator("#handover-courtesy")).to_be_visible()  # the veteran's card still waits in the cell
     shoot(page, "vi-landscape-confirm", tmp_path)
     page.set_viewport_size({"width": 800, "height": 1280})
     shoot(page, "vi-portrait-confirm", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    scan_other_then_own(page, dialog, tmp_path, "vi")
+    # Scanning again and closing the scanner on another person's card leaves no check chosen: not "qr".
+    dialog.locator("[data-action=scan-handover]").click()
+    expect(page.locator("#scan-dialog[open] #scan-status[data-kind=bad]")).to_be_visible()
+    page.locator("[data-action=scan-close]").click()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#id-verdict[data-verdict=other]")).to_be_visible()
+    expect(dialog.locator("input[name=id_check]:checked")).to_have_count(0)
+    expect(page.locator("[data-action=confirm-handover]")).to_be_disabled()
+    shoot(page, "vi-landscape-qr-other", tmp_path)
+    page.set_viewport_size({"width": 800, "height": 1280})
+    shoot(page, "vi-portrait-qr-other", tmp_path)
     page.locator("[data-action=cancel-handover]").click()
+
     page.locator("[data-action=lang]").click()
     hoa.locator("[data-action=handover]").click()
     expect(page.locator("[data-action=confirm-handover]")).to_have_text("Confirm hand-over")
+    expect(dialog.locator("#id-verdict")).to_be_hidden()  # a new dialog: nothing read yet
     shoot(page, "en-portrait-confirm", tmp_path)
     page.set_viewport_size({"width": 1280, "height": 800})
     shoot(page, "en-landscape-confirm", tmp_path)
+    scan_other_then_own(page, dialog, tmp_path, "en")
     page.locator("[data-action=confirm-handover]").click()
     wait_queue_count(page, 1)
     expect(hoa).to_have_attribute("data-state", "queued")
@@ -79,5 +158,5 @@ def test_a_card_handed_over_offline_is_recorded_after_the_next_sync(server, cont
     press_sync(page)
     wait_queue_count(page, 0)
     assert server.query("SELECT c.status, h.recipient, h.id_check FROM cards c JOIN card_handovers h "
-                        "ON h.card_id = c.id WHERE c.card_number = 'E2E-C1'") == [("handed_over", "member", "card")]
+                        "ON h.card_id = c.id WHERE c.card_number = 'E2E-C1'") == [("handed_over", "member", "qr")]
     expect(rows).to_have_count(2)  # the list followed the server: the card left the waiting list

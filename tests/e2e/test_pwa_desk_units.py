@@ -1,6 +1,6 @@
 """Unit tests of the station desk's pure JavaScript, run in Chromium (no Node): the ID card's QR text parser
-(every variant the cards and readers produce, and the QR codes that are not ID cards) and the card-versus-registry
-verdict the form shows after a scan."""
+(every variant the cards and readers produce, and the QR codes that are not ID cards), the card-versus-registry
+verdict the form shows after a scan, and whether a card read at a card hand-over is the member's own."""
 import unicodedata
 
 import pytest
@@ -93,4 +93,38 @@ def test_card_against_the_registry_pre_check(app_page):
         "year-only registry date": {"state": "agrees", "fields": []},
         "not in the registry": {"state": "unknown", "fields": []},
         "ambiguous": None,
+    }
+
+
+def test_a_card_hand_over_takes_the_qr_check_only_from_the_members_own_id_card(app_page):
+    """handover-id.js: the 12-digit citizen ID decides, never the name; no citizen ID on the tablet, no QR check."""
+    own = FULL.replace("Hoàng Thị Hòa", NFD("Hoàng Thị Hoà"))
+    other = FULL.replace("038162008001", "038162008002")  # the same name and birth date: a namesake's card
+    members = {
+        "own card": ({"citizen_id": "038162008001"}, own),
+        "roster value with spaces and full-width digits": ({"citizen_id": " ０３８１６２００８００１ "}, own),
+        "a namesake's card": ({"citizen_id": "038162008001"}, other),
+        "no citizen ID on the tablet": ({"full_name": "Hoàng Thị Hoà"}, own),
+        "only the old 9-digit ID": ({"citizen_id": "172456789"}, own),
+        "member not on the roster": (None, own),
+    }
+    got = app_page.evaluate("""async (members) => {
+      const {parseCccd} = await import('/js/cccd-qr.js');
+      const {canCheckByQr, idCheckVerdict} = await import('/js/handover-id.js');
+      return Object.fromEntries(Object.entries(members).map(([k, [member, text]]) =>
+        [k, {...idCheckVerdict(member, parseCccd(text)), possible: canCheckByQr(member)}]));
+    }""", members)
+    name = unicodedata.normalize("NFC", "Hoàng Thị Hoà")
+    assert got == {
+        "own card": {"state": "match", "citizenId": "038162008001", "name": name, "possible": True},
+        "roster value with spaces and full-width digits": {"state": "match", "citizenId": "038162008001",
+                                                           "name": name, "possible": True},
+        "a namesake's card": {"state": "other", "citizenId": "038162008002", "name": "Hoàng Thị Hòa",
+                              "possible": True},
+        "no citizen ID on the tablet": {"state": "unknown", "citizenId": "038162008001", "name": name,
+                                        "possible": False},
+        "only the old 9-digit ID": {"state": "unknown", "citizenId": "038162008001", "name": name,
+                                    "possible": False},
+        "member not on the roster": {"state": "unknown", "citizenId": "038162008001", "name": name,
+                                     "possible": False},
     }

@@ -2,15 +2,19 @@
  * "Trao thẻ / Hand over cards" (loaded on first use): the cards waiting at the officer's units in hand-over
  * order, searchable like the roster, and the confirmation that records a hand-over into the encrypted queue
  * (cards-outbox.js). A standard member's card may be handed over while a veteran's card of the same cell still
- * waits: the order is courtesy, not a lock, so the dialog only says so. Sending is sync.js's job.
+ * waits: the order is courtesy, not a lock, so the dialog only says so. Identity may be checked by reading the
+ * member's ID card QR code with the shared scanner (scan-id.js, loaded on first use): only a card whose citizen ID
+ * is the member's makes `id_check: "qr"` (handover-id.js); another person's card is refused in words and colour.
+ * Sending is sync.js's job.
  */
 import {app, emit, on} from './app-state.js';
 import {addStrings, formatTime, t, translateTree} from './i18n.js';
 import {loadCards, queueHandover} from './cards-outbox.js';
-import {loadStyle, markup} from './lazy.js';
+import {loadOnce, loadStyle, markup} from './lazy.js';
 import {buildIndex, search} from './roster-search.js';
 import {$, el, screen, setError, toast} from './ui.js';
 import {CARDS_STRINGS} from './strings-cards.js';
+import {canCheckByQr, idCheckVerdict} from './handover-id.js';
 
 const FIRST = new Set(['veteran', 'former_central_committee']);
 const CARDS = `
@@ -41,7 +45,9 @@ const CARDS = `
       </fieldset>
       <fieldset>
         <legend data-i18n="cards.idCheck"></legend>
-        <label class="choice disabled"><input type="radio" name="id_check" value="qr" disabled><span><span data-i18n="cards.idQr"></span> <span class="muted small" data-i18n="cards.idQrLater"></span></span></label>
+        <label class="choice" id="qr-choice"><input type="radio" name="id_check" value="qr"><span><span data-i18n="cards.idQr"></span> <span class="muted small" id="qr-hint"></span></span></label>
+        <div class="id-verdict" id="id-verdict" role="status" hidden><p></p>
+          <button type="button" class="btn" data-action="scan-handover" data-i18n="cards.idQrAgain"></button></div>
         <label class="choice"><input type="radio" name="id_check" value="card" checked><span data-i18n="cards.idCard"></span></label>
         <label class="choice"><input type="radio" name="id_check" value="known"><span data-i18n="cards.idKnown"></span></label>
       </fieldset>
@@ -57,6 +63,11 @@ const CARDS = `
 
 let state = {cards: [], savedAt: null, queued: new Set(), index: []};
 let current = null;
+// The open dialog's ID check: `verified` once the member's own card was read; `before` the choice to go back to
+// when a scan is cancelled; `verdict` what the last read said ('match', 'other').
+let check = {verified: false, before: 'card', verdict: null};
+let scanModule = null; // scan-id.js once a scan was opened here
+const scanner = loadOnce(() => import('./scan-id.js').then((m) => (scanModule = m)));
 
 /** Card numbers with a hand-over still on this tablet (read from the sealed queue rows). */
 async function queuedNumbers() {
@@ -129,7 +140,70 @@ function openDialog(card) {
   const waiting = FIRST.has(member.priority) ? 0 : firstStillWaiting(card);
   $('#handover-courtesy').hidden = !waiting;
   $('#handover-courtesy').textContent = waiting ? t('cards.courtesy', {cell: card.unit_code, n: waiting}) : '';
+  check = {verified: false, before: 'card', verdict: null};
+  const qr = $('input[name=id_check][value=qr]');
+  const possible = canCheckByQr(member);
+  qr.disabled = !possible;
+  $('#qr-choice').classList.toggle('disabled', !possible);
+  $('#qr-hint').textContent = possible ? '' : t('cards.idQrNoId');
+  showVerdict(null);
   $('#handover-dialog').showModal();
+}
+
+/** The check's state on screen: the verdict line (green for the member's card, red for another's) and the button. */
+function showVerdict(verdict) {
+  const box = $('#id-verdict');
+  box.hidden = !verdict;
+  box.dataset.verdict = verdict?.state || '';
+  if (verdict) {
+    const member = memberOf(current).full_name;
+    $('p', box).textContent = verdict.state === 'match' ? t('cards.qrMatch', {name: verdict.name, id: verdict.citizenId})
+      : t('cards.qrOther', {name: verdict.name, id: verdict.citizenId, member}) + ' ' + t('cards.qrOtherNext');
+  }
+  const form = $('#handover-form');
+  const choice = form.elements.id_check.value;
+  // "QR read" may be confirmed only after the member's own card was read; no choice at all is no check either.
+  $('[data-action=confirm-handover]').disabled = !choice || (choice === 'qr' && !check.verified);
+}
+
+/** Open the scanner for the card in the dialog; the dialog stays behind it and shows what was read. */
+async function scanForCard() {
+  const card = current;
+  const member = memberOf(card);
+  $('input[name=id_check][value=qr]').checked = true;
+  showVerdict(check.verdict && {state: check.verdict, ...check.read});
+  let openScan;
+  try {
+    ({openScan} = await scanner());
+  } catch {
+    // Not on this tablet yet (an update half-loaded): back to the choice before, and say so.
+    $('input[name=id_check][value=qr]').checked = false;
+    $(`input[name=id_check][value=${check.before}]`).checked = true;
+    showVerdict(null);
+    setError($('#handover-form .error'), t('cards.idQrNoScanner'));
+    return;
+  }
+  await openScan({
+    intro: t('cards.qrIntro', {name: member.full_name}),
+    onCard(read) {
+      if (current !== card) return true;
+      const verdict = idCheckVerdict(member, read);
+      if (verdict.state === 'unknown') return {message: t('cards.idQrNoId'), kind: 'warn'};
+      check = {...check, verified: verdict.state === 'match', verdict: verdict.state, read: verdict};
+      $('input[name=id_check][value=qr]').checked = check.verified; // another person's card is no QR check
+      showVerdict(verdict);
+      return check.verified || {message: t('cards.qrOther', {name: verdict.name, id: verdict.citizenId,
+        member: member.full_name}), kind: 'bad'};
+    },
+    onCancel() {
+      if (current !== card || check.verified) return;
+      // Back to the dialog as it was; after another person's card, no check is chosen for the officer.
+      const back = check.verdict === 'other' ? null : $(`input[name=id_check][value=${check.before}]`);
+      $('input[name=id_check][value=qr]').checked = false;
+      if (back) back.checked = true;
+      showVerdict(check.verdict === 'other' ? {state: 'other', ...check.read} : null);
+    },
+  });
 }
 
 async function confirm(event) {
@@ -142,9 +216,14 @@ async function confirm(event) {
     form.elements.proxy_name.focus();
     return;
   }
+  const idCheck = form.elements.id_check.value;
+  if (!idCheck || (idCheck === 'qr' && !check.verified)) {
+    setError($('#handover-form .error'), t('cards.idCheckRequired'));
+    return;
+  }
   const card = current;
   await queueHandover(app.store, {card, memberName: memberOf(card).full_name, recipient, proxyName,
-    idCheck: form.elements.id_check.value, note: form.elements.note.value.trim().normalize('NFC')});
+    idCheck, note: form.elements.note.value.trim().normalize('NFC')});
   $('#handover-dialog').close();
   current = null;
   emit('queue');
@@ -165,7 +244,12 @@ export async function initCardsScreen() {
   $('[data-action=cancel-handover]').addEventListener('click', () => $('#handover-dialog').close());
   $('#handover-form').addEventListener('change', (event) => {
     if (event.target.name === 'recipient') $('#proxy-field').hidden = event.target.value !== 'proxy';
+    if (event.target.name !== 'id_check') return;
+    if (event.target.value === 'qr' && !check.verified) scanForCard();
+    else if (event.target.value !== 'qr') check.before = event.target.value;
+    showVerdict(check.verdict && {state: check.verdict, ...check.read});
   });
+  $('[data-action=scan-handover]').addEventListener('click', () => scanForCard());
   on('queue-view', () => { if (screen() === 'cards') showCards(); });
   on('cards', () => { if (screen() === 'cards') showCards(); });
   on('roster', () => {
@@ -173,6 +257,7 @@ export async function initCardsScreen() {
     state = {cards: [], savedAt: null, queued: new Set(), index: []}; // locked: nothing personal stays on show
     $('#card-rows').replaceChildren();
     if ($('#handover-dialog').open) $('#handover-dialog').close();
+    scanModule?.closeScan();
   });
   document.addEventListener('languagechange', renderCards);
 }

@@ -20,7 +20,7 @@ const cameraModule = loadOnce(() => import('./camera.js'));
 const hintsModule = loadOnce(() => import('./registry-hints.js'));
 let hints = null;
 // The station desk (issue 10): the ID card's QR scan and the printed member form.
-const scanModule = loadOnce(() => import('./scan-id.js'));
+const scanModule = loadOnce(() => import('./id-card-fill.js'));
 const printModule = loadOnce(() => import('./print-form.js'));
 const desk = () => ({form: form(), item: readItem, photo: state.photo});
 
@@ -274,7 +274,7 @@ export function initFormScreen(saved, cancelled) {
   }
   $('[data-action=scan-id]', form()).addEventListener('click', () => {
     camera?.stop();
-    scanModule().then((m) => m.openScan(desk()));
+    scanModule().then((m) => m.scanIntoForm(desk()));
   });
   $('[data-action=print-form]', form()).addEventListener('click', () => printModule().then((m) => m.printForm(desk())));
   // A hand-held scanner types the card's QR text (its "|" gives it away) into the citizen ID field.

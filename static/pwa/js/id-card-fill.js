@@ -1,14 +1,16 @@
 /**
- * What a read ID card does to the member form: it fills the citizen ID, name, birth date and gender (NFC), says
- * which of them changed from what the form held and, where the roster carries the registry pre-check, whether
- * the card now agrees with the registry. The permanent address is filled only where the form's is empty;
- * otherwise the card's address is offered beside the field and never written over it (cards issued before the
- * 2025 merger of provinces carry old addresses). Loaded with the first scan.
+ * What a read ID card does to the member form (`data-action="scan-id"`, CONTRACT §6, read by the shared scanner
+ * scan-id.js, or by a hand-held scanner typing into the citizen ID field): it fills the citizen ID, name, birth
+ * date and gender (NFC), says which of them changed from what the form held and, where the roster carries the
+ * registry pre-check, whether the card now agrees with the registry. The permanent address is filled only where
+ * the form's is empty; otherwise the card's address is offered beside the field and never written over it (cards
+ * issued before the 2025 merger of provinces carry old addresses). Loaded with the first scan.
  */
 import {app} from './app-state.js';
 import {formatDate, t} from './i18n.js';
 import {nameKey} from './name-fold.js';
-import {$, $$, el} from './ui.js';
+import {openScan, readText} from './scan-id.js';
+import {$, $$, el, toast} from './ui.js';
 import {normaliseDate} from './dates.js';
 
 /** The fields the card fills, in the order they are reported. */
@@ -125,4 +127,43 @@ export function applyCard(ctx, card) {
   ($('#registry-banner', form) || $('.form-grid', form)).before(note);
   note.scrollIntoView?.({block: 'nearest'});
   return {changed, registry};
+}
+
+/** The scanner's user for the open form: every card read fills it and ends the scan. */
+function formUser(ctx) {
+  return {onCard(card) {
+    applyCard(ctx, card);
+    toast(t('scan.done', {name: card.full_name}), {kind: 'ok', id: 'scan'});
+    return true;
+  }};
+}
+
+/**
+ * Open the scanner for the member form.
+ * @param {{form: HTMLFormElement, item: () => object}} ctx see applyCard
+ */
+export function scanIntoForm(ctx) {
+  return openScan(formUser(ctx));
+}
+
+let wedgeTimer = null;
+
+/**
+ * A hand-held scanner (keyboard wedge) typed a QR text into a form field: fill like a camera read. After its
+ * Enter at once; without one (a paste, a scanner set to send no Enter) once the typing stops. A text that is not
+ * an ID card gives the field back what it held before.
+ * @param {HTMLInputElement} input the field (its `data-before` holds its value from before the typing)
+ * @param {boolean} now the scanner's Enter came
+ * @param {object} ctx see applyCard
+ */
+export function wedge(input, now, ctx) {
+  clearTimeout(wedgeTimer);
+  const read = () => {
+    const text = input.value;
+    if (text.includes('|') && !readText(text, formUser(ctx)) && input.value === text) {
+      input.value = input.dataset.before || '';
+    }
+  };
+  if (now) read();
+  else wedgeTimer = setTimeout(read, 400);
 }

@@ -1,14 +1,15 @@
 /**
- * The ID-card scan (`data-action="scan-id"`, CONTRACT §6): a dialog with the rear camera that reads frames
- * (one every ~150 ms, downscaled) until a CCCD QR code reads, then stops the camera and fills the form
- * (id-card-fill.js). A hand-held scanner that types the QR text and Enter into the dialog's text box (keyboard
- * wedge) fills the same way. Another QR code (a link, a payment code) is named and fills nothing.
- * Loaded on first use; the decoder (qr-decoder.js, its wasm) on the first scan. Works with no network.
+ * The ID-card scanner, one for every screen that reads a chip ID card (CCCD): a dialog with the rear camera that
+ * reads frames (one every ~150 ms, downscaled) until a CCCD QR code reads, and hands the parsed card to its user's
+ * `onCard`. A hand-held scanner that types the QR text and Enter into the dialog's text box (keyboard wedge) reads
+ * the same way. Another QR code (a link, a payment code) is named and goes to nobody. It knows nothing of what a
+ * card is for: the member form fills itself (id-card-fill.js), the card hand-over checks whose card it is
+ * (cards-screen.js). Loaded on first use; the decoder (qr-decoder.js, its wasm) on the first scan. Works with no
+ * network.
  */
 import {startRearCamera, stopCamera} from './camera.js';
 import {parseCccd} from './cccd-qr.js';
 import {addStrings, t} from './i18n.js';
-import {applyCard} from './id-card-fill.js';
 import {loadStyle} from './lazy.js';
 import {qrReader} from './qr-decoder.js';
 import {DESK_STRINGS} from './strings-desk.js';
@@ -22,53 +23,92 @@ export const EVERY_MS = 150;
 const MAX_SIDE = 1280;
 
 let dialog = null;
-let run = null; // the scan in progress: {stream, timer, stopped, ctx}
-let scanCtx = null; // the form the open dialog fills (also when the camera could not start)
+let run = null; // the scan in progress: {stream, timer, stopped, user}
+let scanUser = null; // who the open dialog reads for (also when the camera could not start)
 
-function status(key, kind = 'info') {
+/**
+ * @typedef {object} ScanUser
+ * @property {(card: object) => (true|{message: string, kind?: string})} onCard given each CCCD read (parseCccd's
+ *   ok result): true takes the card (the scanner then closes and the camera goes off), or a message (kind `bad`,
+ *   `warn`…) to show while the scan goes on, e.g. "this is another person's card"
+ * @property {() => void} [onCancel] the officer closed the scan without a card taken
+ * @property {string} [intro] what this scan is for, shown above the camera (e.g. whose card to hold up)
+ */
+
+function say(text, kind = 'info') {
   const line = $('#scan-status', dialog);
-  line.textContent = t(key);
+  line.textContent = text;
   line.dataset.kind = kind;
 }
 
+function status(key, kind = 'info') {
+  say(t(key), kind);
+}
+
 function build() {
-  const wedge = el('input', {name: 'scan_text', autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'done',
-    placeholder: t('scan.wedgePlaceholder')});
+  const wedge = el('input', {name: 'scan_text', autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'done'});
   wedge.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter') return;
     event.preventDefault();
     const text = wedge.value;
     wedge.value = '';
-    handleText(text);
+    readText(text, scanUser);
   });
   const node = el('dialog', {class: 'dialog scan-dialog', id: 'scan-dialog', 'aria-labelledby': 'scan-title'},
-    el('h2', {id: 'scan-title'}, t('scan.title')),
-    el('p', {class: 'muted'}, t('scan.help')),
+    el('h2', {id: 'scan-title', 'data-text': 'scan.title'}),
+    el('p', {id: 'scan-for', class: 'scan-for', hidden: true}),
+    el('p', {class: 'muted', 'data-text': 'scan.help'}),
     el('div', {class: 'scan-frame'}, el('video', {playsinline: true, muted: true}),
       el('div', {class: 'scan-guide', 'aria-hidden': 'true'})),
     el('p', {id: 'scan-status', class: 'scan-status', 'aria-live': 'polite'}),
-    el('label', {class: 'field'}, el('span', {class: 'label'}, t('scan.wedge')), wedge),
+    el('label', {class: 'field'}, el('span', {class: 'label', 'data-text': 'scan.wedge'}), wedge),
     el('div', {class: 'actions'}, el('button', {type: 'button', class: 'btn big', 'data-action': 'scan-close', autofocus: true,
-      onclick: () => closeScan()}, t('scan.close'))));
-  node.addEventListener('cancel', () => stopRun()); // Esc closes the dialog: the camera goes off too
+      'data-text': 'scan.close', onclick: () => cancelScan()})));
+  node.addEventListener('cancel', () => cancelScan()); // Esc closes the dialog: the camera goes off too
   document.body.append(node);
   return node;
 }
 
+/** The dialog's own texts in the language of the moment (it is built once, the language may change since). */
+function translate() {
+  for (const node of dialog.querySelectorAll('[data-text]')) node.textContent = t(node.dataset.text);
+  $('input[name=scan_text]', dialog).placeholder = t('scan.wedgePlaceholder');
+}
+
+/** The officer closed the scan: the camera goes off and the user hears of it. */
+function cancelScan() {
+  const user = scanUser;
+  scanUser = null;
+  closeScan();
+  user?.onCancel?.();
+}
+
 /**
- * Handle a decoded or typed QR text: a CCCD fills the form and ends the scan; anything else is named.
- * @returns {boolean} whether the form was filled
+ * Handle a decoded or typed QR text: a CCCD goes to the user, who may end the scan or say why not; anything
+ * else is named. The camera reads the same card several times a second: a text already answered is not asked
+ * again, so the user's reason stays on show without flicker.
+ * @param {string} text
+ * @param {ScanUser} user
+ * @returns {boolean} whether the user took the card (the scan is over)
  */
-function handleText(text, ctx = scanCtx) {
+export function readText(text, user) {
   const card = parseCccd(text);
+  const open = Boolean(dialog?.open);
   if (!card.ok) {
-    if (dialog?.open) status(`scan.not.${card.kind}`, 'warn');
+    if (open) status(`scan.not.${card.kind}`, 'warn');
     else toast(t(`scan.not.${card.kind}`), {kind: 'warn', id: 'scan'});
     return false;
   }
+  if (run && run.refused === card.raw) return false;
+  const answer = user.onCard(card);
+  if (answer !== true) {
+    if (run) run.refused = card.raw;
+    if (open) say(answer.message, answer.kind || 'bad');
+    else toast(answer.message, {kind: 'warn', id: 'scan'});
+    return false;
+  }
+  if (scanUser === user) scanUser = null;
   closeScan();
-  applyCard(ctx, card);
-  toast(t('scan.done', {name: card.full_name}), {kind: 'ok', id: 'scan'});
   return true;
 }
 
@@ -99,7 +139,7 @@ async function loop(current, reader, video) {
     try {
       const image = grab(video, canvas, tick++);
       const text = image && await reader.read(image);
-      if (text && !current.stopped && handleText(text, current.ctx)) return;
+      if (text && !current.stopped && readText(text, current.user)) return;
     } catch {
       // a frame the reader chokes on is skipped: the next one comes in 150 ms
     }
@@ -125,15 +165,19 @@ export function closeScan() {
 /**
  * Open the scan dialog: the rear camera and the reader start (the focus goes to Close, so no on-screen
  * keyboard covers the camera; a hand-held scanner needs a tap on the text box first).
- * @param {object} ctx see applyCard (id-card-fill.js)
+ * @param {ScanUser} user who the cards read go to
  */
-export async function openScan(ctx) {
+export async function openScan(user) {
   await Promise.all([loadStyle('/css/screens.css'), loadStyle('/css/desk.css')]); // dialogs, and the desk's own
   dialog ??= build();
+  translate();
   stopRun();
-  scanCtx = ctx;
-  const current = {stream: null, timer: null, stopped: false, ctx};
+  scanUser = user;
+  const current = {stream: null, timer: null, stopped: false, user, refused: null};
   run = current;
+  $('input[name=scan_text]', dialog).value = '';
+  $('#scan-for', dialog).textContent = user.intro || '';
+  $('#scan-for', dialog).hidden = !user.intro;
   dialog.showModal();
   status('scan.starting');
   const video = $('video', dialog);
@@ -145,24 +189,4 @@ export async function openScan(ctx) {
   dialog.dataset.reader = reader.value.kind;
   status('scan.looking');
   loop(current, reader.value, video);
-}
-
-let wedgeTimer = null;
-
-/**
- * A hand-held scanner (keyboard wedge) typed a QR text into a form field: fill like a camera read. After its
- * Enter at once; without one (a paste, a scanner set to send no Enter) once the typing stops. A text that is not
- * an ID card gives the field back what it held before.
- * @param {HTMLInputElement} input the field (its `data-before` holds its value from before the typing)
- * @param {boolean} now the scanner's Enter came
- * @param {object} ctx see applyCard
- */
-export function wedge(input, now, ctx) {
-  clearTimeout(wedgeTimer);
-  const read = () => {
-    const text = input.value;
-    if (text.includes('|') && !handleText(text, ctx) && input.value === text) input.value = input.dataset.before || '';
-  };
-  if (now) read();
-  else wedgeTimer = setTimeout(read, 400);
 }
