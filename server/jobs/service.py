@@ -149,8 +149,12 @@ def _file_kept(job: Job) -> bool:
 
 def job_dict(job: Job) -> dict:
     progress = queue.peek_progress(job.id) if job.state == "running" else None
-    if job.state == "running" and _stale(job):
-        progress = dict(progress or {}, stalled=True)
+    if job.state == "running":
+        beat = queue.peek_beat(job.id)  # which worker runs it (host:pid), even before its first progress
+        progress = dict(progress or {}, **({"worker": beat["worker"]} if beat else {}))
+        if _stale(job):
+            progress["stalled"] = True
+        progress = progress or None
     return {"id": job.id, "kind": job.kind, "unit_code": job.unit.code, "state": job.state,
             "filename": job.filename, "progress": progress, "report": job.report, "error": job.error,
             "attempts": job.attempts, "created_by": job.created_by_id, "created_at": job.created_at,
