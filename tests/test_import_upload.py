@@ -40,6 +40,14 @@ def test_an_upload_over_its_cap_is_refused_with_its_code_and_nothing_kept(app, t
     assert answer.status_code == 413, answer.json
     assert answer.json["error"]["code"] == "import_file_too_large"
     assert answer.json["error"]["fields"]["import_file"][0]["params"] == {"max_mib": 1}
+    # A body that does not declare its length (chunked) is cut off at the cap as it streams in, same answer.
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="import_kind"\r\n\r\nmembers\r\n--{boundary}'
+            f'\r\nContent-Disposition: form-data; name="import_file"; filename="m.csv"\r\n\r\n').encode()
+    chunked = admin.post("/api/v1/imports", input_stream=io.BytesIO(body + b"x" * (2 * MIB)),
+                         content_type=f"multipart/form-data; boundary={boundary}",
+                         environ_overrides={"wsgi.input_terminated": True})
+    assert chunked.status_code == 413 and chunked.json["error"]["code"] == "import_file_too_large", chunked.json
     assert db.session.scalar(select(func.count()).select_from(Job)) == 0
     assert not (tmp_path / "uploads").exists() or not list((tmp_path / "uploads").iterdir())
     # Every other request keeps MAX_CONTENT_LENGTH.
