@@ -87,3 +87,34 @@ def test_worker_killed_mid_import_stores_nothing_and_another_worker_completes_it
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job",
                                                                  AuditEvent.object_id == str(job_id))).all()
     assert actions == ["job.submit", "job.requeue"]
+
+
+def test_the_sweep_requeues_a_silent_job_until_its_last_attempt_and_rehands_a_lost_message(app, tree):
+    from datetime import timedelta
+
+    from server.jobs.models import Job
+    from server.jobs.sweep import sweep_once
+    from server.models import utcnow
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_STALE_SECONDS=2, JOBS_MAX_ATTEMPTS=2)
+    queue.init_app(app)
+    huey = queue.huey_for(app)
+    long_ago = utcnow() - timedelta(seconds=30)
+    silent, last, lost, beating = (Job(kind=kind, unit_id=tree[unit].id, state=state, attempts=attempts, params={},
+                                       started_at=long_ago if state == "running" else None)
+                                   for kind, unit, state, attempts in (("import.members", "P", "running", 1),
+                                                                       ("import.members", "A1", "running", 2),
+                                                                       ("import.units", "P", "queued", 0),
+                                                                       ("import.units", "A1", "running", 1)))
+    db.session.add_all([silent, last, lost, beating])
+    db.session.commit()
+    queue.Heartbeat(huey, beating.id, 1, 1).beat()  # its worker is alive
+    assert sweep_once() == [silent.id, lost.id]
+    db.session.expire_all()
+    assert (silent.state, silent.attempts) == ("queued", 1)  # back on the broker: a worker will claim it
+    assert (last.state, last.error) == ("interrupted", "worker_lost")  # its runs are used up: a person decides
+    assert lost.state == "queued" and beating.state == "running"
+    assert huey.pending_count() == 2
+    assert sweep_once() == []  # handed once: the next pass leaves them be
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["job.requeue", "job.interrupt"]

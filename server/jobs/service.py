@@ -97,9 +97,10 @@ def _stale(job: Job) -> bool:
 def _interrupt_stale(kind: str, unit_id: int) -> None:
     running = db.session.scalar(select(Job).where(Job.kind == kind, Job.unit_id == unit_id,
                                                   Job.state == "running"))
-    if running is not None and _stale(running):
-        running.state, running.finished_at = "interrupted", utcnow()
-        db.session.flush()
+    if running is not None and _stale(running):  # compare-and-set, as the sweep does: it may be requeueing it now
+        db.session.execute(update(Job).where(Job.id == running.id, Job.state == "running",
+                                             Job.attempts == running.attempts)
+                           .values(state="interrupted", finished_at=utcnow(), error="worker_lost"))
 
 
 def get_job(user: User, job_id: int) -> Job:
