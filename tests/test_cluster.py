@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -23,7 +24,7 @@ from tests.conftest import PG_URL
 from tests.test_jobs_worker import members_csv
 
 BATCH = 30
-JOB_ROWS = 4000
+JOB_ROWS = 2000
 # Short heartbeat, staleness and sweep periods so a lost job comes back within seconds here (60 s in production).
 JOB_TIMINGS = {"FIELDKIT_JOBS_STALE_SECONDS": "2", "FIELDKIT_JOBS_HEARTBEAT_SECONDS": "0.3",
                "FIELDKIT_JOBS_SWEEP_SECONDS": "0.5"}
@@ -79,7 +80,8 @@ def test_two_nodes_behind_a_balancer_share_sessions_photos_jobs_and_survive_a_no
     cluster.redis()  # the shared job broker, before the nodes so that every process names it
     a = cluster.node("a", extra_env=POOL)
     members = a.prepare(members=BATCH, registry=True)["members"]
-    a.cli("create-user", "admin", "--role", "unit_admin", "--unit", "P")
+    admin_made = subprocess.Popen([str(BIN / "fieldkit"), "create-user", "admin", "--role", "unit_admin", "--unit",
+                                   "P"], env=a.env, stdout=subprocess.DEVNULL)  # while the nodes start
     b = cluster.node("b", database_url=cluster.pgbouncer(pool=3), extra_env={**POOL, "FIELDKIT_DB_PGBOUNCER": "1"})
     a.start()
     b.start()
@@ -136,6 +138,7 @@ def test_two_nodes_behind_a_balancer_share_sessions_photos_jobs_and_survive_a_no
             status, data = tablet.request("GET", f"/api/v1/photos/{digest}")
             assert status == 200 and Image.open(io.BytesIO(data)).size == (600, 800)
 
+        assert admin_made.wait(60) == 0
         _job_survives_its_worker(cluster, engine, workers, before=BATCH)
     finally:
         engine.dispose()
