@@ -66,6 +66,9 @@ def sweep_once() -> list[int]:
         if again:
             queue.enqueue(job.id)
             handed.append(job.id)
+        else:  # nothing will run it: its marks in the broker's store go
+            queue.drop_progress(job.id)
+            queue.huey_for().storage.pop_data(f"job-beat:{job.id}")
     db.session.rollback()
     return handed
 
