@@ -34,11 +34,11 @@ def run_job(job_id: int) -> None:
     job = db.session.get(Job, job_id)
     attempt, upload = job.attempts, (job.params or {}).get("upload")
     beat = queue.Heartbeat(queue.huey_for(), job_id, attempt, current_app.config["JOBS_HEARTBEAT_SECONDS"])
-    beat.beat()
     beat.start()
-    queue.put_progress(job_id, {"phase": "starting", "percent": 0})
     ours = True
     try:
+        beat.beat()
+        queue.put_progress(job_id, {"phase": "starting", "percent": 0})
         if job.kind.startswith("import."):
             state, report = _import(job, upload)
         else:
