@@ -20,6 +20,7 @@ from harness.live_server import REPO, Client, LiveServer, free_port
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 HAPROXY_CFG = """global
     maxconn 512
@@ -130,6 +131,20 @@ class Cluster:
         proc = self.spawn("pgbouncer", args)
         _wait_port(port, proc, "pgbouncer")
         return url.set(port=port).render_as_string(hide_password=False)
+
+    def redis(self) -> str:
+        """Start Redis on loopback as the shared job broker, and name it in every process's environment
+        (FIELDKIT_JOBS_URL); its URL. No persistence: the broker only carries job ids, and a lost message is
+        handed again by the workers' sweep (the jobs table in PostgreSQL is the record)."""
+        port = free_port()
+        proc = self.spawn("redis", [REDIS, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                    "--appendonly", "no", "--dir", str(self.root)])
+        _wait_port(port, proc, "redis")
+        url = f"redis://127.0.0.1:{port}/0"
+        self.env["FIELDKIT_JOBS_URL"] = url
+        for server in self.nodes:
+            server.env["FIELDKIT_JOBS_URL"] = url
+        return url
 
     def client(self) -> Client:
         return Client(self.port)

@@ -50,7 +50,15 @@ class Config:
         self.PHOTO_DIR = self.DATA_DIR / "photos"
         # A running job silent for JOBS_STALE_SECONDS lost its worker: it may be run again.
         self.JOBS_URL = os.environ.get("FIELDKIT_JOBS_URL", "")  # empty: a SQLite queue file in the data dir
-        self.JOBS_STALE_SECONDS = int(os.environ.get("FIELDKIT_JOBS_STALE_SECONDS", "60"))
+        self.JOBS_STALE_SECONDS = float(os.environ.get("FIELDKIT_JOBS_STALE_SECONDS", "60"))
+        # A worker marks each job it runs every JOBS_HEARTBEAT_SECONDS; every worker looks for running jobs
+        # whose mark went stale every JOBS_SWEEP_SECONDS and queues them again, up to JOBS_MAX_ATTEMPTS runs.
+        self.JOBS_HEARTBEAT_SECONDS = float(os.environ.get("FIELDKIT_JOBS_HEARTBEAT_SECONDS", "5"))
+        self.JOBS_SWEEP_SECONDS = float(os.environ.get("FIELDKIT_JOBS_SWEEP_SECONDS", "10"))
+        self.JOBS_MAX_ATTEMPTS = int(os.environ.get("FIELDKIT_JOBS_MAX_ATTEMPTS", "3"))
+        # The import upload alone may be this large (a province's registry is ~100 MB); it streams to the
+        # upload store, never into memory. Every other request keeps MAX_CONTENT_LENGTH.
+        self.IMPORT_MAX_BYTES = int(os.environ.get("FIELDKIT_IMPORT_MAX_BYTES", str(512 * 1024 * 1024)))
         # How many proxies in front append to X-Forwarded-For. gunicorn never sets the client address from that
         # header, so behind a proxy every sign-in would come from the proxy's address (one throttle for all);
         # 0 (the default) ignores the header, which anyone could otherwise forge to dodge the throttle.

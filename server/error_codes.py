@@ -137,6 +137,10 @@ _code("job_not_retryable", 409,
 _code("import_kind_unsupported", 422, "Máy chủ này chưa nhận nhập loại dữ liệu {kind}.",
       "Imports of {kind} are not available on this server yet.")
 _code("unsupported_file_type", 415, "Hãy tải lên tệp .csv hoặc .xlsx.", "Upload a .csv or .xlsx file.")
+_code("import_file_too_large", 413, "Tệp lớn hơn {max_mib} MiB; hãy chia tệp thành nhiều phần rồi tải lên từng phần.",
+      "The file is larger than {max_mib} MiB; split it into parts and upload each part.")
+_code("worker_lost", None, "Máy chạy việc này đã dừng giữa chừng; không có gì bị lưu dở. Hãy chạy lại.",
+      "The worker running this job stopped midway; nothing was half-stored. Run it again.")
 # --- hardening: bounded bodies and dates ----------------------------------------------------------------------
 _code("item_too_large", 413, "Bản ghi chứa nội dung dài quá mức cho phép; không lưu gì.",
       "An item holds text far longer than any field allows; nothing was stored.")

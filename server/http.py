@@ -10,6 +10,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .errors import DomainError
 from .extensions import db
 
 # 'wasm-unsafe-eval' lets the app compile its own vendored WebAssembly (the ID-card QR reader); it allows no
@@ -19,6 +20,10 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sel
        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 access_log = logging.getLogger("fieldkit.access")
+
+# Endpoints allowed a larger body than MAX_CONTENT_LENGTH: endpoint -> (config key of its cap, error code, field).
+# The view must stream the body (werkzeug spools multipart files to disk past 500 KB).
+BODY_LIMITS: dict[str, tuple[str, str, str]] = {}
 
 
 class JsonLines(logging.Formatter):
@@ -46,7 +51,13 @@ def _before():
     g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
     g.started = time.perf_counter()
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    own = BODY_LIMITS.get(request.endpoint or "")
+    if own:
+        limit = request.max_content_length = current_app.config[own[0]]  # werkzeug stops a longer chunked body
     if limit and (request.content_length or 0) > limit:
+        if own:
+            raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MiB.", code=own[1], status=413,
+                              fields={own[2]: [{"code": own[1], "params": {"max_mib": limit // (1024 * 1024)}}]})
         raise RequestEntityTooLarge()  # refuse on the declared length, before reading a byte
 
 

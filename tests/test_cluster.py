@@ -1,11 +1,14 @@
 """Many app nodes, one deployment (CONTRACT §2): PostgreSQL, SeaweedFS, two gunicorn nodes behind HAProxy
 (round-robin), one of them through PgBouncer in transaction mode. A session made on one node works on the
 other; a photo stored through one node is served by the other; a node SIGKILLed in the middle of a batch
-loses nothing, and the tablet's retry through the balancer stores every item exactly once."""
+loses nothing, and the tablet's retry through the balancer stores every item exactly once. An import job started
+through the balancer (its file in the object store) on a Redis broker shared by two workers completes on the other
+worker when the one running it is SIGKILLed, with every row stored once."""
 import hashlib
 import io
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -15,11 +18,16 @@ from PIL import Image, ImageDraw
 from sqlalchemy import create_engine, text
 
 from harness.cluster import Cluster
-from harness.live_server import Client, fresh_pg_database
+from harness.live_server import BIN, Client, fresh_pg_database
 from harness.object_store import BUCKET
 from tests.conftest import PG_URL
+from tests.test_jobs_worker import members_csv
 
 BATCH = 30
+JOB_ROWS = 2000
+# Short heartbeat, staleness and sweep periods so a lost job comes back within seconds here (60 s in production).
+JOB_TIMINGS = {"FIELDKIT_JOBS_STALE_SECONDS": "2", "FIELDKIT_JOBS_HEARTBEAT_SECONDS": "0.3",
+               "FIELDKIT_JOBS_SWEEP_SECONDS": "0.5"}
 POOL = {"FIELDKIT_DB_POOL_SIZE": "2", "FIELDKIT_DB_MAX_OVERFLOW": "0"}
 
 
@@ -68,13 +76,19 @@ def stored(engine, keys) -> dict:
 
 
 @pytest.mark.postgres
-def test_two_nodes_behind_a_balancer_share_sessions_photos_and_survive_a_node_killed_mid_batch(cluster):
+def test_two_nodes_behind_a_balancer_share_sessions_photos_jobs_and_survive_a_node_or_worker_killed(cluster):
+    cluster.redis()  # the shared job broker, before the nodes so that every process names it
     a = cluster.node("a", extra_env=POOL)
     members = a.prepare(members=BATCH, registry=True)["members"]
+    admin_made = subprocess.Popen([str(BIN / "fieldkit"), "create-user", "admin", "--role", "unit_admin", "--unit",
+                                   "P"], env=a.env, stdout=subprocess.DEVNULL)  # while the nodes start
     b = cluster.node("b", database_url=cluster.pgbouncer(pool=3), extra_env={**POOL, "FIELDKIT_DB_PGBOUNCER": "1"})
     a.start()
     b.start()
     cluster.balancer()
+    # A job worker beside each node (B's through PgBouncer), on the one broker; started now, ready by the end.
+    workers = {cluster.spawn(f"worker-{node.data_dir.name}", [str(BIN / "fieldkit"), "worker", "--workers", "1"],
+                             env={**node.env, **JOB_TIMINGS}) for node in (a, b)}
     engine = create_engine(cluster.database_url)
     try:
         # A session made on node A works on node B (it lives in the database, not in a process).
@@ -123,6 +137,9 @@ def test_two_nodes_behind_a_balancer_share_sessions_photos_and_survive_a_node_ki
         for digest in photos:  # every photo readable through the balancer (from the object store)
             status, data = tablet.request("GET", f"/api/v1/photos/{digest}")
             assert status == 200 and Image.open(io.BytesIO(data)).size == (600, 800)
+
+        assert admin_made.wait(60) == 0
+        _job_survives_its_worker(cluster, engine, workers, before=BATCH)
     finally:
         engine.dispose()
 
@@ -154,3 +171,60 @@ def _kill_mid_batch(node, engine, items, keys) -> dict | None:
     sender.join(30)
     assert isinstance(outcome[0], OSError), outcome
     return at_kill
+
+
+def multipart(fields: dict, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="import_file"; filename="{filename}"\r\n'
+                 f"Content-Type: text/csv\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def job_state(engine, job_id: int) -> tuple[str, int]:
+    with engine.connect() as conn:
+        state = conn.execute(text("SELECT state FROM jobs WHERE id = :id"), {"id": job_id}).scalar()
+        return state, conn.execute(text("SELECT count(*) FROM members")).scalar()
+
+
+def _job_survives_its_worker(cluster, engine, workers: set, before: int) -> None:
+    """Upload an import through the balancer; SIGKILL the worker that runs it; the other worker completes it."""
+    admin = cluster.client().login("admin")
+    body, content_type = multipart({"import_kind": "members"}, "members.csv",
+                                   members_csv(JOB_ROWS).replace(b",C1,", b",C,"))
+    status, job = admin.request("POST", "/api/v1/imports", body, content_type=content_type)
+    assert status == 202, job
+    job_id = job["id"]
+
+    # Freeze both workers the moment one has claimed the job, find the one its heartbeat names, kill it.
+    deadline = time.monotonic() + 30
+    while True:
+        assert time.monotonic() < deadline, "no worker took the job"
+        if job_state(engine, job_id)[0] == "running":
+            for proc in workers:
+                os.killpg(proc.pid, signal.SIGSTOP)
+            status, job = admin.request("GET", f"/api/v1/jobs/{job_id}")
+            if (job["progress"] or {}).get("worker"):
+                break
+            for proc in workers:  # claimed, but not beating yet: let it start
+                os.killpg(proc.pid, signal.SIGCONT)
+        time.sleep(0.005)
+    pid = int(job["progress"]["worker"].rsplit(":", 1)[1])
+    victim = next(proc for proc in workers if proc.pid == pid)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait(10)
+    (survivor,) = workers - {victim}
+    os.killpg(survivor.pid, signal.SIGCONT)
+    assert job_state(engine, job_id) == ("running", before)  # killed mid-job: nothing of it stored
+
+    deadline = time.monotonic() + 60  # no retry: the survivor's sweep finds the heartbeat stale
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"the job never completed on the other worker: {job}"
+        time.sleep(0.1)
+        status, job = admin.request("GET", f"/api/v1/jobs/{job_id}")
+    assert job["state"] == "done" and job["attempts"] == 2, job
+    assert job["report"]["created"] == JOB_ROWS and survivor.poll() is None
+    with engine.connect() as conn:
+        total, distinct = conn.execute(text("SELECT count(*), count(DISTINCT member_code) FROM members")).one()
+    assert total == distinct == before + JOB_ROWS  # every row stored once

@@ -1,5 +1,6 @@
 """A real job worker (`fieldkit worker`, Huey's consumer) killed with SIGKILL in the middle of an import's write
-stores nothing; the job is then run again by a new worker and completes. Both backends."""
+stores nothing; the job then comes back on its own (the next worker's sweep finds its heartbeat stale and queues
+it again) and completes, with no click. Both backends."""
 import io
 import os
 import signal
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.jobs import queue
-from server.models import Member
+from server.models import AuditEvent, Member
 
 ROWS = 40_000
 FIELDKIT = str(Path(sys.executable).with_name("fieldkit"))
@@ -28,7 +29,8 @@ def members_csv(rows: int) -> bytes:
 
 def start_worker(app, tmp_path):
     env = dict(os.environ, FIELDKIT_DATA_DIR=str(tmp_path), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               SECRET_KEY="test")
+               SECRET_KEY="test", FIELDKIT_JOBS_STALE_SECONDS="2", FIELDKIT_JOBS_HEARTBEAT_SECONDS="0.3",
+               FIELDKIT_JOBS_SWEEP_SECONDS="0.5")
     return subprocess.Popen([FIELDKIT, "worker", "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
@@ -48,14 +50,16 @@ def stored():
     return db.session.scalar(select(func.count()).select_from(Member))
 
 
-def test_worker_killed_mid_import_stores_nothing_and_the_rerun_completes(app, tree, login_as, tmp_path):
-    app.config.update(JOBS_IMMEDIATE=False, JOBS_STALE_SECONDS=3)
+def test_worker_killed_mid_import_stores_nothing_and_another_worker_completes_it_unasked(app, tree, login_as,
+                                                                                          tmp_path):
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_STALE_SECONDS=2)
     queue.init_app(app)  # the SQLite queue file in the data dir, shared with the worker process
     admin = login_as("unit_admin", "P")
     upload = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
         "import_kind": "members", "import_file": (io.BytesIO(members_csv(ROWS)), "members.csv")})
     assert upload.status_code == 202 and upload.json["state"] == "queued", upload.json
     job_id = upload.json["id"]
+    assert [path.suffix for path in (tmp_path / "uploads").iterdir()] == [".csv"]  # kept in the upload store
     worker = start_worker(app, tmp_path)
     try:
         # Past the check and at least one batch of 2000 written (uncommitted): the middle of the write.
@@ -67,12 +71,10 @@ def test_worker_killed_mid_import_stores_nothing_and_the_rerun_completes(app, tr
         if worker.poll() is None:
             worker.kill()
     assert job["state"] == "running" and job["progress"]["phase"] == "writing", job
-    assert stored() == 0  # nothing half-imported
+    assert job["progress"]["worker"].endswith(f":{worker.pid}")  # who runs it, as its heartbeat says
+    assert stored() == 0  # nothing half-imported: the one transaction died with the worker
     assert admin.post(f"/api/v1/jobs/{job_id}/retry").json["error"]["code"] == "job_not_retryable"  # still beating
-    time.sleep(3.1)  # JOBS_STALE_SECONDS: the heartbeat of a dead worker stops
-    again = admin.post(f"/api/v1/jobs/{job_id}/retry")
-    assert again.status_code == 202 and again.json["state"] == "queued", again.json
-    worker = start_worker(app, tmp_path)
+    worker = start_worker(app, tmp_path)  # the next worker: its sweep finds the heartbeat stale, nobody clicks
     try:
         done = wait_for(admin, job_id, lambda j: j["state"] not in ("queued", "running"))
     finally:
@@ -81,3 +83,38 @@ def test_worker_killed_mid_import_stores_nothing_and_the_rerun_completes(app, tr
     assert done["state"] == "done" and done["attempts"] == 2, done
     assert done["report"]["created"] == ROWS and done["report"]["stored"]
     assert stored() == ROWS
+    assert list((tmp_path / "uploads").iterdir()) == []  # the file is gone once stored; the report stays
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job",
+                                                                 AuditEvent.object_id == str(job_id))).all()
+    assert actions == ["job.submit", "job.requeue"]
+
+
+def test_the_sweep_requeues_a_silent_job_until_its_last_attempt_and_rehands_a_lost_message(app, tree):
+    from datetime import timedelta
+
+    from server.jobs.models import Job
+    from server.jobs.sweep import sweep_once
+    from server.models import utcnow
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_STALE_SECONDS=2, JOBS_MAX_ATTEMPTS=2)
+    queue.init_app(app)
+    huey = queue.huey_for(app)
+    long_ago = utcnow() - timedelta(seconds=30)
+    silent, last, lost, beating = (Job(kind=kind, unit_id=tree[unit].id, state=state, attempts=attempts, params={},
+                                       started_at=long_ago if state == "running" else None)
+                                   for kind, unit, state, attempts in (("import.members", "P", "running", 1),
+                                                                       ("import.members", "A1", "running", 2),
+                                                                       ("import.units", "P", "queued", 0),
+                                                                       ("import.units", "A1", "running", 1)))
+    db.session.add_all([silent, last, lost, beating])
+    db.session.commit()
+    queue.Heartbeat(huey, beating.id, 1, 1).beat()  # its worker is alive
+    assert sweep_once() == [silent.id, lost.id]
+    db.session.expire_all()
+    assert (silent.state, silent.attempts) == ("queued", 1)  # back on the broker: a worker will claim it
+    assert (last.state, last.error) == ("interrupted", "worker_lost")  # its runs are used up: a person decides
+    assert lost.state == "queued" and beating.state == "running"
+    assert huey.pending_count() == 2
+    assert sweep_once() == []  # handed once: the next pass leaves them be
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["job.requeue", "job.interrupt"]

@@ -1,13 +1,35 @@
 """Background jobs (unit admins): imports by upload, and the state, progress and report of every job in scope."""
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.jobs.schemas import ImportFileSchema, ImportFormSchema, JobListSchema, JobQuerySchema, JobSchema
 from api.security import current_user
-from server.errors import InvalidInput
+from server.errors import DomainError, InvalidInput
+from server.http import BODY_LIMITS
 from server.jobs import service
+from server.scope import require_role
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1", description="Background jobs and imports by upload")
+UPLOAD = "jobs.upload_import"
+# The one request allowed past MAX_CONTENT_LENGTH: a province's registry is ~100 MB (IMPORT_MAX_BYTES).
+BODY_LIMITS[UPLOAD] = ("IMPORT_MAX_BYTES", "import_file_too_large", "import_file")
+
+
+@blp.before_request
+def read_upload_after_the_role_check():
+    """Only a unit admin's upload is read at all; werkzeug spools the file to disk as it arrives (never whole in
+    memory), and a body that outgrows the cap without declaring its length ends with the same 413."""
+    if request.endpoint != UPLOAD:
+        return
+    require_role(current_user(), "unit_admin")
+    try:
+        request.files  # noqa: B018 - parse now, inside the try
+    except RequestEntityTooLarge:
+        limit = current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)
+        raise DomainError(f"The file is larger than {limit} MiB.", code="import_file_too_large", status=413,
+                          fields={"import_file": [{"code": "import_file_too_large",
+                                                   "params": {"max_mib": limit}}]}) from None
 
 
 @blp.post("/imports")
@@ -15,6 +37,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1", description="Background 
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(202, JobSchema)
 @blp.alt_response(409, description="job_running")
+@blp.alt_response(413, description="import_file_too_large (over FIELDKIT_IMPORT_MAX_BYTES, 512 MiB by default)")
 @blp.alt_response(415, description="unsupported_file_type")
 @blp.alt_response(422, description="invalid_input, import_kind_unsupported")
 def upload_import(form, files):
@@ -22,7 +45,7 @@ def upload_import(form, files):
     upload = request.files.get("import_file")
     if upload is None or not upload.filename:
         raise InvalidInput(fields={"import_file": [{"code": "required", "params": {}}]})
-    job = service.submit_import(current_user(), form["import_kind"], upload.filename, upload.read())
+    job = service.submit_import(current_user(), form["import_kind"], upload.filename, upload.stream)
     return service.job_dict(job)
 
 

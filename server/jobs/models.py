@@ -1,5 +1,5 @@
-"""The jobs table: one row per background job, and the uploaded file it reads (in the database, so a worker on
-another machine can read it)."""
+"""The jobs table: one row per background job. An import's file lives in the upload store (server.jobs.uploads),
+named in `params["upload"]`; `job_files` only serves jobs queued before that (files were blobs in the database)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -40,7 +40,8 @@ class Job(db.Model):
 
 
 class JobFile(db.Model):
-    """The uploaded file of an import job, kept until the job has stored it (so a rerun can read it again)."""
+    """The uploaded file of an import job queued by an earlier version (new uploads go to the upload store, which
+    streams: a blob here is read whole into memory)."""
 
     __tablename__ = "job_files"
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)

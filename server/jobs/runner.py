@@ -1,12 +1,16 @@
 """Running one job in a worker. The job's row goes `running` in its own short transaction; the work and the row's
 final state (`done`, with its report) then commit together, so a worker killed in between leaves the data as it
-was and the row `running` with a heartbeat that stops — which is how a rerun knows it may take over."""
+was and the row `running` with a heartbeat that stops — which is how any worker's sweep (server.jobs.sweep) knows
+it may queue the job again, without anyone clicking."""
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import update
 
 from server.extensions import db
@@ -16,6 +20,9 @@ from server.models import User, utcnow
 
 from . import queue
 from .models import Job, JobFile
+from .uploads import upload_store
+
+log = logging.getLogger("fieldkit.jobs")
 
 
 def run_job(job_id: int) -> None:
@@ -25,47 +32,84 @@ def run_job(job_id: int) -> None:
     if claimed.rowcount != 1:  # taken by another worker, or no longer wanted
         return
     job = db.session.get(Job, job_id)
-    queue.put_progress(job_id, {"phase": "starting", "percent": 0})
+    attempt, upload = job.attempts, (job.params or {}).get("upload")
+    beat = queue.Heartbeat(queue.huey_for(), job_id, attempt, current_app.config["JOBS_HEARTBEAT_SECONDS"])
+    beat.start()
+    ours = True
     try:
+        beat.beat()
+        queue.put_progress(job_id, {"phase": "starting", "percent": 0})
         if job.kind.startswith("import."):
-            state, report = _import(job)
+            state, report = _import(job, upload)
         else:
             state, report = _reconcile(job)
-        job.state, job.report, job.finished_at = state, report, utcnow()
-        if state == "done":
-            db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job.id))
-        db.session.commit()
+        ours = _finish(job_id, attempt, state=state, report=report)
+        if ours:
+            if state == "done":
+                db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
+            db.session.commit()
+        else:  # silent too long, the job went to another worker: its run decides, this one stores nothing
+            db.session.rollback()
     except Exception as error:  # noqa: BLE001 - any failure ends the job as `failed`, never half-stored
         db.session.rollback()
-        db.session.execute(update(Job).where(Job.id == job_id).values(
-            state="failed", finished_at=utcnow(), error=f"{type(error).__name__}"[:255]))
+        ours = _finish(job_id, attempt, state="failed", error=f"{type(error).__name__}"[:255])
         db.session.commit()
         raise
     finally:
-        queue.drop_progress(job_id)
+        beat.stop(drop=ours)
+        if ours:
+            queue.drop_progress(job_id)
+    if ours and upload and state in ("done", "rejected"):  # a rejected file is rejected again: no rerun needs it
+        _delete_upload(upload)
 
 
-def _import(job: Job) -> tuple[str, dict]:
+def _finish(job_id: int, attempt: int, **values) -> bool:
+    """End this run of the job, if it is still this run's: the sweep may have given a silent worker's job to
+    another (attempts went up), and then this run's work must not commit (a fencing token, in effect)."""
+    done = db.session.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+                              .values(finished_at=utcnow(), **values))
+    return done.rowcount == 1
+
+
+def _delete_upload(key: str) -> None:
+    try:
+        upload_store(current_app).delete(key)
+    except Exception as error:  # noqa: BLE001 - the job is stored; a leftover file is only space
+        log.warning("upload not deleted", extra={"fields": {"error": type(error).__name__}})
+
+
+@contextmanager
+def _local_file(job: Job, upload: str | None):
+    """A path to the job's file: from the upload store, or (a job queued before uploads were kept there) from
+    its row in job_files."""
+    if upload:
+        with upload_store(current_app).local(upload) as path:
+            yield path
+        return
+    data = db.session.get(JobFile, job.id)
+    handle, name = tempfile.mkstemp(suffix=Path(job.filename or "").suffix.lower(), prefix="fieldkit-import-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data.data if data else b"")
+        yield Path(name)
+    finally:
+        os.unlink(name)
+
+
+def _import(job: Job, upload: str | None) -> tuple[str, dict]:
     from .imports import run_scoped_import
     from .progress import CountingSource
     kind = job.kind.removeprefix("import.")
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
     report = ImportReport(kind, job.filename or "upload")
-    data = db.session.get(JobFile, job.id)
-    suffix = Path(job.filename or "").suffix.lower()
-    handle, name = tempfile.mkstemp(suffix=suffix, prefix="fieldkit-import-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.data if data else b"")
+    with _local_file(job, upload) as path:
         try:
-            source = CountingSource(source_for(Path(name)), report, lambda p: queue.put_progress(job.id, p),
+            source = CountingSource(source_for(path), report, lambda p: queue.put_progress(job.id, p),
                                     one_pass=getattr(IMPORTS.get(kind), "WRITES_WHILE_CHECKING", False))
         except FileProblem as problem:
             report.reject(problem.line, [problem.reason])
         else:
             run_scoped_import(kind, source, report, job.unit, user)
-    finally:
-        os.unlink(name)
     return ("done" if report.stored else "rejected"), report_dict(report)
 
 

@@ -1,7 +1,6 @@
 """Submitting, reading and rerunning jobs, inside the caller's scope (a job belongs to the unit it works on)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flask import current_app
@@ -17,12 +16,15 @@ from server.scope import MAX_ID, require_role, subtree_unit_ids
 
 from . import queue
 from .models import Job, JobFile
+from .sweep import is_stale
+from .uploads import new_key, upload_store
 
 IMPORT_KINDS = ("units", "members", "registry", "cards")
 SUFFIXES = (".csv", ".xlsx")
 
 
-def submit_import(user: User, kind: str, filename: str, data: bytes) -> Job:
+def submit_import(user: User, kind: str, filename: str, stream) -> Job:
+    """Store the uploaded file (read from `stream` in chunks) where every worker can read it, then queue its job."""
     require_role(user, "unit_admin")
     if kind not in IMPORTS:
         raise DomainError(f"Imports of {kind} are not available on this server yet.",
@@ -30,14 +32,37 @@ def submit_import(user: User, kind: str, filename: str, data: bytes) -> Job:
                               {"code": "import_kind_unsupported", "params": {"kind": kind}}]})
     if kind == "registry" and user.unit.parent_id is not None:
         raise Forbidden("Only an admin of the root unit imports registry extracts.")
-    if Path(filename).suffix.lower() not in SUFFIXES:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
         raise DomainError("Upload a .csv or .xlsx file.", code="unsupported_file_type", status=415,
                           fields={"import_file": [{"code": "unsupported_file_type", "params": {}}]})
-    job = _insert(user, f"import.{kind}", user.unit, filename=Path(filename).name[-255:])
-    db.session.add(JobFile(job_id=job.id, data=data))
-    audit.record("job.submit", user=user, object_type="job", object_id=job.id, unit_id=job.unit_id,
-                 kind=job.kind, bytes=len(data))
+    _refuse_if_busy(f"import.{kind}", user.unit.id)  # before copying a large file for nothing
+    store = upload_store(current_app)
+    key = new_key(suffix)
+    size, sha256 = store.save(stream, key)
+    try:
+        job = _insert(user, f"import.{kind}", user.unit, filename=Path(filename).name[-255:],
+                      params={"upload": key, "bytes": size, "sha256": sha256})
+        audit.record("job.submit", user=user, object_type="job", object_id=job.id, unit_id=job.unit_id,
+                     kind=job.kind, bytes=size, sha256=sha256)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        store.delete(key)  # no job will read it
+        raise
     return _commit_and_enqueue(job)
+
+
+def _refuse_if_busy(kind: str, unit_id: int) -> None:
+    active = db.session.scalar(select(Job).where(Job.kind == kind, Job.unit_id == unit_id,
+                                                 Job.state.in_(("queued", "running"))))
+    if active is not None and not _stale(active):
+        raise _busy()
+
+
+def _busy() -> DomainError:
+    return DomainError("A job of this kind is already queued or running for this unit; wait for it to end.",
+                       code="job_running", status=409)
 
 
 def submit_reconcile(user: User, unit: Unit) -> Job:
@@ -48,14 +73,13 @@ def submit_reconcile(user: User, unit: Unit) -> Job:
 
 def _insert(user: User, kind: str, unit: Unit, **values) -> Job:
     _interrupt_stale(kind, unit.id)
-    job = Job(kind=kind, unit_id=unit.id, created_by_id=user.id, state="queued", params={}, **values)
+    job = Job(kind=kind, unit_id=unit.id, created_by_id=user.id, state="queued", **{"params": {}, **values})
     db.session.add(job)
     try:
         db.session.flush()  # the partial unique index: one queued or running job per kind and unit
     except IntegrityError:
         db.session.rollback()
-        raise DomainError("A job of this kind is already queued or running for this unit; wait for it to end.",
-                          code="job_running", status=409) from None
+        raise _busy() from None
     return job
 
 
@@ -67,21 +91,16 @@ def _commit_and_enqueue(job: Job) -> Job:
 
 
 def _stale(job: Job) -> bool:
-    """Running, but its worker stopped beating (killed, machine lost)."""
-    if job.state != "running":
-        return False
-    progress = queue.peek_progress(job.id)
-    limit = current_app.config["JOBS_STALE_SECONDS"]
-    last = progress["at"] if progress else (job.started_at.timestamp() if job.started_at else 0)
-    return time.time() - last > limit
+    return is_stale(job)
 
 
 def _interrupt_stale(kind: str, unit_id: int) -> None:
     running = db.session.scalar(select(Job).where(Job.kind == kind, Job.unit_id == unit_id,
                                                   Job.state == "running"))
-    if running is not None and _stale(running):
-        running.state, running.finished_at = "interrupted", utcnow()
-        db.session.flush()
+    if running is not None and _stale(running):  # compare-and-set, as the sweep does: it may be requeueing it now
+        db.session.execute(update(Job).where(Job.id == running.id, Job.state == "running",
+                                             Job.attempts == running.attempts)
+                           .values(state="interrupted", finished_at=utcnow(), error="worker_lost"))
 
 
 def get_job(user: User, job_id: int) -> Job:
@@ -109,7 +128,7 @@ def retry(user: User, job_id: int) -> Job:
     if job.state not in ("failed", "interrupted") and not _stale(job):
         raise DomainError("Only a failed or interrupted job can be run again.", code="job_not_retryable",
                           status=409)
-    if job.kind.startswith("import.") and db.session.get(JobFile, job.id) is None:
+    if job.kind.startswith("import.") and not _file_kept(job):
         raise DomainError("The file of this job is gone; upload it again.", code="job_not_retryable", status=409)
     db.session.execute(update(Job).where(Job.id == job.id).values(state="queued", finished_at=None))
     try:
@@ -122,10 +141,21 @@ def retry(user: User, job_id: int) -> Job:
     return _commit_and_enqueue(job)
 
 
+def _file_kept(job: Job) -> bool:
+    upload = (job.params or {}).get("upload")
+    if upload:
+        return upload_store(current_app).exists(upload)
+    return db.session.get(JobFile, job.id) is not None
+
+
 def job_dict(job: Job) -> dict:
     progress = queue.peek_progress(job.id) if job.state == "running" else None
-    if job.state == "running" and _stale(job):
-        progress = dict(progress or {}, stalled=True)
+    if job.state == "running":
+        beat = queue.peek_beat(job.id)  # which worker runs it (host:pid), even before its first progress
+        progress = dict(progress or {}, **({"worker": beat["worker"]} if beat else {}))
+        if _stale(job):
+            progress["stalled"] = True
+        progress = progress or None
     return {"id": job.id, "kind": job.kind, "unit_code": job.unit.code, "state": job.state,
             "filename": job.filename, "progress": progress, "report": job.report, "error": job.error,
             "attempts": job.attempts, "created_by": job.created_by_id, "created_at": job.created_at,
