@@ -73,16 +73,19 @@ def render_html(template: str, **context) -> str:
     return unicodedata.normalize("NFC", _ENV.get_template(template).render(**context))
 
 
-def render_pdf(template: str, **context) -> bytes:
-    """Render `template` with `context` to A4 PDF bytes."""
-    from weasyprint import HTML  # imported on first use: it loads Pango, which the API never needs otherwise
+def render_pdf(template: str, font_config=None, **context) -> bytes:
+    """Render `template` with `context` to A4 PDF bytes (`font_config`: one shared by a job's documents,
+    from `engine.font_configuration()`)."""
     from PIL import ImageFile
+
+    from .engine import LeanHTML  # imported on first use: it loads Pango, which the API never needs otherwise
 
     # WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; the photo pipeline must
     # keep refusing truncated portraits (422 image_corrupt) in a worker that has rendered a PDF.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-    return HTML(string=render_html(template, **context), base_url=str(TEMPLATES)).write_pdf()
+    return LeanHTML(string=render_html(template, **context), base_url=str(TEMPLATES)).write_pdf(
+        font_config=font_config)
 
 
 def concat_pdfs(parts) -> bytes:

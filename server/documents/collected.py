@@ -90,7 +90,9 @@ def collected_pdf(unit: Unit, user: User, today: datetime | None = None) -> tupl
         Unit.id.in_({c.parent_id for c in cells if c.parent_id})))}
     tally = [0]
     today = vn_date((today or datetime.now(timezone.utc)).astimezone(VN).date())
-    parts = (render_pdf("collected.html", unit=unit, today=today, sections=[{
+    from .engine import font_configuration
+    fonts = font_configuration()  # read once for all the cells
+    parts = (render_pdf("collected.html", font_config=fonts, unit=unit, today=today, sections=[{
         "name": c.name, "code": c.code, "count": counts.get(c.id, 0),
         "parent": parents[c.parent_id].name if c.parent_id in parents else "",
         "rows": rows_of(c, user, tally)}]) for c in cells)

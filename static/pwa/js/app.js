@@ -9,7 +9,7 @@ import {isAuthError} from './api-client.js';
 import {app, emit, isUnlocked, on} from './app-state.js';
 import {initAuthScreens, showLogin, showPin} from './auth-screens.js';
 import {sendDeviceReport} from './device-report.js';
-import {closeForm, formIsDirty, initFormScreen, openForm} from './form-screen.js';
+import {closeForm, formIsDirty, initFormScreen, openForm} from './form-loader.js';
 import {clearHomeScreen, initHomeScreen} from './home-screen.js';
 import {initLanguage, language, setLanguage, t, translatePage} from './i18n.js';
 import {watchIdle} from './idle-lock.js';
@@ -90,10 +90,10 @@ async function refreshRosterNow() {
   try {
     setRoster(await refreshRoster({db: app.db, userId: app.account.userId, cipher: app.cipher,
       client: app.client, account: app.account}));
-    // The cards waiting at the officer's units come with the roster, sealed the same way (cards-outbox.js);
+    // The cards waiting at the officer's units come with the roster, sealed the same way (cards-fetch.js);
     // fetched beside it, so nothing that waits for the roster waits for them too.
     const ctx = {db: app.db, userId: app.account.userId, cipher: app.cipher, client: app.client};
-    import('./cards-outbox.js').then(({refreshCards}) => refreshCards(ctx)).then(() => emit('cards'))
+    import('./cards-fetch.js').then(({refreshCards}) => refreshCards(ctx)).then(() => emit('cards'))
       .catch((error) => { if (isAuthError(error)) sessionExpired(); });
   } catch (error) {
     if (isAuthError(error)) sessionExpired();

@@ -9,37 +9,12 @@ import {addStrings, t} from './i18n.js';
 import {CARDS_STRINGS} from './strings-cards.js';
 import {toast} from './ui.js';
 
+// The waiting list itself is fetched at start beside the roster by the much smaller cards-fetch.js.
+export {loadCards, refreshCards} from './cards-fetch.js';
+
 export const BATCH_SIZE = 50;
 const GONE = new Set(['accepted', 'duplicate']);
-const key = (userId) => `cards:${userId}`;
 addStrings(CARDS_STRINGS); // its notices and the server's codes, wherever the officer is
-
-/**
- * The sealed list of waiting cards (empty before the first sync).
- * @returns {Promise<{cards: object[], savedAt: string|null}>}
- */
-export async function loadCards(db, userId, cipher) {
-  const row = await db.get('rosters', key(userId));
-  if (!row) return {cards: [], savedAt: null};
-  try {
-    return await cipher.open(row.box);
-  } catch {
-    return {cards: [], savedAt: null};
-  }
-}
-
-/**
- * Fetch the cards waiting in the officer's scope (hand-over order kept) and seal them on the device.
- * @param {{db: object, userId: number, cipher: object, client: import('./api-client.js').ApiClient}} ctx
- */
-export async function refreshCards({db, userId, cipher, client}) {
-  const data = await client.json('/api/v1/cards?status=at_unit');
-  const cards = (data.cards || []).map(({card_number, member_id, unit_code, batch_code}) =>
-    ({card_number, member_id, unit_code, batch_code}));
-  const box = {cards, savedAt: new Date().toISOString()};
-  await db.put('rosters', {userId: key(userId), box: await cipher.seal(box)});
-  return box;
-}
 
 /**
  * Queue a hand-over (works offline).

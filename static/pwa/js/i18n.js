@@ -3,24 +3,28 @@
  * (localStorage: it is a display preference, not personal data). Static text carries data-i18n keys.
  * Only the language on show is loaded at start (the other one on the first switch); screens loaded on
  * first use bring their own texts in both languages (addStrings). Every table is precached by the worker.
- * The texts of error codes (`err.CODE`) come from the server's catalogue via the generated record-rules.js.
+ * The texts of error codes (`err.CODE`) and the fields' labels (`f.NAME`) come from the server's catalogues via
+ * the generated record-texts-LANG.js, loaded with that language's strings (one language's texts at start).
  */
 import {formatDate, formatDateTime} from './dates.js';
-import {ERROR_TEXTS, FIELD_LABELS} from './record-rules.js';
 
 export {formatDate};
 
 const LOADERS = {
-  vi: () => import('./strings-vi.js').then((m) => m.VI),
-  en: () => import('./strings-en.js').then((m) => m.EN),
+  vi: () => Promise.all([import('./strings-vi.js').then((m) => m.VI), import('./record-texts-vi.js')]),
+  en: () => Promise.all([import('./strings-en.js').then((m) => m.EN), import('./record-texts-en.js')]),
 };
 const TABLES = {};
+const RECORD = {}; // per language: the catalogue's texts (err.CODE, f.NAME)
 const EXTRA = {vi: {}, en: {}};
 const STORAGE_KEY = 'fieldkit.lang';
 let current = 'vi';
 
 async function ensure(lang) {
-  TABLES[lang] ??= await LOADERS[lang]();
+  if (TABLES[lang]) return;
+  const [strings, record] = await LOADERS[lang]();
+  RECORD[lang] = record.TEXTS;
+  TABLES[lang] = strings;
 }
 
 /**
@@ -72,8 +76,7 @@ export function addStrings({vi, en}) {
 export function t(key, params = {}) {
   // English says "1 result", "2 results": a table may give a key's singular as KEY.one (Vietnamese needs none).
   const one = params.n === 1 ? (TABLES[current]?.[`${key}.one`] ?? EXTRA[current][`${key}.one`]) : undefined;
-  const text = one ?? TABLES[current]?.[key] ?? EXTRA[current][key] ?? ERROR_TEXTS[current][key]
-    ?? FIELD_LABELS[current][key] ?? key;
+  const text = one ?? TABLES[current]?.[key] ?? EXTRA[current][key] ?? RECORD[current]?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
 
@@ -91,8 +94,7 @@ export function fieldLabel(name) {
  * @param {string} key
  */
 export function has(key) {
-  return key in (TABLES[current] || {}) || key in EXTRA[current] || key in ERROR_TEXTS[current]
-    || key in FIELD_LABELS[current];
+  return key in (TABLES[current] || {}) || key in EXTRA[current] || key in (RECORD[current] || {});
 }
 
 /**

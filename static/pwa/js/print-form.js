@@ -9,7 +9,7 @@
 import {app} from './app-state.js';
 import {addStrings, t} from './i18n.js';
 import {loadStyle} from './lazy.js';
-import {FIELD_LABELS} from './record-rules.js';
+import {TEXTS as VI_RECORD} from './record-texts-vi.js';
 import {DESK_STRINGS} from './strings-desk.js';
 import {el, toast} from './ui.js';
 
@@ -18,7 +18,7 @@ addStrings(DESK_STRINGS);
 /** The rows of the form, in the paper form's order, two to a line where they are short. */
 const ROWS = [['full_name'], ['date_of_birth', 'gender'], ['citizen_id'], ['hometown'], ['permanent_address'],
   ['party_join_date', 'party_official_date'], ['ethnicity', 'religion'], ['old_card_number', 'phone']];
-// Labels from the field catalogue (record-rules.js), except where the paper form words them its own way.
+// Labels from the field catalogue (record-texts-vi.js: the paper form is Vietnamese), except where the paper form words them its own way.
 const PAPER_LABELS = {citizen_id: 'Số định danh cá nhân (CCCD)'};
 const DATES = new Set(['date_of_birth', 'party_join_date', 'party_official_date']);
 
@@ -61,7 +61,7 @@ export function buildSheet(vi, {item, member, photo, officer}) {
   const f = item.fields;
   const at = when(item.captured_at);
   const rows = ROWS.map((names) => el('div', {class: `ps-row ps-cols-${names.length}`}, ...names.map((name) =>
-    el('div', {class: 'ps-field', 'data-field': name}, el('span', {class: 'ps-label'}, `${PAPER_LABELS[name] || FIELD_LABELS.vi[`f.${name}`]}:`),
+    el('div', {class: 'ps-field', 'data-field': name}, el('span', {class: 'ps-label'}, `${PAPER_LABELS[name] || VI_RECORD[`f.${name}`]}:`),
       el('span', {class: 'ps-value'}, shown(vi, name, f[name]))))));
   // The roster names the member's cell (chi bộ); a person not on the roster leaves it to be written by hand.
   const cell = member?.unit_name ? member.unit_name.toLocaleUpperCase('vi') : 'CHI BỘ ……………………';
