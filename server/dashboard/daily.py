@@ -47,10 +47,7 @@ def daily(user: User, code: str | None = None, today: date | None = None) -> dic
     days = db.session.execute(select(CollectedDaily.day, total)
                               .where(CollectedDaily.unit_id.in_(subtree_unit_ids(unit)))
                               .group_by(CollectedDaily.day).having(total > 0).order_by(CollectedDaily.day)).all()
-    # Totals from the per-unit counters: the same figures as the progress table, and the days add up to them.
-    target, collected = (int(n or 0) for n in db.session.execute(
-        select(func.sum(UnitTally.target), func.sum(UnitTally.collected))
-        .where(UnitTally.unit_id.in_(subtree_unit_ids(unit)))).one())
+    target, collected = totals(unit)
     recent = sum(int(n) for day, n in days if today - timedelta(days=RATE_DAYS) < day <= today)
     rate = recent / RATE_DAYS
     remaining = max(target - collected, 0)
@@ -63,6 +60,14 @@ def daily(user: User, code: str | None = None, today: date | None = None) -> dic
             "days": [{"day": day, "collected": int(n)} for day, n in days],
             "rate_7d": round(rate, 1), "remaining": remaining, "projected_finish": finish,
             "deadline": deadline, "late": late, "needed_per_day": needed, "on_tablets": on_tablets(unit)}
+
+
+def totals(unit: Unit) -> tuple[int, int]:
+    """Target and collected of the subtree from the per-unit counters: the progress table's figures, which the
+    days add up to."""
+    target, collected = db.session.execute(select(func.sum(UnitTally.target), func.sum(UnitTally.collected))
+                                           .where(UnitTally.unit_id.in_(subtree_unit_ids(unit)))).one()
+    return int(target or 0), int(collected or 0)
 
 
 def on_tablets(unit: Unit) -> list[dict]:

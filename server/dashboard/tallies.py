@@ -20,15 +20,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_sqlalchemy.session import Session
-from sqlalchemy import bindparam, case, delete, event, exists, func, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, delete, event, exists, func, inspect, select
 
 from server.extensions import db
+from server.imports.write import keys_match
 from server.models import Member, Submission
 from server.record_fields import VIETNAM
 
-from .models import CollectedDaily, MemberTally, UnitTally
+from . import writes
+from .models import MemberTally, UnitTally
 
 COUNTS = ("target", "collected", "verified", "booked", "cards_printed", "cards_handed_over")
 CHUNK = 2000  # members recounted per query: bounded memory and statement size for an import of a province
@@ -92,15 +92,11 @@ def settle(session=None) -> None:
         _add(session, units, days)
 
 
-def _insert(session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _settle_chunk(session, ids: list[int], units: dict, days: dict) -> None:
     table = MemberTally.__table__
     stored = {row[0]: tuple(row[1:]) for row in session.execute(
-        select(table.c.member_id, table.c.unit_id, *(table.c[n] for n in COUNTS), table.c.first_day)
-        .where(table.c.member_id.in_(ids)).order_by(table.c.member_id).with_for_update())}
+        select(*(table.c[name] for name in writes.TALLY))
+        .where(keys_match(table.c.member_id, ids)).order_by(table.c.member_id).with_for_update())}
     fresh = _fresh(session, ids)  # after the lock: a new statement sees what committed while we waited
     new, changed, gone = [], [], []
     for member_id in ids:
@@ -112,25 +108,21 @@ def _settle_chunk(session, ids: list[int], units: dict, days: dict) -> None:
         if now is None:
             gone.append(member_id)
         elif old is None:
-            new.append(member_id)
+            new.append((member_id, *now))
         else:
-            changed.append(member_id)
+            changed.append((member_id, *now))
             _count(units, days, now, +1)
-    row = lambda member_id: dict(zip(("unit_id", *COUNTS, "first_day"), fresh[member_id]))  # noqa: E731
     if new:
-        stmt = _insert(session)(table).on_conflict_do_nothing(index_elements=["member_id"]).returning(
-            table.c.member_id)
-        inserted = set(session.scalars(stmt, [{"member_id": m} | row(m) for m in new]).all())
-        for member_id in new:
-            if member_id in inserted:
-                _count(units, days, fresh[member_id], +1)
+        inserted = writes.insert_tallies(session, new)
+        for row in new:
+            if row[0] in inserted:
+                _count(units, days, row[1:], +1)
         if len(inserted) < len(new):  # PostgreSQL: another commit wrote the row meanwhile; recount against it
-            session.info.setdefault(_PENDING, set()).update(set(new) - inserted)
+            session.info.setdefault(_PENDING, set()).update({row[0] for row in new} - inserted)
     if changed:
-        session.execute(update(table).where(table.c.member_id == bindparam("b_member_id")),
-                        [{"b_member_id": m} | row(m) for m in changed])
+        writes.update_tallies(session, changed)
     if gone:
-        session.execute(delete(table).where(table.c.member_id.in_(gone)))
+        session.execute(delete(table).where(keys_match(table.c.member_id, gone)))
 
 
 def _fresh(session, ids: list[int]) -> dict[int, tuple]:
@@ -148,7 +140,7 @@ def _fresh(session, ids: list[int]) -> dict[int, tuple]:
         flag(exists().where(Booking.member_id == Member.id, Booking.status.in_(OPEN_STATUSES))),
         flag(exists().where(Card.member_id == Member.id, Card.status != "void")),
         flag(exists().where(Card.member_id == Member.id, Card.status == "handed_over")),
-    ).where(Member.id.in_(ids)))
+    ).where(keys_match(Member.id, ids)))
     out = {}
     for member_id, unit_id, removed_at, first_at, verified, booked, printed, handed in rows:
         if removed_at is not None:  # a removed member counts for nothing, wherever they were
@@ -169,20 +161,9 @@ def _count(units: dict, days: dict, tally: tuple, sign: int) -> None:
 
 
 def _add(session, units: dict, days: dict) -> None:
-    """`n = n + d` per unit (and per unit and day), in key order, inserting the rows that do not exist yet."""
-    insert = _insert(session)
-    table = UnitTally.__table__
-    rows = [{"unit_id": u} | dict(zip(COUNTS, d)) for u, d in sorted(units.items()) if any(d)]
-    if rows:
-        stmt = insert(table)
-        session.execute(stmt.on_conflict_do_update(index_elements=["unit_id"], set_={
-            n: table.c[n] + stmt.excluded[n] for n in COUNTS}), rows)
-    table = CollectedDaily.__table__
-    rows = [{"unit_id": u, "day": d, "collected": n} for (u, d), n in sorted(days.items()) if n]
-    if rows:
-        stmt = insert(table)
-        session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "day"], set_={
-            "collected": table.c.collected + stmt.excluded.collected}), rows)
+    """`n = n + d` per unit and per unit and day, in key order (the order every commit locks them in)."""
+    writes.add_to_units(session, [(u, *d) for u, d in sorted(units.items()) if any(d)])
+    writes.add_to_days(session, [(u, d, n) for (u, d), n in sorted(days.items()) if n])
 
 
 def per_unit(unit_ids) -> list[tuple]:
