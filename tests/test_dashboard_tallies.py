@@ -10,6 +10,7 @@ from server.cards.models import Card
 from server.dashboard import recount, tallies
 from server.dashboard.models import CollectedDaily, MemberTally, UnitTally
 from server.extensions import db
+from server.imports.importers import BATCH
 from server.models import Member, Photo, Submission, Unit, utcnow
 from server.schedules.models import Booking
 from tests.cards_support import handover, import_cards, post_handovers, write_cards
@@ -83,6 +84,14 @@ def test_counters_equal_a_recount_after_a_mixed_sequence_of_events(app, ward, lo
     job = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
         "import_kind": "members", "import_file": (io.BytesIO((MEMBERS + rows).encode()), "m.csv")}).json
     assert job["state"] == "done", job
+    # A refused file after a full batch was written: its savepoint goes, and with it what it added to the counts.
+    rows = "".join(f"Z{i},C3,Đỗ Thị {i},1970,female,,Huế,Huế,1990-01-01,1991-01-01,standard,no\n"
+                   for i in range(BATCH)) + "Z-BAD,C3,Đỗ,19x0,female,,Huế,Huế,1990-01-01,1991-01-01,standard,no\n"
+    job = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "import_kind": "members", "import_file": (io.BytesIO((MEMBERS + rows).encode()), "z.csv")}).json
+    assert job["state"] == "rejected", job
+    db.session.rollback()
+    assert db.session.scalar(select(Member.id).where(Member.member_code == "Z0")) is None  # stored nothing
     gone = db.session.get(Member, people["b4"].id)
     gone.removed_at = utcnow()  # removed: counts for nothing, booked or not
     db.session.commit()

@@ -1,4 +1,5 @@
-"""Tables of the dashboard: members first collected per cell and day, and deadlines set per unit."""
+"""Tables of the dashboard: the progress counters (per member and per unit), members first collected per unit
+and day, and deadlines set per unit."""
 from __future__ import annotations
 
 from datetime import date
@@ -60,6 +61,18 @@ class UnitTally(db.Model):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     cards_printed: Mapped[int] = mapped_column(Integer, default=0)
     cards_handed_over: Mapped[int] = mapped_column(Integer, default=0)
+
+
+
+class TallyPending(db.Model):
+    """Members an import has added to a unit in the open transaction, not yet in unit_tallies: the commit moves
+    them there and deletes these rows, so an import's unit counter rows are locked only at its commit, and a
+    savepoint rolled back takes its rows with it."""
+
+    __tablename__ = "tally_pending"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    target: Mapped[int] = mapped_column(Integer)
 
 
 from . import tallies as _tallies  # noqa: E402,F401  (registers the session hooks that keep the tables above)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_sqlalchemy.session import Session
-from sqlalchemy import case, delete, event, exists, func, inspect, select
+from sqlalchemy import case, delete, event, exists, func, inspect, literal, null, select
 
 from server.extensions import db
 from server.imports.write import keys_match
@@ -28,11 +28,12 @@ from server.models import Member, Submission
 from server.record_fields import VIETNAM
 
 from . import writes
-from .models import MemberTally, UnitTally
+from .models import MemberTally, TallyPending, UnitTally
 
 COUNTS = ("target", "collected", "verified", "booked", "cards_printed", "cards_handed_over")
 CHUNK = 2000  # members recounted per query: bounded memory and statement size for an import of a province
 _PENDING = "fieldkit.tally_members"
+_UNCOUNTED = "fieldkit.tallies_uncounted"
 # The columns whose change can move a member's counts; any other change (a name, a card's whereabouts) cannot.
 _WATCHED = {"members": ("unit_id", "removed_at"), "submissions": ("member_id", "status", "received_at"),
             "bookings": ("member_id", "status"), "cards": ("member_id", "status")}
@@ -77,19 +78,45 @@ def _before_commit(session) -> None:
 def _after_rollback(session, previous) -> None:
     if previous.parent is None:  # the whole transaction is gone; a savepoint's rollback keeps the rest
         session.info.pop(_PENDING, None)
+        session.info.pop(_UNCOUNTED, None)
 
 
 def settle(session=None) -> None:
     """Recount every touched member and move the differences into the counters (the commit does this)."""
     session = session or db.session
     session.flush()
-    while ids := session.info.pop(_PENDING, None):
+    uncounted = session.info.pop(_UNCOUNTED, False)
+    while uncounted or (ids := session.info.pop(_PENDING, None)):
         units: dict[int, list[int]] = {}
         days: dict[tuple[int, date], int] = {}
+        if uncounted:
+            _take_uncounted(session, units)
+            uncounted, ids = False, session.info.pop(_PENDING, None) or ()
         ordered = sorted(ids)
         for start in range(0, len(ordered), CHUNK):
             _settle_chunk(session, ordered[start:start + CHUNK], units, days)
         _add(session, units, days)
+
+
+def add_new_members(codes: list[str], per_unit: dict[int, int]) -> None:
+    """An import's live members just inserted (their codes, and how many went to each unit): their tallies at
+    once, set-based — no record, card or booking can name a member that did not exist — and their number per
+    unit into tally_pending, which the commit adds to the unit counters (rows in the database: a savepoint
+    rolled back takes them along)."""
+    db.session.execute(MemberTally.__table__.insert().from_select(
+        ["member_id", "unit_id", *COUNTS, "first_day"],
+        select(Member.id, Member.unit_id, literal(1), *[literal(0)] * (len(COUNTS) - 1), null())
+        .where(keys_match(Member.member_code, codes))))
+    db.session.execute(TallyPending.__table__.insert(), [{"unit_id": u, "target": n} for u, n in per_unit.items()])
+    db.session.info[_UNCOUNTED] = True
+
+
+def _take_uncounted(session, units: dict) -> None:
+    table = TallyPending.__table__
+    for unit_id, target in session.execute(select(table.c.unit_id, func.sum(table.c.target))
+                                           .group_by(table.c.unit_id)):
+        units.setdefault(unit_id, [0] * len(COUNTS))[0] += int(target)
+    session.execute(delete(table))  # this transaction's rows: no other commit leaves any behind
 
 
 def _settle_chunk(session, ids: list[int], units: dict, days: dict) -> None:

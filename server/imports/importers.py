@@ -10,6 +10,7 @@ in-memory import (server.imports.units). Nothing here commits a file that was no
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,15 +284,15 @@ class MemberImport(RecordImport):
         return old.removed_at is not None or super().changed(old, record, names)
 
     def _upsert(self, batch, now) -> None:
-        self.added, self.moved = [], []
+        self.added, self.moved = {}, []
         super()._upsert(batch, now)
-        # Rows written below the ORM: the progress counters recount the new, moved and returning members.
+        # Rows written below the ORM: the progress counters count the new members and recount the moved ones.
         tallies.touch(self.moved)
         if self.added:
-            tallies.touch(db.session.scalars(select(Member.id).where(keys_match(Member.member_code, self.added))))
+            tallies.add_new_members(list(self.added), Counter(self.added.values()))
 
     def new_row(self, record, now):
-        self.added.append(record["member_code"])
+        self.added[record["member_code"]] = record["unit_id"]
         return record | {"status": "pending", "created_at": now, "updated_at": now}
 
     def changed_row(self, record, now, old):

@@ -1,5 +1,5 @@
-"""dashboard: per-member tallies and per-unit counters of the progress table (member_tallies, unit_tallies),
-kept in the transaction of every change; filled here from the existing rows, and collected_daily recounted
+"""dashboard: per-member tallies and per-unit counters of the progress table (member_tallies, unit_tallies, and
+tally_pending for an import's members until its commit), kept in the transaction of every change; filled here from the existing rows, and collected_daily recounted
 the same way (live members, at their current unit)
 
 Revision ID: h13_dashboard
@@ -46,6 +46,15 @@ def upgrade():
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_unit_tallies")),
     )
+    op.create_table(
+        "tally_pending",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("target", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_tally_pending_unit_id_units"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tally_pending")),
+    )
     first = "(SELECT min(s.received_at) FROM submissions s WHERE s.member_id = m.id)"
     if op.get_bind().dialect.name == "postgresql":
         day = f"(timezone('UTC', {first}) + interval '7 hours')::date"
@@ -62,6 +71,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("tally_pending")
     op.drop_table("unit_tallies")
     with op.batch_alter_table("member_tallies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_member_tallies_unit_id"))
