@@ -10,8 +10,8 @@ against the CLI.
    spread over 30 days (written below the ORM, then `rebuild-daily`), and a root admin's GET /api/v1/progress
    + GET /api/v1/progress/daily are timed, median of several rounds (goal <= 1 s together). Baseline, alternated
    with it in every round: the same two requests counting member by member as they did before the per-unit
-   counters (server.dashboard.recount.per_member); both ways must answer the same JSON. Also prints what
-   counting every member costs an import's commit, and the progress query's plan.
+   counters (server.dashboard.recount.per_member); both ways must answer the same JSON. Also prints the cost of
+   recounting every member at one commit, and the progress query's plan.
 
 Usage: .venv/bin/python bench/console_bench.py [--members N] [--dashboard-only] [--backend sqlite|postgres|both]
 """
@@ -132,7 +132,8 @@ def dashboard(env, root: str, rounds: int) -> None:
         db.session.commit()
         print(f"{backend}: aggregates rebuilt (fieldkit rebuild-daily) from {len(ids):,} members and "
               f"{len(chosen):,} submissions in {time.perf_counter() - started:.1f} s", flush=True)
-        # What an import of every member adds: their tallies written from nothing, in the import's commit.
+        # The general path at its largest: every member recounted one by one at one commit (what a cards import
+        # for the whole province costs; a members import counts its new members set-based instead).
         for model in (MemberTally, UnitTally, CollectedDaily):
             db.session.execute(delete(model))
         db.session.commit()
@@ -140,7 +141,7 @@ def dashboard(env, root: str, rounds: int) -> None:
         tallies.touch(ids)
         db.session.commit()
         analyze()
-        print(f"{backend}: counting {len(ids):,} members at an import's commit: {time.perf_counter() - started:.1f} s "
+        print(f"{backend}: recounting all {len(ids):,} members at one commit: {time.perf_counter() - started:.1f} s "
               f"wall, {time.process_time() - cpu:.1f} s CPU of this process", flush=True)
         unit_path = db.session.scalar(select(Unit.path).where(Unit.code == root))
         client, _ = login(app)
