@@ -172,7 +172,8 @@ def dashboard(env, root: str, rounds: int) -> None:
         assert bodies["aggregate", "daily"] == bodies["per-member", "daily"], "the two ways disagree"
         med = {key: statistics.median(values) * 1000 for key, values in times.items()}
         print(f"{backend}: dashboard of {len(ids):,} members ({len(chosen):,} collected over 30 days), median of "
-              f"{rounds} alternating rounds, ms (wall / CPU of this process{'' if backend == 'SQLite' else ', the server’s CPU not included'}):")
+              f"{rounds} alternating rounds, ms (wall / CPU of this process"
+              f"{'' if backend == 'SQLite' else ', the server’s CPU not included'}):")
         for name in urls:
             new, old = med["aggregate", name, "wall"], med["per-member", name, "wall"]
             print(f"  GET {name:<9} counters {new:7.1f} / {med['aggregate', name, 'cpu']:7.1f}   per member "

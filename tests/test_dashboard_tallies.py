@@ -86,7 +86,8 @@ def test_counters_equal_a_recount_after_a_mixed_sequence_of_events(app, ward, lo
     assert job["state"] == "done", job
     # A refused file after a full batch was written: its savepoint goes, and with it what it added to the counts.
     rows = "".join(f"Z{i},C3,Đỗ Thị {i},1970,female,,Huế,Huế,1990-01-01,1991-01-01,standard,no\n"
-                   for i in range(BATCH)) + "Z-BAD,C3,Đỗ,19x0,female,,Huế,Huế,1990-01-01,1991-01-01,standard,no\n"
+                   for i in range(BATCH))
+    rows += "Z-BAD,C3,Đỗ,19x0,female,,Huế,Huế,1990-01-01,1991-01-01,standard,no\n"  # refused: a bad birth year
     job = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
         "import_kind": "members", "import_file": (io.BytesIO((MEMBERS + rows).encode()), "z.csv")}).json
     assert job["state"] == "rejected", job

@@ -1,6 +1,6 @@
 """dashboard: per-member tallies and per-unit counters of the progress table (member_tallies, unit_tallies, and
-tally_pending for an import's members until its commit), kept in the transaction of every change; filled here from the existing rows, and collected_daily recounted
-the same way (live members, at their current unit)
+tally_pending for an import's members until its commit), kept in the transaction of every change; filled here
+from the existing rows, and collected_daily recounted the same way (live members, at their current unit)
 
 Revision ID: h13_dashboard
 Revises: g15_harden
