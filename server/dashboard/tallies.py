@@ -12,11 +12,14 @@ the counters, as `n = n + d` — never a read-modify-write, so two transactions 
 On PostgreSQL the members' tally rows are locked first (in id order, then the counters in unit order, so two
 commits cannot deadlock): the last transaction to touch a member sees every change committed before it.
 A touch that turns out to change nothing costs one small query and writes nothing; a stale one is harmless.
+An import's new members skip the recount (`add_new_members`: nothing can name them yet); rows written below the
+application are counted by `fieldkit rebuild-daily` (server.dashboard.recount).
 
 It never decides anything about the members: it only counts what the other features stored.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from flask_sqlalchemy.session import Session
@@ -152,8 +155,9 @@ def _settle_chunk(session, ids: list[int], units: dict, days: dict) -> None:
         session.execute(delete(table).where(keys_match(table.c.member_id, gone)))
 
 
-def _fresh(session, ids: list[int]) -> dict[int, tuple]:
-    """{member id: (unit, target, collected, verified, booked, printed, handed, first day)} from the sources."""
+@functools.cache
+def _fresh_query():
+    """The recount of the members in the parameter `keys` (built once: a commit of ingest runs it every time)."""
     from server.cards.models import Card
     from server.schedules.models import OPEN_STATUSES, Booking
 
@@ -161,13 +165,17 @@ def _fresh(session, ids: list[int]) -> dict[int, tuple]:
         return case((condition, 1), else_=0)
 
     first = select(func.min(Submission.received_at)).where(Submission.member_id == Member.id).scalar_subquery()
-    rows = session.execute(select(
+    return select(
         Member.id, Member.unit_id, Member.removed_at, first,
         flag(exists().where(Submission.member_id == Member.id, Submission.status == "verified")),
         flag(exists().where(Booking.member_id == Member.id, Booking.status.in_(OPEN_STATUSES))),
         flag(exists().where(Card.member_id == Member.id, Card.status != "void")),
-        flag(exists().where(Card.member_id == Member.id, Card.status == "handed_over")),
-    ).where(keys_match(Member.id, ids)))
+        flag(exists().where(Card.member_id == Member.id, Card.status == "handed_over")))
+
+
+def _fresh(session, ids: list[int]) -> dict[int, tuple]:
+    """{member id: (unit, target, collected, verified, booked, printed, handed, first day)} from the sources."""
+    rows = session.execute(_fresh_query().where(keys_match(Member.id, ids)))
     out = {}
     for member_id, unit_id, removed_at, first_at, verified, booked, printed, handed in rows:
         if removed_at is not None:  # a removed member counts for nothing, wherever they were

@@ -7,6 +7,8 @@ row locks of two commits are taken in the same order and cannot deadlock.
 """
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -75,7 +77,13 @@ def _add(session, table, names, keys: int, rows: list[tuple]) -> None:
         session.execute(text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {source} ORDER BY {order} "
                              f"ON CONFLICT ({', '.join(names[:keys])}) DO UPDATE SET {sums}"), params)
         return
+    session.execute(_sqlite_add(table, names, keys), [dict(zip(names, row)) for row in rows])
+
+
+@functools.cache
+def _sqlite_add(table, names, keys: int):
+    """The SQLite upsert that adds (built once: ingest runs it at every commit)."""
     stmt = sqlite_insert(table)
-    session.execute(stmt.on_conflict_do_update(index_elements=list(names[:keys]), set_={
-        name: table.c[name] + stmt.excluded[name] for name in names[keys:]}), [dict(zip(names, row)) for row in rows])
+    return stmt.on_conflict_do_update(index_elements=list(names[:keys]), set_={
+        name: table.c[name] + stmt.excluded[name] for name in names[keys:]})
 
