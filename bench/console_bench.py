@@ -207,7 +207,7 @@ def write_cost(members: list[int], user_id: int, backend: str, rounds: int = 3, 
     hooks = [(Session, "after_flush", tallies._noticed), (Session, "before_commit", tallies._before_commit)]
     spent = {"with": [], "without": []}
     per_round = max(10, min(per_round, len(members) // (2 * rounds) // 10 * 10))
-    for n in range(rounds):
+    for _ in range(rounds):
         for mode in ("with", "without"):
             chunk, members = members[:per_round], members[per_round:]
             if mode == "without":
