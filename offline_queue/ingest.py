@@ -24,7 +24,6 @@ from offline_queue.item_fields import ClientId
 from offline_queue.kept import keepable
 from offline_queue.validation import validate_item
 from server import audit, photo_access
-from server.dashboard.daily import count_first_collection
 from server.extensions import db
 from server.members import derive_status
 from server.record_fields import PERSON_FIELDS
@@ -256,8 +255,6 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
     if member is not None:  # what refresh_status would find, without asking the database again
         member.status = derive_status([*earlier, submission.status])
         member.updated_at = utcnow()
-        if not earlier:  # the member's first record: one more collected that day
-            count_first_collection(member.unit_id, submission.received_at)
         mark_arrived(member.id, submission.id)  # their booking, if any, is now `arrived`
     if visit is not None:
         close_for_submission(visit, submission)

@@ -168,12 +168,12 @@ main.add_command(_worker)
 @main.command("rebuild-daily")
 @with_appcontext
 def rebuild_daily():
-    """Recount the dashboard's members-collected-per-day from the submissions (ingest keeps it up to date)."""
+    """Recount the dashboard's aggregates (per member, per unit, per day) from the source tables."""
     from .dashboard.daily import rebuild
     from .extensions import db
     total = rebuild()
     db.session.commit()
-    click.echo(f"collected per day rebuilt: {total} members")
+    click.echo(f"progress counters and collected per day rebuilt: {total} members collected")
 @main.group("photos")
 def photos():
     """The photo store (FIELDKIT_PHOTO_STORE)."""

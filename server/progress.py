@@ -2,16 +2,16 @@
 
 target = live members of the subtree; collected = those with at least one accepted submission;
 verified = those with at least one verified submission; needs_review = collected − verified.
-Counts come from one aggregate query over the unit's subtree; nothing here is cached or stored.
+Counts come from the per-unit counters (server.dashboard.tallies, kept in the transaction of every change),
+one row per unit of the subtree, added up to the children here.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import select
 
-from .cards.models import Card
+from .dashboard import tallies
 from .extensions import db
-from .models import Member, Submission, Unit, User
-from .schedules.models import OPEN_STATUSES, Booking
+from .models import Unit, User
 from .scope import subtree_unit_ids, unit_in_scope
 
 COUNTS = 6  # target, collected, verified, booked, cards printed, cards handed over (per unit, then summed)
@@ -25,23 +25,11 @@ def percent(collected: int, target: int) -> float:
 
 
 def _counts(unit: Unit) -> dict[int | None, list[int]]:
-    """{child id (None: members directly in `unit`): [target, collected, verified, cards printed, handed over]}.
+    """{child id (None: members directly in `unit`): [target, collected, verified, booked, cards printed, handed over]}.
 
-    One aggregate query counts members per unit of the subtree (EXISTS for collected and verified);
-    each unit is then rolled up to the child whose path prefixes its own, from the subtree's paths.
-    Joining members to children by path prefix in SQL gives the same numbers but is 3–6 times slower
-    for a province (a LIKE per member and child), so the prefix match runs over units only."""
-    collected = exists().where(Submission.member_id == Member.id)
-    verified = exists().where(Submission.member_id == Member.id, Submission.status == "verified")
-    booked = exists().where(Booking.member_id == Member.id, Booking.status.in_(OPEN_STATUSES))
-    printed = exists().where(Card.member_id == Member.id, Card.status != "void")
-    handed = exists().where(Card.member_id == Member.id, Card.status == "handed_over")
-    per_unit = db.session.execute(
-        select(Member.unit_id, func.count(Member.id), func.sum(case((collected, 1), else_=0)),
-               func.sum(case((verified, 1), else_=0)), func.sum(case((booked, 1), else_=0)),
-               func.sum(case((printed, 1), else_=0)), func.sum(case((handed, 1), else_=0)))
-        .where(Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None))
-        .group_by(Member.unit_id)).all()
+    The counters of each unit of the subtree (one row per unit with members) are rolled up to the child whose
+    path prefixes the unit's own, from the subtree's paths."""
+    per_unit = tallies.per_unit(subtree_unit_ids(unit))
     paths = dict(db.session.execute(select(Unit.id, Unit.path).where(
         Unit.path.startswith(unit.path, autoescape=True))).all())
     totals: dict[int | None, list[int]] = {}

@@ -19,6 +19,7 @@ from offline_queue.ingest import Batch  # what every item of one request shares,
 from offline_queue.item_fields import CapturedAt, Choice, ClientId, Id, Text, coded
 from offline_queue.validation import flatten
 from server import audit
+from server.dashboard import tallies
 from server.extensions import db
 from server.models import Member, Unit, User, utcnow
 
@@ -168,6 +169,7 @@ def _accept(batch: Batch, raw, key, digest, data, card: Card) -> dict:
     if moved != 1:  # handed over (or moved) by someone else since we read it
         db.session.rollback()
         return _process(batch, raw, key, digest)
+    tallies.touch([card.member_id])  # a Core update the ORM does not see: the handed-over counter
     who = "proxy" if data["recipient"] == "proxy" else "member"
     db.session.add(CardEvent(card_id=card.id, status="handed_over", unit_id=card.unit_id, by_id=batch.user_id,
                              at=data["handed_at"], note=f"handed to the {who}; identity: {data['id_check']}"))

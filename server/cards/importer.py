@@ -13,6 +13,7 @@ import re
 
 from sqlalchemy import Integer, and_, cast, insert, literal, select, update
 
+from server.dashboard import tallies
 from server.extensions import db
 from server.imports.files import FileProblem
 from server.imports.rows import Row, check_header
@@ -171,6 +172,7 @@ class CardImport(RecordImport):
             db.session.execute(update(Card).where(reprinted).values(status="void", updated_at=self.now)
                                .execution_options(synchronize_session=False))
         db.session.execute(insert(Card), new)
+        tallies.touch(row["member_id"] for row in new)  # printed (and a reprint's voided card): the counters
         numbers = [row["card_number"] for row in new]
         self._event_from(Card.card_number.in_(numbers), "at_unit", literal(self.unit_id),
                          f"printed, batch {new[0]['batch_code']}" if len({r['batch_code'] for r in new}) == 1

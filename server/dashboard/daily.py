@@ -1,51 +1,21 @@
-"""Keeping and reading the daily aggregate. Ingest calls `count_first_collection` once per member, in the
-same transaction as the record, so the aggregate never drifts from the submissions it counts."""
+"""Reading the daily aggregate (kept by server.dashboard.tallies in the transaction of every change, so it never
+drifts from the submissions it counts), the rate, the projected finish, deadlines and records on tablets."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import DeviceReport, Member, Submission, Unit, User
-from server.record_fields import VIETNAM
+from server.models import DeviceReport, Unit, User
 from server.scope import subtree_unit_ids, unit_in_scope
 
-from .models import CollectedDaily, UnitDeadline
+from .models import CollectedDaily, UnitDeadline, UnitTally
+from .recount import rebuild  # noqa: F401  (`fieldkit rebuild-daily` and the tests find it here)
+from .tallies import vietnam_day
 
 RATE_DAYS = 7
 QUEUE_KEYS = ("queued", "sending", "needs_fix", "waiting")
-
-
-def vietnam_day(moment: datetime) -> date:
-    return moment.astimezone(VIETNAM).date()
-
-
-def count_first_collection(unit_id: int, received_at: datetime) -> None:
-    """One more member of `unit_id` collected for the first time on the day of `received_at` (an upsert)."""
-    table = CollectedDaily.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(unit_id=unit_id, day=vietnam_day(received_at), collected=1)
-    db.session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "day"],
-                                                  set_={"collected": table.c.collected + 1}))
-
-
-def rebuild() -> int:
-    """Recount the whole aggregate from the submissions (after a restore, or for data loaded before it existed)."""
-    db.session.execute(delete(CollectedDaily))
-    first = (select(Submission.member_id, func.min(Submission.received_at).label("at"))
-             .where(Submission.member_id.is_not(None)).group_by(Submission.member_id).subquery())
-    counts: dict[tuple[int, date], int] = {}
-    for unit_id, at in db.session.execute(select(Member.unit_id, first.c.at).join(first, first.c.member_id == Member.id)):
-        at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-        key = (unit_id, vietnam_day(at))
-        counts[key] = counts.get(key, 0) + 1
-    if counts:
-        db.session.execute(CollectedDaily.__table__.insert(), [
-            {"unit_id": unit, "day": day, "collected": n} for (unit, day), n in counts.items()])
-    return sum(counts.values())
 
 
 def deadline_for(unit: Unit) -> date | None:
@@ -73,14 +43,11 @@ def daily(user: User, code: str | None = None, today: date | None = None) -> dic
     """Collections per day over the unit's subtree, the last 7 days' rate, the projected finish and the deadline."""
     unit = unit_in_scope(code, user) if code else user.unit
     today = today or vietnam_day(datetime.now(timezone.utc))
-    days = db.session.execute(select(CollectedDaily.day, func.sum(CollectedDaily.collected))
+    total = func.sum(CollectedDaily.collected)
+    days = db.session.execute(select(CollectedDaily.day, total)
                               .where(CollectedDaily.unit_id.in_(subtree_unit_ids(unit)))
-                              .group_by(CollectedDaily.day).order_by(CollectedDaily.day)).all()
-    # Totals from the aggregate and one indexed count, not the per-member progress query: the chart stays cheap.
-    # (A member moved after collection counts where they were collected; the progress table has the exact split.)
-    target = db.session.scalar(select(func.count(Member.id)).where(
-        Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None)))
-    collected = sum(int(n) for _, n in days)
+                              .group_by(CollectedDaily.day).having(total > 0).order_by(CollectedDaily.day)).all()
+    target, collected = totals(unit)
     recent = sum(int(n) for day, n in days if today - timedelta(days=RATE_DAYS) < day <= today)
     rate = recent / RATE_DAYS
     remaining = max(target - collected, 0)
@@ -93,6 +60,14 @@ def daily(user: User, code: str | None = None, today: date | None = None) -> dic
             "days": [{"day": day, "collected": int(n)} for day, n in days],
             "rate_7d": round(rate, 1), "remaining": remaining, "projected_finish": finish,
             "deadline": deadline, "late": late, "needed_per_day": needed, "on_tablets": on_tablets(unit)}
+
+
+def totals(unit: Unit) -> tuple[int, int]:
+    """Target and collected of the subtree from the per-unit counters: the progress table's figures, which the
+    days add up to."""
+    target, collected = db.session.execute(select(func.sum(UnitTally.target), func.sum(UnitTally.collected))
+                                           .where(UnitTally.unit_id.in_(subtree_unit_ids(unit)))).one()
+    return int(target or 0), int(collected or 0)
 
 
 def on_tablets(unit: Unit) -> list[dict]:

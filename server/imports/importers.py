@@ -10,12 +10,14 @@ in-memory import (server.imports.units). Nothing here commits a file that was no
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import bindparam, select, update
 
 from .. import audit
+from ..dashboard import tallies
 from ..extensions import db
 from .files import FileProblem, source_for
 from .rows import check_header, parse_member, parse_registry, row_values, today
@@ -281,11 +283,22 @@ class MemberImport(RecordImport):
     def changed(self, old, record, names):
         return old.removed_at is not None or super().changed(old, record, names)
 
+    def _upsert(self, batch, now) -> None:
+        self.added, self.moved = {}, []
+        super()._upsert(batch, now)
+        # Rows written below the ORM: the progress counters count the new members and recount the moved ones.
+        tallies.touch(self.moved)
+        if self.added:
+            tallies.add_new_members(list(self.added), Counter(self.added.values()))
+
     def new_row(self, record, now):
+        self.added[record["member_code"]] = record["unit_id"]
         return record | {"status": "pending", "created_at": now, "updated_at": now}
 
     def changed_row(self, record, now, old):
         moved = old.unit_id != record["unit_id"]  # every row carries the same keys: one executemany
+        if moved or old.removed_at is not None:
+            self.moved.append(old.id)
         return record | {"updated_at": now, "removed_at": None,  # listed again: back on the roster
                          "previous_unit_id": old.unit_id if moved else old.previous_unit_id,
                          "moved_at": now if moved else old.moved_at}

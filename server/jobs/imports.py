@@ -62,12 +62,19 @@ def importer_for(kind: str, report, unit: Unit):
 def run_scoped_import(kind: str, source, report, unit: Unit, user) -> None:
     """As server.imports.importers.run_import with commit=False: check all, then write all; the caller commits."""
     job = importer_for(kind, report, unit)
+    speculative = db.session.begin_nested()  # record imports write while they check: a refused file keeps nothing
     try:
         job.check(source)
     except (FileProblem, OSError) as problem:
         report.reject(getattr(problem, "line", 0), [getattr(problem, "reason", "the file cannot be read")])
+    except BaseException:
+        speculative.rollback()
+        raise
     if not report.stored:
+        speculative.rollback()
+        report.created = report.updated = report.unchanged = 0
         return
+    speculative.commit()
     try:
         job.write(source)
     except FileProblem as problem:  # the file changed between the passes

@@ -16,6 +16,7 @@ from sqlalchemy import case, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..dashboard import tallies
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Member, Submission, Unit, User, utcnow
@@ -155,6 +156,7 @@ def _insert(station: Station, user: User, placed: list) -> list[int]:
             for m, c, s in placed]
     if rows:  # a Core executemany: the ORM's bulk path costs twice as much for thousands of rows
         db.session.execute(insert(Booking.__table__), rows)
+        tallies.touch(row["member_id"] for row in rows)  # the ORM does not see a Core insert: the counters
     return [m for m, _, _ in placed]
 
 
