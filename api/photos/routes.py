@@ -40,11 +40,15 @@ def _address(sha256: str, *, on_bad: DomainError) -> str:
 
 def _read_body(limit: int) -> bytes:
     """The request body, refused as soon as it is known to exceed `limit` (declared or streamed)."""
-    if (request.content_length or 0) > limit:
+    declared = request.content_length or 0
+    if declared > limit:
         raise PhotoTooLarge()
+    # A declared length is read in one call: the server's reader then receives it in large pieces instead of
+    # copying what it already holds again on each 64 KiB read.
+    step = max(_READ_CHUNK, declared)
     chunks, size = [], 0
     while size <= limit:
-        chunk = request.stream.read(min(_READ_CHUNK, limit + 1 - size))
+        chunk = request.stream.read(min(step, limit + 1 - size))
         if not chunk:
             break
         chunks.append(chunk)
@@ -79,7 +83,7 @@ class PhotoResource(MethodView):
         if hashlib.sha256(body).hexdigest() != digest:
             raise HashMismatch()
         photo, created = store_upload(digest, body, user, _store(), max_pixels=current_app.config.get(
-            "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+            "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS), optimize=current_app.config.get("PHOTO_OPTIMIZE_HUFFMAN", False))
         if not created:
             photo_access.record_uploader(user, digest)  # they sent the bytes: they may use the photo now
         return photo_schema.dump(photo), 201 if created else 200
