@@ -23,13 +23,13 @@ def vietnam_day(moment: datetime) -> date:
     return moment.astimezone(VIETNAM).date()
 
 
-def count_first_collection(unit_id: int, received_at: datetime) -> None:
-    """One more member of `unit_id` collected for the first time on the day of `received_at` (an upsert)."""
+def count_first_collection(unit_id: int, received_at: datetime, count: int = 1) -> None:
+    """`count` more members of `unit_id` collected for the first time on the day of `received_at` (an upsert)."""
     table = CollectedDaily.__table__
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(unit_id=unit_id, day=vietnam_day(received_at), collected=1)
+    stmt = insert(table).values(unit_id=unit_id, day=vietnam_day(received_at), collected=count)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "day"],
-                                                  set_={"collected": table.c.collected + 1}))
+                                                  set_={"collected": table.c.collected + count}))
 
 
 def rebuild() -> int:
