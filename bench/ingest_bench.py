@@ -4,8 +4,10 @@ JPEG portrait and then POST the records in batches of 25, on SQLite and on Postg
 
 Two servers per backend, each over its own data and database, measured phase by phase in turn:
   now        the code as it is
-  baseline   the same code with the settings it had before issue 14 (FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN=1:
-             fitted Huffman tables; FIELDKIT_INGEST_PREFETCH=0: every look-up of an item asked on its own)
+  baseline   the code as it was before issue 14 (--baseline-rev, default BASELINE_REV: `git archive`d into a
+             temporary directory and served from there by the same gunicorn and libraries); without git, the
+             code as it is with the old settings (FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN=1: fitted Huffman tables;
+             FIELDKIT_INGEST_PREFETCH=0: every look-up of an item asked on its own)
 Phases, each figure a rate and the server's CPU per item (user + system time of gunicorn's processes,
 read from /proc before and after; the client's CPU is not in it):
   no-op      signed-in no-op requests (GET /api/v1/auth/me): what the stack costs before any work
@@ -19,7 +21,7 @@ PostgreSQL: FIELDKIT_BENCH_PG_URL (or FIELDKIT_TEST_PG_URL) names a server to cr
 on; without either the bench starts its own via tests/tools/with_postgres.sh.
 
 Run: .venv/bin/python bench/ingest_bench.py [--records 400] [--clients 4] [--backend both|sqlite|postgres]
-     [--no-baseline]
+     [--no-baseline] [--baseline-rev REV]
 """
 import argparse
 import contextlib
@@ -29,6 +31,7 @@ import os
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -39,6 +42,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages (server, harness) importable
+from harness import live_server  # noqa: E402
 from harness.live_server import Client, LiveServer, fresh_pg_database  # noqa: E402
 
 GOAL = 80.0
@@ -164,19 +168,47 @@ def _database_bytes(database_url: str | None) -> int | None:
 
 
 BASELINE_ENV = {"FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN": "1", "FIELDKIT_INGEST_PREFETCH": "0"}
+BASELINE_REV = "0039f7c"  # main before issue 14's ingest work
+
+
+def baseline_tree(rev: str, into: Path) -> Path | None:
+    """The repository at `rev`, unpacked into `into`; None when git cannot give it (then: the old settings)."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    return into
+
+
+@contextlib.contextmanager
+def served_from(tree: Path | None):
+    """Run the harness's commands (CLI, setup, gunicorn) in `tree` instead of this checkout: gunicorn puts its
+    working directory first on the path before it reads its config module, so PYTHONPATH alone is not enough."""
+    saved = live_server.REPO
+    live_server.REPO = tree or saved
+    try:
+        yield
+    finally:
+        live_server.REPO = saved
 PHASES = ("no-op", "photos", "records", "end_to_end")
 
 
-def bench_backend(name: str, database_urls: dict, records: int, clients: int, jpeg: bytes) -> dict:
+def bench_backend(name: str, database_urls: dict, records: int, clients: int, jpeg: bytes,
+                  tree: Path | None) -> dict:
     """{"now": {phase: (rate, CPU ms)}, "baseline": {...}}: one server per variant, phases taken in turn."""
     with tempfile.TemporaryDirectory(prefix="fieldkit-bench-") as tmp:
         servers, members = {}, {}
         try:
             for which, url in database_urls.items():
                 server = servers[which] = LiveServer(Path(tmp) / which, url, workers=2, threads=4)
-                server.env.update(BASELINE_ENV if which == "baseline" else {})
-                members[which] = server.prepare(members=2 * records, registry=True)["members"]
-                server.start()
+                old = which == "baseline"
+                if old:
+                    server.env.update({"PYTHONPATH": str(tree)} if tree else BASELINE_ENV)
+                with served_from(tree if old else None):
+                    members[which] = server.prepare(members=2 * records, registry=True)["members"]
+                    server.start()
             # Bodies are made when sent (800 of them would take 700 MB); their addresses are kept.
             shas = [hashlib.sha256(variant(jpeg, f"{name}-{i}", i)).hexdigest() for i in range(2 * records)]
             share = records // clients
@@ -253,6 +285,7 @@ def main():
     parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--backend", choices=("both", "sqlite", "postgres"), default="both")
     parser.add_argument("--no-baseline", action="store_true", help="measure the code as it is only")
+    parser.add_argument("--baseline-rev", default=BASELINE_REV, help=f"the baseline's commit ({BASELINE_REV})")
     args = parser.parse_args()
     pg_url = os.environ.get("FIELDKIT_BENCH_PG_URL") or os.environ.get("FIELDKIT_TEST_PG_URL")
     if args.backend != "sqlite" and not pg_url:
@@ -265,13 +298,17 @@ def main():
           f"gunicorn 2 workers × 4 threads (gthread), {os.cpu_count()} cores; "
           f"photo 1200×1600 JPEG of {len(jpeg) / 1e3:.0f} KB")
     failed = False
-    if args.backend in ("both", "sqlite"):
-        failed |= report("SQLite", bench_backend("sqlite", dict.fromkeys(variants), args.records, args.clients,
-                                                 jpeg))
-    if args.backend in ("both", "postgres"):
-        with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack:
+        tree = None if args.no_baseline else baseline_tree(
+            args.baseline_rev, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fieldkit-baseline-"))))
+        if not args.no_baseline:
+            print(f"baseline: {'the code at ' + args.baseline_rev if tree else 'the old settings (no git archive)'}")
+        if args.backend in ("both", "sqlite"):
+            failed |= report("SQLite", bench_backend("sqlite", dict.fromkeys(variants), args.records, args.clients,
+                                                     jpeg, tree))
+        if args.backend in ("both", "postgres"):
             urls = {which: stack.enter_context(fresh_pg_database(pg_url)) for which in variants}
-            failed |= report("PostgreSQL", bench_backend("postgres", urls, args.records, args.clients, jpeg))
+            failed |= report("PostgreSQL", bench_backend("postgres", urls, args.records, args.clients, jpeg, tree))
     print("\ngoal met" if not failed else "\ngoal NOT met")
 
 
