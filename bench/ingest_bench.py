@@ -196,13 +196,14 @@ PHASES = ("no-op", "photos", "records", "end_to_end")
 
 
 def bench_backend(name: str, database_urls: dict, records: int, clients: int, jpeg: bytes,
-                  tree: Path | None) -> dict:
+                  tree: Path | None, layout: tuple[int, int] = (2, 4)) -> dict:
     """{"now": {phase: (rate, CPU ms)}, "baseline": {...}}: one server per variant, phases taken in turn."""
     with tempfile.TemporaryDirectory(prefix="fieldkit-bench-") as tmp:
         servers, members = {}, {}
         try:
             for which, url in database_urls.items():
-                server = servers[which] = LiveServer(Path(tmp) / which, url, workers=2, threads=4)
+                server = servers[which] = LiveServer(Path(tmp) / which, url, workers=layout[0],
+                                                     threads=layout[1])
                 old = which == "baseline"
                 if old:
                     server.env.update({"PYTHONPATH": str(tree)} if tree else BASELINE_ENV)
@@ -285,6 +286,8 @@ def main():
     parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--backend", choices=("both", "sqlite", "postgres"), default="both")
     parser.add_argument("--no-baseline", action="store_true", help="measure the code as it is only")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
     parser.add_argument("--baseline-rev", default=BASELINE_REV, help=f"the baseline's commit ({BASELINE_REV})")
     args = parser.parse_args()
     pg_url = os.environ.get("FIELDKIT_BENCH_PG_URL") or os.environ.get("FIELDKIT_TEST_PG_URL")
@@ -295,7 +298,7 @@ def main():
     jpeg = portrait_jpeg()
     variants = ("now",) if args.no_baseline else ("now", "baseline")
     print(f"{args.records} records per phase, {args.clients} client threads, batches of {BATCH}, "
-          f"gunicorn 2 workers × 4 threads (gthread), {os.cpu_count()} cores; "
+          f"gunicorn {args.workers} workers × {args.threads} threads (gthread), {os.cpu_count()} cores; "
           f"photo 1200×1600 JPEG of {len(jpeg) / 1e3:.0f} KB")
     failed = False
     with contextlib.ExitStack() as stack:
@@ -305,10 +308,11 @@ def main():
             print(f"baseline: {'the code at ' + args.baseline_rev if tree else 'the old settings (no git archive)'}")
         if args.backend in ("both", "sqlite"):
             failed |= report("SQLite", bench_backend("sqlite", dict.fromkeys(variants), args.records, args.clients,
-                                                     jpeg, tree))
+                                                     jpeg, tree, (args.workers, args.threads)))
         if args.backend in ("both", "postgres"):
             urls = {which: stack.enter_context(fresh_pg_database(pg_url)) for which in variants}
-            failed |= report("PostgreSQL", bench_backend("postgres", urls, args.records, args.clients, jpeg, tree))
+            failed |= report("PostgreSQL", bench_backend("postgres", urls, args.records, args.clients, jpeg, tree,
+                                                             (args.workers, args.threads)))
     print("\ngoal met" if not failed else "\ngoal NOT met")
 
 
