@@ -6,6 +6,10 @@ its savepoint alone (it stands alone); an unexpected error rolls back the open g
 nothing of it was promised. One fsync per group instead of one per item; groups bound how long a batch
 holds SQLite's write lock (and, on PostgreSQL, its members' row locks).
 
+What the items of a group name (prior client_ids, members, photos, registry rows, ...) is asked once for
+the whole group (offline_queue.lookups), and what accepted items change besides their own rows is written
+once per group, before its commit; an item's savepoint holds its insert, where the unique client_id speaks.
+
 Idempotency rests on the UNIQUE constraint on submissions.client_id, never on a check alone: a second
 insert of a client_id *is* the duplicate, and the stored content hash decides duplicate vs. reused id.
 Every item is answered and audited; a rejected item is kept whole in rejected_payloads. This module
@@ -101,8 +105,8 @@ def ingest_batch(user: User, device_id: str, items: list, *, tolerance_seconds: 
     results = []
     db.session.commit()  # whatever the request did before is its own business, not the first group's
     for start in range(0, len(items), GROUP):
+        prepared = [prepare(batch, raw) for raw in items[start:start + GROUP]]  # no database: before the lock
         with _group():
-            prepared = [prepare(batch, raw) for raw in items[start:start + GROUP]]
             look = GroupLookups(batch, prepared) if prefetch else ItemLookups(batch)
             results += [ingest_item(batch, item, look).as_dict() for item in prepared]
             look.finish()
