@@ -2,25 +2,36 @@
 JPEG portrait and then POST the records in batches of 25, on SQLite and on PostgreSQL. Goals (issue 14):
 ≥ 80 submissions/s end to end, ≤ 15 ms server CPU per photo upload, ≤ 3 ms server CPU per submission.
 
-Figures printed per backend, all measured in the same run against the same server:
-  baseline   signed-in no-op requests/s (GET /api/v1/auth/me): what the stack costs before any work
-  photos     photo uploads/s alone (decode, normalise, store durably)
-  records    submissions/s alone, photos already stored (validate, registry check, commit per item)
-  end to end submissions/s with their photo upload, as a tablet syncs; the goal applies to this line
+Two servers per backend, each over its own data and database, measured phase by phase in turn:
+  now        the code as it is
+  baseline   the code as it was before issue 14 (--baseline-rev, default BASELINE_REV: `git archive`d into a
+             temporary directory and served from there by the same gunicorn and libraries); without git, the
+             code as it is with the old settings (FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN=1: fitted Huffman tables;
+             FIELDKIT_INGEST_PREFETCH=0: every look-up of an item asked on its own)
+Phases, each figure a rate and the server's CPU per item (user + system time of gunicorn's processes,
+read from /proc before and after; the client's CPU is not in it):
+  no-op      signed-in no-op requests (GET /api/v1/auth/me): what the stack costs before any work
+  photos     photo uploads alone (decode, normalise, store durably)
+  records    submissions alone, photos already stored (validate, registry check, group commit)
+  end_to_end submissions with their photo upload, as a tablet syncs; the rate goal applies to this line
 
 Every record is for a different roster member whose registry row matches, so each takes the whole
-accepted-and-verified path. PostgreSQL: FIELDKIT_BENCH_PG_URL (or FIELDKIT_TEST_PG_URL) names a server
-to create a throwaway database on; without either the bench starts its own via tests/tools/with_postgres.sh.
+accepted-and-verified path; every photo has pixels of its own, so each upload writes a new object.
+PostgreSQL: FIELDKIT_BENCH_PG_URL (or FIELDKIT_TEST_PG_URL) names a server to create throwaway databases
+on; without either the bench starts its own via tests/tools/with_postgres.sh.
 
 Run: .venv/bin/python bench/ingest_bench.py [--records 400] [--clients 4] [--backend both|sqlite|postgres]
+     [--no-baseline] [--baseline-rev REV]
 """
 import argparse
+import contextlib
 import hashlib
 import io
 import os
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -31,6 +42,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages (server, harness) importable
+from harness import live_server  # noqa: E402
 from harness.live_server import Client, LiveServer, fresh_pg_database  # noqa: E402
 
 GOAL = 80.0
@@ -56,10 +68,26 @@ def portrait_jpeg() -> bytes:
     return out.getvalue()
 
 
-def variant(jpeg: bytes, tag: str) -> bytes:
-    """The same picture under a different SHA-256: a JPEG comment segment right after the SOI marker."""
+# Zig-zag positions of the chroma table's lowest AC frequencies: every DCT scale libjpeg decodes at uses them.
+_CHROMA_AC = (1, 2, 3, 4, 5, 6)
+
+
+def variant(jpeg: bytes, tag: str, index: int) -> bytes:
+    """Another photograph as far as the server can tell: different bytes (a comment) and different pixels.
+
+    Each index steps a few low-frequency chroma quantisation steps by 0–3 (base-4 digits of the index), so
+    the decoded colours differ slightly and every upload normalises to a portrait of its own: the store
+    writes (and fsyncs) each one, as it does for real photos, instead of finding the same object again."""
+    out = bytearray(jpeg)
+    at = 2
+    while out[at + 1] != 0xDA:  # the header segments, up to start-of-scan
+        length = struct.unpack(">H", out[at + 2:at + 4])[0]
+        if out[at + 1] == 0xDB and out[at + 4] == 1:  # DQT, 8-bit precision, table 1 (chroma)
+            for n, position in enumerate(_CHROMA_AC):
+                out[at + 5 + position] += (index >> (2 * n)) & 3
+        at += 2 + length
     comment = tag.encode()
-    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
+    return bytes(out[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + out[2:])
 
 
 def record(member_id: int, index: int, photo: str) -> dict:
@@ -139,50 +167,117 @@ def _database_bytes(database_url: str | None) -> int | None:
     return size
 
 
-def bench_backend(name: str, database_url: str | None, records: int, clients: int, jpeg: bytes) -> dict:
+BASELINE_ENV = {"FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN": "1", "FIELDKIT_INGEST_PREFETCH": "0"}
+BASELINE_REV = "0039f7c"  # main before issue 14's ingest work
+
+
+def baseline_tree(rev: str, into: Path) -> Path | None:
+    """The repository at `rev`, unpacked into `into`; None when git cannot give it (then: the old settings)."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    return into
+
+
+@contextlib.contextmanager
+def served_from(tree: Path | None):
+    """Run the harness's commands (CLI, setup, gunicorn) in `tree` instead of this checkout: gunicorn puts its
+    working directory first on the path before it reads its config module, so PYTHONPATH alone is not enough."""
+    saved = live_server.REPO
+    live_server.REPO = tree or saved
+    try:
+        yield
+    finally:
+        live_server.REPO = saved
+PHASES = ("no-op", "photos", "records", "end_to_end")
+
+
+def bench_backend(name: str, database_urls: dict, records: int, clients: int, jpeg: bytes,
+                  tree: Path | None, layout: tuple[int, int] = (2, 4)) -> dict:
+    """{"now": {phase: (rate, CPU ms)}, "baseline": {...}}: one server per variant, phases taken in turn."""
     with tempfile.TemporaryDirectory(prefix="fieldkit-bench-") as tmp:
-        server = LiveServer(Path(tmp), database_url, workers=2, threads=4)
-        members = server.prepare(members=2 * records, registry=True)["members"]
-        server.start()
+        servers, members = {}, {}
         try:
+            for which, url in database_urls.items():
+                server = servers[which] = LiveServer(Path(tmp) / which, url, workers=layout[0],
+                                                     threads=layout[1])
+                old = which == "baseline"
+                if old:
+                    server.env.update({"PYTHONPATH": str(tree)} if tree else BASELINE_ENV)
+                with served_from(tree if old else None):
+                    members[which] = server.prepare(members=2 * records, registry=True)["members"]
+                    server.start()
             # Bodies are made when sent (800 of them would take 700 MB); their addresses are kept.
-            shas = [hashlib.sha256(variant(jpeg, f"{name}-{i}")).hexdigest() for i in range(2 * records)]
+            shas = [hashlib.sha256(variant(jpeg, f"{name}-{i}", i)).hexdigest() for i in range(2 * records)]
             share = records // clients
-
-            def noop(client, _):
-                for _ in range(share):
-                    client.request("GET", "/api/v1/auth/me")
-
-            def photos_only(client, index):
-                for i in range(index * share, (index + 1) * share):
-                    upload(client, shas[i], variant(jpeg, f"{name}-{i}"))
-
-            def records_only(client, index):  # uses the photos just stored
-                mine = range(index * share, (index + 1) * share)
-                items = [record(members[i], i, shas[i]) for i in mine]
-                for start in range(0, len(items), BATCH):
-                    send(client, items[start:start + BATCH])
-
-            def end_to_end(client, index):  # fresh members and photos: upload each photo, then its batch
-                mine = range(records + index * share, records + (index + 1) * share)
-                for start in range(mine.start, mine.stop, BATCH):
-                    chunk = range(start, min(start + BATCH, mine.stop))
-                    for i in chunk:
-                        upload(client, shas[i], variant(jpeg, f"{name}-{i}"))
-                    send(client, [record(members[i], i, shas[i]) for i in chunk])
-
             done = share * clients
-            figures = {}
-            size = _database_bytes(database_url)
-            for phase, work in (("baseline", noop), ("photos", photos_only), ("records", records_only),
-                                ("end_to_end", end_to_end)):
-                wall, cpu = run_threads(server, clients, work)
-                figures[phase] = (done / wall, cpu / done * 1000)
+
+            def work(phase, ids):
+                def noop(client, _):
+                    for _ in range(share):
+                        client.request("GET", "/api/v1/auth/me")
+
+                def photos_only(client, index):
+                    for i in range(index * share, (index + 1) * share):
+                        upload(client, shas[i], variant(jpeg, f"{name}-{i}", i))
+
+                def records_only(client, index):  # uses the photos just stored
+                    mine = range(index * share, (index + 1) * share)
+                    items = [record(ids[i], i, shas[i]) for i in mine]
+                    for start in range(0, len(items), BATCH):
+                        send(client, items[start:start + BATCH])
+
+                def end_to_end(client, index):  # fresh members and photos: upload each photo, then its batch
+                    mine = range(records + index * share, records + (index + 1) * share)
+                    for start in range(mine.start, mine.stop, BATCH):
+                        chunk = range(start, min(start + BATCH, mine.stop))
+                        for i in chunk:
+                            upload(client, shas[i], variant(jpeg, f"{name}-{i}", i))
+                        send(client, [record(ids[i], i, shas[i]) for i in chunk])
+                return {"no-op": noop, "photos": photos_only, "records": records_only, "end_to_end": end_to_end}[phase]
+
+            figures = {which: {} for which in servers}
+            size = _database_bytes(database_urls["now"])
+            for turn, phase in enumerate(PHASES):
+                # Alternate which variant goes first, so neither always meets the machine in the same state.
+                for which in sorted(servers, reverse=turn % 2 == 1):
+                    wall, cpu = run_threads(servers[which], clients, work(phase, members[which]))
+                    figures[which][phase] = (done / wall, cpu / done * 1000)
             if size is not None:  # database growth per stored submission (with its photo row, audit, indexes)
-                figures["bytes_per_submission"] = (_database_bytes(database_url) - size) / (2 * done)
+                figures["now"]["bytes_per_submission"] = (_database_bytes(database_urls["now"]) - size) / (2 * done)
             return figures
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
+
+
+def report(backend: str, figures: dict) -> bool:
+    """Print one backend's table and its goal lines; True when a goal is missed."""
+    now, base = figures["now"], figures.get("baseline")
+    print(f"\n{backend:<13}      now: rate  CPU ms" + ("   baseline: rate  CPU ms   CPU now/baseline" if base else ""))
+    for phase in PHASES:
+        line = f"  {phase:<11} {now[phase][0]:14.1f} {now[phase][1]:7.2f}"
+        if base:
+            line += f" {base[phase][0]:16.1f} {base[phase][1]:7.2f} {now[phase][1] / base[phase][1]:12.2f}×"
+        print(line)
+    rate, cpu = now["end_to_end"]
+    print(f"  end to end {rate:.1f}/s = {rate / GOAL:.2f}× the goal of ≥ {GOAL:.0f}/s"
+          + (f"; {rate / base['end_to_end'][0]:.2f}× the baseline's rate" if base else "")
+          + f"; the server's CPU alone would allow {1000 * (os.cpu_count() or 1) / cpu:.0f}/s on "
+          f"{os.cpu_count()} idle cores")
+    photo_cpu, record_cpu = now["photos"][1], now["records"][1]
+    print(f"  photo upload {photo_cpu:.1f} ms CPU = {photo_cpu / PHOTO_CPU_GOAL_MS:.2f}× the goal of "
+          f"≤ {PHOTO_CPU_GOAL_MS:.0f} ms" + (f" (baseline {base['photos'][1]:.1f} ms)" if base else ""))
+    print(f"  submission {record_cpu:.2f} ms CPU = {record_cpu / RECORD_CPU_GOAL_MS:.2f}× the goal of "
+          f"≤ {RECORD_CPU_GOAL_MS:.0f} ms" + (f" (baseline {base['records'][1]:.2f} ms)" if base else "")
+          + f"; a no-op request costs {now['no-op'][1]:.2f} ms")
+    if "bytes_per_submission" in now:
+        print(f"  database growth {now['bytes_per_submission'] / 1024:.1f} KiB per stored submission "
+              "(submission, photo row, audit rows, indexes)")
+    return rate < GOAL or photo_cpu > PHOTO_CPU_GOAL_MS or record_cpu > RECORD_CPU_GOAL_MS
 
 
 def main():
@@ -190,6 +285,10 @@ def main():
     parser.add_argument("--records", type=int, default=400, help="records per phase (default 400)")
     parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--backend", choices=("both", "sqlite", "postgres"), default="both")
+    parser.add_argument("--no-baseline", action="store_true", help="measure the code as it is only")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--baseline-rev", default=BASELINE_REV, help=f"the baseline's commit ({BASELINE_REV})")
     args = parser.parse_args()
     pg_url = os.environ.get("FIELDKIT_BENCH_PG_URL") or os.environ.get("FIELDKIT_TEST_PG_URL")
     if args.backend != "sqlite" and not pg_url:
@@ -197,36 +296,23 @@ def main():
         sys.exit(subprocess.call([str(ROOT / "tests/tools/with_postgres.sh"), sys.executable, *sys.argv]))
 
     jpeg = portrait_jpeg()
+    variants = ("now",) if args.no_baseline else ("now", "baseline")
     print(f"{args.records} records per phase, {args.clients} client threads, batches of {BATCH}, "
-          f"gunicorn 2 workers × 4 threads (gthread), {os.cpu_count()} cores; "
+          f"gunicorn {args.workers} workers × {args.threads} threads (gthread), {os.cpu_count()} cores; "
           f"photo 1200×1600 JPEG of {len(jpeg) / 1e3:.0f} KB")
-    figures = {}
-    if args.backend in ("both", "sqlite"):
-        figures["SQLite"] = bench_backend("sqlite", None, args.records, args.clients, jpeg)
-    if args.backend in ("both", "postgres"):
-        with fresh_pg_database(pg_url) as url:
-            figures["PostgreSQL"] = bench_backend("postgres", url, args.records, args.clients, jpeg)
     failed = False
-    labels = {"baseline": "no-op requests/s", "photos": "photo uploads/s (alone)",
-              "records": "submissions/s (alone, photos already stored)",
-              "end_to_end": "submissions/s with their photos (the goal's figure)"}
-    for backend, f in figures.items():
-        print(f"\n{backend}                rate   server CPU ms each")
-        for phase, label in labels.items():
-            print(f"  {phase:<11} {f[phase][0]:8.1f} {f[phase][1]:8.2f}   {label}")
-        rate, cpu = f["end_to_end"]
-        print(f"  end to end = {rate / GOAL:.2f}× the goal of {GOAL:.0f}/s; "
-              f"{rate / f['baseline'][0]:.3f}× the no-op rate; the server's CPU alone would allow "
-              f"{1000 * (os.cpu_count() or 1) / cpu:.0f}/s on {os.cpu_count()} idle cores")
-        photo_cpu, record_cpu = f["photos"][1], f["records"][1]
-        print(f"  photo upload {photo_cpu:.1f} ms CPU = {photo_cpu / PHOTO_CPU_GOAL_MS:.2f}× the goal of "
-              f"≤ {PHOTO_CPU_GOAL_MS:.0f} ms; submission {record_cpu:.2f} ms CPU = "
-              f"{record_cpu / RECORD_CPU_GOAL_MS:.2f}× the goal of ≤ {RECORD_CPU_GOAL_MS:.0f} ms "
-              f"(a no-op request costs {f['baseline'][1]:.2f} ms)")
-        if "bytes_per_submission" in f:
-            print(f"  database growth {f['bytes_per_submission'] / 1024:.1f} KiB per stored submission "
-                  "(submission, photo row, audit rows, indexes)")
-        failed |= rate < GOAL or photo_cpu > PHOTO_CPU_GOAL_MS or record_cpu > RECORD_CPU_GOAL_MS
+    with contextlib.ExitStack() as stack:
+        tree = None if args.no_baseline else baseline_tree(
+            args.baseline_rev, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fieldkit-baseline-"))))
+        if not args.no_baseline:
+            print(f"baseline: {'the code at ' + args.baseline_rev if tree else 'the old settings (no git archive)'}")
+        if args.backend in ("both", "sqlite"):
+            failed |= report("SQLite", bench_backend("sqlite", dict.fromkeys(variants), args.records, args.clients,
+                                                     jpeg, tree, (args.workers, args.threads)))
+        if args.backend in ("both", "postgres"):
+            urls = {which: stack.enter_context(fresh_pg_database(pg_url)) for which in variants}
+            failed |= report("PostgreSQL", bench_backend("postgres", urls, args.records, args.clients, jpeg, tree,
+                                                             (args.workers, args.threads)))
     print("\ngoal met" if not failed else "\ngoal NOT met")
 
 

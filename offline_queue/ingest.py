@@ -6,6 +6,10 @@ its savepoint alone (it stands alone); an unexpected error rolls back the open g
 nothing of it was promised. One fsync per group instead of one per item; groups bound how long a batch
 holds SQLite's write lock (and, on PostgreSQL, its members' row locks).
 
+What the items of a group name (prior client_ids, members, photos, registry rows, ...) is asked once for
+the whole group (offline_queue.lookups), and what accepted items change besides their own rows is written
+once per group, before its commit; an item's savepoint holds its insert, where the unique client_id speaks.
+
 Idempotency rests on the UNIQUE constraint on submissions.client_id, never on a check alone: a second
 insert of a client_id *is* the duplicate, and the stored content hash decides duplicate vs. reused id.
 Every item is answered and audited; a rejected item is kept whole in rejected_payloads. This module
@@ -15,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,16 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from offline_queue.canonical import content_hash
 from offline_queue.item_fields import ClientId
 from offline_queue.kept import keepable
+from offline_queue.lookups import GroupLookups, ItemLookups, in_range
 from offline_queue.validation import validate_item
-from server import audit, photo_access
 from server.extensions import db
-from server.members import derive_status
 from server.record_fields import PERSON_FIELDS
 from server.models import Member, RejectedPayload, Submission, User, Visit, utcnow
 from server.registry import match_person
-from server.scope import MAX_ID, in_scope
-from server.visits import close_for_member, close_for_submission
-from server.schedules.bookings import mark_arrived
+from server.scope import in_scope
 
 _CLIENT_ID = ClientId()  # the one definition of a valid client_id
 # Optional item keys whose default means the same as leaving the key out: an older tablet that never sends
@@ -55,6 +57,7 @@ class ItemResult:
     submission_id: int | None = None
     status: str | None = None
     errors: list = field(default_factory=list)
+    accepted: tuple | None = field(default=None, repr=False)  # (submission, member, visit, earlier statuses)
 
     def as_dict(self) -> dict:
         return {"client_id": self.client_id, "outcome": self.outcome, "submission_id": self.submission_id,
@@ -78,14 +81,35 @@ class Batch:
 GROUP = 10  # items per durable commit
 
 
+@dataclass
+class Prepared:
+    """One item as received, with what needs no database: its key, content hash and validation."""
+
+    raw: object
+    key: str | None
+    digest: str
+    data: dict
+    errors: list
+
+
+def prepare(batch: Batch, raw) -> Prepared:
+    key = _client_id(raw)
+    data, errors = validate_item(raw, now=batch.now, tolerance_seconds=batch.tolerance_seconds)
+    return Prepared(raw, key, item_hash(raw, key), data, errors)
+
+
 def ingest_batch(user: User, device_id: str, items: list, *, tolerance_seconds: int) -> list[dict]:
     """Ingest each item in its own savepoint, commit each group durably, answer one result per item, in order."""
     batch = Batch(user.id, device_id, utcnow(), tolerance_seconds)
+    prefetch = current_app.config.get("INGEST_PREFETCH", True)
     results = []
     db.session.commit()  # whatever the request did before is its own business, not the first group's
     for start in range(0, len(items), GROUP):
+        prepared = [prepare(batch, raw) for raw in items[start:start + GROUP]]  # no database: before the lock
         with _group():
-            results += [ingest_item(batch, raw).as_dict() for raw in items[start:start + GROUP]]
+            look = GroupLookups(batch, prepared) if prefetch else ItemLookups(batch)
+            results += [ingest_item(batch, item, look).as_dict() for item in prepared]
+            look.finish()
     return results
 
 
@@ -118,25 +142,22 @@ def _echo(raw):
     return value if isinstance(value, str) and len(value) <= 128 else None
 
 
-def ingest_item(batch: Batch, raw) -> ItemResult:
+def ingest_item(batch: Batch, item: Prepared, look: ItemLookups) -> ItemResult:
     """Process one item (accepted, duplicate or rejected) in its own savepoint of the open group."""
-    key = _client_id(raw)
-    digest = item_hash(raw, key)
+    raw, key, digest = item.raw, item.key, item.digest
     try:
         with db.session.begin_nested():
-            return _process(batch, raw, key, digest)
+            result = _process(batch, item, look)
     except IntegrityError:
         # Another request stored this client_id between our look-up and our insert: it is now the prior.
-        prior = _prior(key) if key else None
+        prior = ItemLookups(batch).prior(key) if key else None
         if prior is None:
             raise
         with db.session.begin_nested():
-            return _answer_prior(batch, raw, key, digest, prior)
-
-
-def _prior(key: str):
-    return db.session.execute(select(Submission.id, Submission.content_hash, Submission.status, Submission.unit_id,
-                                     Submission.user_id).where(Submission.client_id == key)).one_or_none()
+            return _answer_prior(batch, raw, key, digest, prior, look)
+    if result.accepted is not None:  # released: only now may the rest of the group see it
+        look.accepted(key, *result.accepted)
+    return result
 
 
 def _yours(batch: Batch, prior) -> bool:
@@ -151,66 +172,64 @@ def _yours(batch: Batch, prior) -> bool:
     return db.session.scalar(visible) is not None
 
 
-def _answer_prior(batch: Batch, raw, key: str, digest: str, prior) -> ItemResult:
+def _answer_prior(batch: Batch, raw, key: str, digest: str, prior, look: ItemLookups) -> ItemResult:
     if prior.content_hash != digest or not _yours(batch, prior):
-        return _reject(batch, raw, key, [{"field": "client_id", "code": "client_id_reused", "params": {}}], None)
-    audit.record("submission.duplicate", user=batch.user_id, object_type="submission", object_id=prior.id,
+        return _reject(batch, raw, key, [{"field": "client_id", "code": "client_id_reused", "params": {}}], None,
+                       look)
+    look.audit("submission.duplicate", user=batch.user_id, object_type="submission", object_id=prior.id,
                  unit_id=prior.unit_id, device_id=batch.device_id, outcome="duplicate", client_id=key)
     return ItemResult(_echo(raw), "duplicate", prior.id, prior.status)
 
 
-def _process(batch: Batch, raw, key: str | None, digest: str) -> ItemResult:
-    prior = _prior(key) if key is not None else None
+def _process(batch: Batch, item: Prepared, look: ItemLookups) -> ItemResult:
+    raw, key, digest = item.raw, item.key, item.digest
+    prior = look.prior(key) if key is not None else None
     if prior is not None and _yours(batch, prior):
-        return _answer_prior(batch, raw, key, digest, prior)  # before validation: rules may have changed since
-    data, errors = validate_item(raw, now=batch.now, tolerance_seconds=batch.tolerance_seconds)
-    member, visit, lookup_errors = _lookups(batch.user, data)
-    errors += lookup_errors
+        # answered before the validation counts: rules may have changed since
+        return _answer_prior(batch, raw, key, digest, prior, look)
+    data = item.data
+    member, visit, lookup_errors = _lookups(look, data)
+    errors = item.errors + lookup_errors
     if errors:
-        return _reject(batch, raw, key, errors, member)
+        return _reject(batch, raw, key, errors, member, look)
     if prior is not None:  # a valid item whose client_id a record outside the caller's scope holds
-        return _answer_prior(batch, raw, key, digest, prior)
-    return _accept(batch, raw, key, digest, data, member, visit)
+        return _answer_prior(batch, raw, key, digest, prior, look)
+    return _accept(batch, raw, key, digest, data, member, visit, look)
 
 
-def _photo_reused(photo_sha256: str, member_id: int | None, fields: dict) -> bool:
+def _photo_reused(look: ItemLookups, photo_sha256: str, member_id: int | None, fields: dict) -> bool:
     """Whether another person's accepted record uses the same portrait (one photo, two members)."""
-    others = select(Submission.member_id, Submission.fields).where(Submission.photo_sha256 == photo_sha256)
-    for other_member_id, other_fields in db.session.execute(others):
+    for other_member_id, other_fields in look.photo_uses(photo_sha256):
         if other_member_id != member_id or (
                 member_id is None and (other_fields or {}).get("citizen_id") != fields.get("citizen_id")):
             return True
     return False
 
 
-def _in_range(value) -> bool:
-    return isinstance(value, int) and 1 <= value <= MAX_ID
-
-
-def _lookups(user: User, data: dict):
+def _lookups(look: ItemLookups, data: dict):
     """The member, visit and photo an item names; anything outside scope is `not_found`, like nothing."""
     errors, member, visit = [], None, None
     member_id, visit_id = data.get("member_id"), data.get("visit_id")
     if member_id is not None:
-        if _in_range(member_id):
-            member = db.session.scalar(in_scope(select(Member).where(
-                Member.id == member_id, Member.removed_at.is_(None)), Member, user))
+        if in_range(member_id):
+            member = look.member(member_id)
         if member is None:
             errors.append({"field": "member_id", "code": "not_found", "params": {}})
     if visit_id is not None:
-        if _in_range(visit_id):
-            visit = db.session.scalar(in_scope(select(Visit).where(Visit.id == visit_id), Visit, user))
+        if in_range(visit_id):
+            visit = look.visit(visit_id)
         if visit is None:
             errors.append({"field": "visit_id", "code": "not_found", "params": {}})
         elif member is not None and visit.member_id != member.id:
             errors.append({"field": "visit_id", "code": "visit_member_mismatch", "params": {}})
     sha = data.get("photo_sha256")
-    if sha and not photo_access.usable_by(user, sha):  # a hash alone is never a key to a portrait
+    if sha and not look.photo_usable(sha):  # a hash alone is never a key to a portrait
         errors.append({"field": "photo_sha256", "code": "photo_missing", "params": {}})
     return member, visit, errors
 
 
-def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | None) -> ItemResult:
+def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | None,
+            look: ItemLookups) -> ItemResult:
     """Keep the item as received (within offline_queue.kept's bounds), with the reasons; answer `rejected`."""
     user = batch.user
     unit_id = member.unit_id if member is not None else user.unit_id
@@ -219,29 +238,27 @@ def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | N
                            payload=payload, errors=errors, kept_bytes=size, truncated=truncated)
     db.session.add(kept)
     db.session.flush()
-    audit.record("submission.rejected", user=user.id, object_type="rejected_payload", object_id=kept.id,
+    look.audit("submission.rejected", user=user.id, object_type="rejected_payload", object_id=kept.id,
                  unit_id=unit_id, device_id=batch.device_id, outcome="rejected", client_id=key,
                  codes=sorted({error["code"] for error in errors}))
     return ItemResult(_echo(raw), "rejected", errors=errors)
 
 
 def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: Member | None,
-            visit: Visit | None) -> ItemResult:
+            visit: Visit | None, look: ItemLookups) -> ItemResult:
+    """Insert the record in the item's savepoint; what it changes besides its row follows once it is released."""
     user = batch.user
-    if member is not None and db.session.get_bind().dialect.name != "sqlite":
-        # Serialise submissions for one member (a PostgreSQL row lock; SQLite's group already holds the
-        # write lock), so two first submissions arriving together cannot both count as the first.
-        db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+    if member is not None:
+        look.lock(member)
     # Review is decided before the insert, so the row is written once, with its final status.
-    match = match_person({name: data["fields"].get(name) for name in PERSON_FIELDS})
-    earlier = [] if member is None else list(db.session.scalars(
-        select(Submission.status).where(Submission.member_id == member.id)))
+    match = match_person({name: data["fields"].get(name) for name in PERSON_FIELDS}, client=look.registry())
+    earlier = [] if member is None else look.earlier(member.id)
     reasons = [] if match.verified else ["registry_mismatch"]
     if member is None:
         reasons.append("not_on_roster")
     elif earlier:
         reasons.append("second_submission")
-    if _photo_reused(data["photo_sha256"], member.id if member is not None else None, data["fields"]):
+    if _photo_reused(look, data["photo_sha256"], member.id if member is not None else None, data["fields"]):
         reasons.append("photo_reused")
     submission = Submission(
         client_id=key, content_hash=digest, device_id=batch.device_id, user_id=user.id,
@@ -252,14 +269,8 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
         review_reasons=reasons, registry_result=match.as_dict(), identity_source=data["identity_source"])
     db.session.add(submission)
     db.session.flush()  # the unique client_id speaks here
-    if member is not None:  # what refresh_status would find, without asking the database again
-        member.status = derive_status([*earlier, submission.status])
-        member.updated_at = utcnow()
-        mark_arrived(member.id, submission.id)  # their booking, if any, is now `arrived`
-    if visit is not None:
-        close_for_submission(visit, submission)
-    close_for_member(submission)  # collected anywhere (at the station, say): nobody travels to the house now
-    audit.record("submission.accepted", user=user.id, object_type="submission", object_id=submission.id,
-                 unit_id=submission.unit_id, device_id=batch.device_id, outcome=submission.status,
-                 client_id=key, reasons=reasons)
-    return ItemResult(_echo(raw), "accepted", submission.id, submission.status)
+    look.audit("submission.accepted", user=user.id, object_type="submission", object_id=submission.id,
+               unit_id=submission.unit_id, device_id=batch.device_id, outcome=submission.status,
+               client_id=key, reasons=reasons)
+    return ItemResult(_echo(raw), "accepted", submission.id, submission.status,
+                      accepted=(submission, member, visit, earlier))

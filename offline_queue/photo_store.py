@@ -240,7 +240,7 @@ _DECODES = threading.BoundedSemaphore(DECODES_AT_ONCE)
 
 
 def store_upload(digest: str, body: bytes, user: User, store: Store, *,
-                 max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[Photo, bool]:
+                 max_pixels: int = DEFAULT_MAX_PIXELS, optimize: bool = False) -> tuple[Photo, bool]:
     """Normalise and store a verified upload; return its row and whether this call created it.
 
     The primary key on the client's hash decides races: of two identical uploads one inserts, the
@@ -250,7 +250,7 @@ def store_upload(digest: str, body: bytes, user: User, store: Store, *,
     if existing is not None:
         return existing, False
     with _DECODES:
-        photo = normalise(body, max_pixels=max_pixels)
+        photo = normalise(body, max_pixels=max_pixels, optimize=optimize)
     store.put(photo.jpeg)
     row = Photo(sha256=digest, stored_sha256=photo.sha256, width=photo.width, height=photo.height,
                 bytes=len(photo.jpeg), quality=photo.quality, uploaded_by_id=user.id)

@@ -5,8 +5,9 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, login_throttle
@@ -79,18 +80,24 @@ def login(username: str, password: str, address: str = "") -> tuple[User, str, s
     return user, token, csrf
 
 
+_SESSION_WITH_USER = (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                      .options(joinedload(User.unit)).where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def resolve_session(token: str | None) -> AuthSession:
     """The live session for a cookie token, touched; NotAuthenticated when missing or idle too long."""
     if not token:
         raise NotAuthenticated()
-    sess = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    # The session, its user and the user's unit (every scoped query starts from its path) in one round trip:
+    # this runs before every API request.
+    row = db.session.execute(_SESSION_WITH_USER, {"token_hash": _token_hash(token)}).first()
+    sess, user = row if row is not None else (None, None)
     idle = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
     now = utcnow()
     lifetime = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
     # An absolute lifetime besides the idle limit: a session kept alive by a stolen cookie still ends.
     if sess is None or now - sess.last_seen_at > idle or now - sess.created_at > lifetime:
         raise NotAuthenticated()
-    user = db.session.get(User, sess.user_id)
     if user is None or not user.active:
         raise NotAuthenticated()
     if now - sess.last_seen_at > timedelta(minutes=1):  # avoid a write on every request

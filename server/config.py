@@ -70,6 +70,10 @@ class Config:
         self.S3_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
         self.S3_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
         self.S3_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
+        # Fitted Huffman tables: portraits ~6% smaller for ~2.5 ms more CPU per upload (off by default).
+        self.PHOTO_OPTIMIZE_HUFFMAN = os.environ.get("FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN") == "1"
+        # Sync batches look up what a group of items names in a few queries (0: one item at a time).
+        self.INGEST_PREFETCH = os.environ.get("FIELDKIT_INGEST_PREFETCH", "1") != "0"
 
     # Whole-request cap: the sync envelope may be 64 MiB (CONTRACT §5); photos are capped lower in their view.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024

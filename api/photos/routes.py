@@ -5,12 +5,12 @@ A malformed address (not 64 lowercase hex digits) answers 400 `invalid_sha256` t
 """
 import hashlib
 
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.photos.schemas import PhotoSchema, photo_schema
+from api.photos.schemas import PhotoSchema
 from api.schemas import ErrorSchema
 from api.security import current_user
 from offline_queue.photo_store import current_store, is_sha256, store_upload
@@ -40,9 +40,22 @@ def _address(sha256: str, *, on_bad: DomainError) -> str:
 
 def _read_body(limit: int) -> bytes:
     """The request body, refused as soon as it is known to exceed `limit` (declared or streamed)."""
-    if (request.content_length or 0) > limit:
-        raise PhotoTooLarge()
-    chunks, size = [], 0
+    declared = request.content_length
+    if declared is not None:
+        if declared > limit:
+            raise PhotoTooLarge()
+        # Exactly the declared bytes, in as few reads as the server gives them, from its own input stream:
+        # werkzeug's wrapper would copy the body twice more, and 64 KiB reads make the server copy what it
+        # already holds again on each one. A short body fails the hash check.
+        stream, chunks, missing = request.environ["wsgi.input"], [], declared
+        while missing:
+            chunk = stream.read(missing)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
+    chunks, size = [], 0  # chunked: no length to trust, so counted as it comes
     while size <= limit:
         chunk = request.stream.read(min(_READ_CHUNK, limit + 1 - size))
         if not chunk:
@@ -79,10 +92,14 @@ class PhotoResource(MethodView):
         if hashlib.sha256(body).hexdigest() != digest:
             raise HashMismatch()
         photo, created = store_upload(digest, body, user, _store(), max_pixels=current_app.config.get(
-            "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+            "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS), optimize=current_app.config.get("PHOTO_OPTIMIZE_HUFFMAN", False))
         if not created:
             photo_access.record_uploader(user, digest)  # they sent the bytes: they may use the photo now
-        return photo_schema.dump(photo), 201 if created else 200
+        # The body PhotoSchema documents, built directly: its fields are the row's, and the quality report
+        # was made by normalise() in that shape (marshmallow would cost more than the rest of the answer).
+        body = {"sha256": photo.sha256, "width": photo.width, "height": photo.height, "bytes": photo.bytes,
+                "quality": photo.quality}
+        return jsonify(body), 201 if created else 200
 
     @blp.response(200, description="stored and usable by the caller (they uploaded it, or a submission in "
                   "their scope uses it); no body")

@@ -26,7 +26,8 @@ class QualitySchema(StrictSchema):
     contrast = fields.Nested(MeasureSchema, required=True, metadata={
         "description": "luma standard deviation; pass from 20"})
     sharpness = fields.Nested(MeasureSchema, required=True, metadata={
-        "description": "variance of the Laplacian of the 600×800 grey portrait; pass from 20"})
+        "description": "variance of the Laplacian of the grey portrait's face region (the central "
+                       "300×400 pixels at x 150–450, y 120–520 of the 600×800 portrait); pass from 20"})
 
 
 class PhotoSchema(StrictSchema):
