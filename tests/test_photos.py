@@ -363,8 +363,9 @@ def test_upload_that_loses_a_race_answers_200_with_the_winners_row(app, officer)
     data = encode(portrait())
     digest = hashlib.sha256(data).hexdigest()
 
-    def competitor_commits_first(session):
-        # Another worker stores the same photo between our existence check and our insert.
+    def competitor_commits_first(session, _context=None, _instances=None):
+        # Another worker stores the same photo between our existence check and our insert (at our flush, which
+        # may come from a commit hook before the commit itself).
         mine = next((o for o in session.new if isinstance(o, Photo)), None)
         if mine is None:
             return
@@ -375,11 +376,11 @@ def test_upload_that_loses_a_race_answers_200_with_the_winners_row(app, officer)
                 created_at=datetime.now(timezone.utc)))
 
     session = db.session()
-    event.listen(session, "before_commit", competitor_commits_first)
+    event.listen(session, "before_flush", competitor_commits_first)
     try:
         response = put(officer, data)
     finally:
-        event.remove(session, "before_commit", competitor_commits_first)
+        event.remove(session, "before_flush", competitor_commits_first)
     assert response.status_code == 200, response.json
     assert response.json["sha256"] == digest and response.json["width"] == 600
     assert put(officer, data).data == response.data
