@@ -10,6 +10,7 @@ in-memory import (server.imports.units). Nothing here commits a file that was no
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +131,46 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     return report
 
 
+class Background:
+    """Writes one batch on a worker thread while the reading thread checks the next: the database (a server
+    process, or SQLite's C code, which releases the GIL) works in parallel with the row checks.
+
+    At most one batch is in flight and the session's connection is used by one thread at a time: the reader
+    touches it again only after wait(), which leaving the block always does, error or not — so a savepoint is
+    never rolled back under a running write. A write's error is raised in the reading thread."""
+
+    def __init__(self, report: ImportReport):
+        self.report, self.pending, self.pool = report, None, None
+
+    def __enter__(self):
+        return self
+
+    def write(self, writer: StagedUpsert, batch: list[tuple]) -> None:
+        self.wait()
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
+        self.pending = (self.pool.submit(writer.write, batch), len(batch))
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            (future, rows), self.pending = self.pending, None
+            created, changed = future.result()
+            self.report.created += created
+            self.report.updated += rows - created
+            self.report.unchanged += rows - created - changed
+
+    def __exit__(self, *error):
+        try:
+            if self.pending is not None:
+                self.pending[0].exception()  # let a write in flight finish before anyone rolls back
+                if error[0] is None:
+                    self.wait()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+        return False
+
+
 class RecordImport(ABC):
     """Members or registry records: streamed, checked, then upserted by their key in batches."""
 
@@ -162,7 +203,7 @@ class RecordImport(ABC):
         """Check every row and upsert the good ones in batches until the first refused row."""
         seen = {name: set() for name in self.unique}
         repeats = []  # (reasons, name, compact) to point at the first line afterwards
-        with source.open() as sheet:
+        with source.open() as sheet, Background(self.report) as background:
             problems = check_header(self.kind, sheet.columns)
             if problems:
                 self.report.reject(sheet.header_line, problems)
@@ -192,10 +233,11 @@ class RecordImport(ABC):
                         writer = self._writer(record)
                     batch.append(writer.row(record, line))
                     if len(batch) == BATCH:
-                        self._upsert(writer, batch)
+                        background.write(writer, batch)
                         batch = []
             if batch:
-                self._upsert(writer, batch)
+                background.write(writer, batch)
+            background.wait()
             if writer is not None:
                 writer.close()
         self.written = True
@@ -222,7 +264,7 @@ class RecordImport(ABC):
     def write(self, source) -> None:
         if self.written:  # check() wrote it on the way
             return
-        with source.open() as sheet:
+        with source.open() as sheet, Background(self.report) as background:
             writer, batch = None, []
             for line, values in sheet.rows:
                 record, errors, _ = self._row(sheet.columns, values)
@@ -231,10 +273,11 @@ class RecordImport(ABC):
                 writer = writer or self._writer(record)
                 batch.append(writer.row(record, line))
                 if len(batch) == BATCH:
-                    self._upsert(writer, batch)
+                    background.write(writer, batch)
                     batch = []
             if batch:
-                self._upsert(writer, batch)
+                background.write(writer, batch)
+            background.wait()
             if writer is not None:
                 writer.close()
 
@@ -246,12 +289,6 @@ class RecordImport(ABC):
     def upsert_options(self) -> dict:
         """What a subclass adds to the set-based upsert (server.imports.write.StagedUpsert)."""
         return {}
-
-    def _upsert(self, writer: StagedUpsert, batch: list[tuple]) -> None:
-        created, changed = writer.write(batch)
-        self.report.created += created
-        self.report.updated += len(batch) - created
-        self.report.unchanged += len(batch) - created - changed
 
 
 class MemberImport(RecordImport):
