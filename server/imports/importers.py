@@ -24,7 +24,7 @@ from .units import UnitImport
 from .write import StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
-BATCH = 10_000  # rows per staging round: a few MB in memory, a handful of statements each
+BATCH = 5000  # rows per staging round: about 3 MB in memory (two rounds at once), a few statements each
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
 
 
