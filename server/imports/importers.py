@@ -10,7 +10,6 @@ in-memory import (server.imports.units). Nothing here commits a file that was no
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +20,10 @@ from ..extensions import db
 from .files import FileProblem, source_for
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
-from .write import StagedUpsert
+from .write import Background, StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
-BATCH = 5000  # rows per staging round: about 3 MB in memory (two rounds at once), a few statements each
+BATCH = 2500  # rows per staging round: about 1.5 MB in memory (two rounds at once), a few statements each
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
 
 
@@ -129,46 +128,6 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
         db.session.rollback()
         raise
     return report
-
-
-class Background:
-    """Writes one batch on a worker thread while the reading thread checks the next: the database (a server
-    process, or SQLite's C code, which releases the GIL) works in parallel with the row checks.
-
-    At most one batch is in flight and the session's connection is used by one thread at a time: the reader
-    touches it again only after wait(), which leaving the block always does, error or not — so a savepoint is
-    never rolled back under a running write. A write's error is raised in the reading thread."""
-
-    def __init__(self, report: ImportReport):
-        self.report, self.pending, self.pool = report, None, None
-
-    def __enter__(self):
-        return self
-
-    def write(self, writer: StagedUpsert, batch: list[tuple]) -> None:
-        self.wait()
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
-        self.pending = (self.pool.submit(writer.write, batch), len(batch))
-
-    def wait(self) -> None:
-        if self.pending is not None:
-            (future, rows), self.pending = self.pending, None
-            created, changed = future.result()
-            self.report.created += created
-            self.report.updated += rows - created
-            self.report.unchanged += rows - created - changed
-
-    def __exit__(self, *error):
-        try:
-            if self.pending is not None:
-                self.pending[0].exception()  # let a write in flight finish before anyone rolls back
-                if error[0] is None:
-                    self.wait()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True)
-        return False
 
 
 class RecordImport(ABC):

@@ -15,6 +15,7 @@ SQLite's text form, booleans), so the rows stored are the ones `insert(table)` w
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 
 from sqlalchemy import Table, bindparam, text
@@ -22,7 +23,7 @@ from sqlalchemy import Table, bindparam, text
 from ..extensions import db
 
 _names = itertools.count(1)
-CACHE_SIZE = -16384  # SQLite page cache while an import writes, in KiB (negative): 16 MiB, memory stays bounded
+CACHE_SIZE = -8192  # SQLite page cache while an import writes, in KiB (negative): 8 MiB, memory stays bounded
 
 
 def _defaults(table: Table, given: list[str]) -> dict:
@@ -118,3 +119,44 @@ class StagedUpsert:
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
         if not self.postgres:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
+
+
+class Background:
+    """Writes one batch on a worker thread while the reading thread checks the next: the database (a server
+    process, or SQLite's C code, which releases the GIL) works in parallel with the row checks.
+
+    At most one batch is in flight and the session's connection is used by one thread at a time: the reader
+    touches it again only after wait(), which leaving the block always does, error or not — so a savepoint is
+    never rolled back under a running write. A write's error is raised in the reading thread."""
+
+    def __init__(self, report):
+        self.report, self.pending, self.pool = report, None, None
+
+    def __enter__(self):
+        return self
+
+    def write(self, writer: StagedUpsert, batch: list[tuple]) -> None:
+        """Hand `batch` to the worker (after the one before it is written); the report counts it."""
+        self.wait()
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
+        self.pending = (self.pool.submit(writer.write, batch), len(batch))
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            (future, rows), self.pending = self.pending, None
+            created, changed = future.result()
+            self.report.created += created
+            self.report.updated += rows - created
+            self.report.unchanged += rows - created - changed
+
+    def __exit__(self, *error):
+        try:
+            if self.pending is not None:
+                self.pending[0].exception()  # let a write in flight finish before anyone rolls back
+                if error[0] is None:
+                    self.wait()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+        return False
