@@ -417,3 +417,17 @@ def test_a_write_failing_on_the_worker_thread_stores_nothing(app, tree, tmp_path
         import_file("members", path)
     db.session.rollback()
     assert counts() == before and len(calls) == 2
+
+
+def test_the_compact_key_set_answers_exactly_across_merges(monkeypatch):
+    import random
+    from server.imports.keys import IntKeys
+    monkeypatch.setattr(IntKeys, "FLOOR", 8)
+    keys, reference, rng = IntKeys(), set(), random.Random(7)
+    for _ in range(3000):
+        key = rng.randrange(10 ** 12) if rng.random() < 0.7 else rng.choice(sorted(reference) or [0])
+        assert (key in keys) == (key in reference)
+        if key not in reference:
+            keys.add(key)
+            reference.add(key)
+    assert len(keys) == len(reference) and len(keys.sorted) > len(keys.recent), "the array holds most keys"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from .files import FileProblem, source_for
+from .keys import IntKeys
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
 from .write import Background, StagedUpsert
@@ -160,7 +161,7 @@ class RecordImport(ABC):
 
     def check(self, source) -> None:
         """Check every row and upsert the good ones in batches until the first refused row."""
-        seen = {name: set() for name in self.unique}
+        seen = {name: IntKeys() if name == "citizen_id" else set() for name in self.unique}  # see _compact
         repeats = []  # (reasons, name, compact) to point at the first line afterwards
         with source.open() as sheet, Background(self.report) as background:
             problems = check_header(self.kind, sheet.columns)

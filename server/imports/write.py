@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, text
 from ..extensions import db
 
 _names = itertools.count(1)
-CACHE_SIZE = -8192  # SQLite page cache while an import writes, in KiB (negative): 8 MiB, memory stays bounded
+CACHE_SIZE = -24576  # SQLite page cache while an import writes, in KiB (negative): 24 MiB, memory stays bounded
 
 
 def _defaults(table: Table, given: list[str]) -> dict:
