@@ -71,8 +71,11 @@ class StagedUpsert:
         self.insert_sql = self._text(
             f"INSERT INTO {target} ({', '.join(columns + [quote(n) for n in extra])}) "
             f"SELECT {', '.join([f's.{c}' for c in columns] + [f':c{i}' for i in range(len(extra))])} "
-            f"FROM {self.stage} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{k} = s.{k}) "
-            "ORDER BY s.import_line", {f"c{i}": inserted[name] for i, name in enumerate(extra)}, extra)
+            # PostgreSQL: the unique index the insert checks anyway skips the keys the UPDATE just handled; an
+            # anti-join would probe the growing table a second time for every row.
+            + (f"FROM {self.stage} AS s ORDER BY s.import_line ON CONFLICT ({k}) DO NOTHING" if self.postgres else
+               f"FROM {self.stage} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{k} = s.{k}) "
+               "ORDER BY s.import_line"), {f"c{i}": inserted[name] for i, name in enumerate(extra)}, extra)
         all_columns = ", ".join(columns + ["import_line"])
         if self.postgres:
             self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ON COMMIT DROP AS SELECT "
