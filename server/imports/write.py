@@ -18,7 +18,7 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 
-from sqlalchemy import Table, bindparam, text
+from sqlalchemy import Table, bindparam, select, text
 
 from ..extensions import db
 
@@ -77,6 +77,9 @@ class StagedUpsert:
                f"FROM {self.stage} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{k} = s.{k}) "
                "ORDER BY s.import_line"), {f"c{i}": inserted[name] for i, name in enumerate(extra)}, extra)
         all_columns = ", ".join(columns + ["import_line"])
+        # Into an empty table (a first import) every row is new: the keys of one file are distinct (a repeat is
+        # refused before anything is written), so the UPDATE could only find rows this import made. Skip it.
+        self.was_empty = self.conn.execute(select(table.c[key]).limit(1)).first() is None
         if self.postgres:
             self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ON COMMIT DROP AS SELECT "
                                       f"{', '.join(columns)}, 0 AS import_line FROM {target} WITH NO DATA")
@@ -113,7 +116,7 @@ class StagedUpsert:
                     copy.write_row(row)
         else:
             self.conn.exec_driver_sql(self.fill_sql, rows)
-        changed = self.conn.execute(self.update_sql).rowcount
+        changed = 0 if self.was_empty else self.conn.execute(self.update_sql).rowcount
         created = self.conn.execute(self.insert_sql).rowcount
         self.conn.exec_driver_sql(f"TRUNCATE {self.stage}" if self.postgres else f"DELETE FROM {self.stage}")
         return created, changed
