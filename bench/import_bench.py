@@ -6,6 +6,9 @@ and prints wall time, rows/s and peak memory. Every measured step runs in its ow
 RSS is that process's own (os.wait4), so one step's memory never hides another's.
 
 Baselines, measured in the same run:
+- previous: the import code before the set-based writes (`--baseline-rev`, default the commit this work started
+  from, extracted with `git archive` into the temporary directory) runs the same members and registry imports on
+  the same backends; each step's rows/s is printed with its ratio to it;
 - naive: load a slice of the members file into a list and add one ORM object per row (same row checks),
   the way an importer is often first written; its rows/s is compared with the streaming import's;
 - load-all: the peak memory of merely reading the whole registry file into a list of dicts, which any
@@ -14,7 +17,7 @@ Baselines, measured in the same run:
 Goals (issue 14): ≥ 25,000 rows/s on SQLite and ≥ 50,000 rows/s on PostgreSQL for members and registry, peak
 memory ≤ 200 MB; printed at the end as ratios.
 
-Usage: .venv/bin/python bench/import_bench.py [--members N] [--registry N] [--slice N]
+Usage: .venv/bin/python bench/import_bench.py [--members N] [--registry N] [--slice N] [--baseline-rev REV|none]
 """
 import argparse
 import os
@@ -25,6 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PREVIOUS = "0039f7c"  # the import code before issue 14's staging-table upserts (per-row look-ups, executemany)
 
 NAIVE = """
 import csv, sys, time
@@ -54,8 +58,8 @@ WIPE_PG = """
 import sys
 from sqlalchemy import create_engine, text
 with create_engine(sys.argv[1]).begin() as conn:
-    conn.execute(text("DROP SCHEMA public CASCADE"))
-    conn.execute(text("CREATE SCHEMA public"))
+    conn.execute(text(f"DROP SCHEMA IF EXISTS {sys.argv[2]} CASCADE"))
+    conn.execute(text(f"CREATE SCHEMA {sys.argv[2]}"))
 """
 IDLE = """
 from server import create_app
@@ -66,13 +70,18 @@ with create_app().app_context():
 CLI = ["-c", "from server.cli import main; main()"]
 
 
-def run(args: list[str], env: dict, log: Path) -> tuple[float, float]:
+CPU = {}  # CPU seconds (user + system) of each step's process, by its arguments: steadier than wall time when
+#           the machine is shared (the database server's own CPU is not in it, for PostgreSQL)
+
+
+def run(args: list[str], env: dict, log: Path, cwd: Path = ROOT) -> tuple[float, float]:
     """Run one step in its own process; (wall seconds, peak RSS in MB) of that process alone."""
     started = time.perf_counter()
     with open(log, "ab") as out:
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=out, stderr=out)
+        process = subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdout=out, stderr=out)
         _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    CPU[tuple(args), str(cwd)] = usage.ru_utime + usage.ru_stime
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.exit(f"step failed ({' '.join(args[-2:])}): see {log}\n" + log.read_text()[-3000:])
@@ -89,23 +98,56 @@ write_demo_files(directory, members=members, seed=2025, registry_extra=max(0, re
 """
 
 
-def report(backend: str, step: str, rows: int, wall: float, peak: float) -> None:
-    print(f"{backend:<9} {step:<28} {rows:>10,} {wall:>8.1f} {rows / wall:>10,.0f} {peak:>8.0f}", flush=True)
+def report(backend: str, step: str, rows: int, wall: float, peak: float, cpu: float | None = None) -> None:
+    cpu_text = f" {cpu:>7.1f} {cpu / rows * 1e6:>8.1f}" if cpu is not None else ""
+    print(f"{backend:<9} {step:<40} {rows:>10,} {wall:>8.1f} {rows / wall:>10,.0f} {peak:>8.0f}{cpu_text}", flush=True)
 
 
-def bench_backend(backend: str, url: str, paths: dict, counts: dict, work: Path) -> dict:
-    env = dict(os.environ, DATABASE_URL=url, FIELDKIT_DATA_DIR=str(work / backend), SECRET_KEY="bench")
-    log = work / f"{backend}.log"
-    if backend == "postgres":
-        run(["-c", WIPE_PG, url], env, log)
-    run([*CLI, "init-db"], env, log)
-    figures = {}
-    for step, kind in (("import-units", "units"), ("import-members", "members"), ("import-registry", "registry"),
-                       ("re-import-members (no change)", "members")):
-        wall, peak = run([*CLI, f"import-{kind}", str(paths[kind])], env, log)
-        figures[step] = (counts[kind], wall, peak)
-        report(backend, step, counts[kind], wall, peak)
-    return figures
+STEPS = (("import-units", "units"), ("import-members", "members"), ("import-registry", "registry"),
+         ("re-import-members (no change)", "members"))
+
+
+def bench_backend(backend: str, url: str, paths: dict, counts: dict, work: Path, previous: Path | None) -> tuple:
+    """The import steps through the CLI, each step of this code followed by the same step of the previous code
+    (`previous`, on its own database) so that both see the same load on a shared machine."""
+    codes = [("", ROOT)] + ([(" [previous]", previous)] if previous else [])
+    envs = {}
+    for label, code in codes:
+        if label:  # its own SQLite file, or its own PostgreSQL schema (first on the search path)
+            url = url.replace("bench.db", "previous.db") if backend == "sqlite" else \
+                url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dprevious"
+        env = dict(os.environ, FIELDKIT_DATA_DIR=str(work / (backend + label)), SECRET_KEY="bench", DATABASE_URL=url)
+        if code != ROOT:  # `-c` puts the working directory first on sys.path: that tree's `server` is imported
+            env["PYTHONPATH"] = str(code)
+        envs[label] = env
+    figures = {label: {} for label, _ in codes}
+    for step, kind in (("init-db", None),) + STEPS:
+        for label, code in codes:
+            env, log = envs[label], work / f"{backend}{label}.log"
+            if kind is None:
+                if backend == "postgres":
+                    run(["-c", WIPE_PG, env["DATABASE_URL"], "previous" if label else "public"], env, log, code)
+                run([*CLI, "init-db"], env, log, code)
+                continue
+            args = [*CLI, f"import-{kind}", str(paths[kind])]
+            wall, peak = run(args, env, log, code)
+            cpu = CPU[tuple(args), str(code)]
+            figures[label][step] = (counts[kind], wall, peak, cpu)
+            report(backend, step + label, counts[kind], wall, peak, cpu)
+    return figures[""], figures.get(" [previous]")
+
+
+def previous_code(rev: str, work: Path) -> Path | None:
+    """The `server` package at `rev`, extracted into the work directory; None when git cannot give it."""
+    target = work / "previous"
+    target.mkdir()
+    try:
+        archive = subprocess.run(["git", "archive", rev, "server"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"no previous-code baseline: git archive {rev} failed ({error})", flush=True)
+        return None
+    return target
 
 
 def main() -> None:
@@ -113,6 +155,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=250_000)
     parser.add_argument("--registry", type=int, default=1_000_000)
     parser.add_argument("--slice", type=int, default=25_000, help="rows for the naive baseline")
+    parser.add_argument("--baseline-rev", default=PREVIOUS, help="git revision of the previous import code, or none")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fieldkit-bench-") as tmp:
         work = Path(tmp)
@@ -125,11 +168,17 @@ def main() -> None:
         size = sum(path.stat().st_size for path in paths.values()) / 2**20
         print(f"generated {counts['members']:,} members, {counts['registry']:,} registry rows, {counts['units']:,} "
               f"units ({size:.0f} MB of CSV) in {time.perf_counter() - started:.1f} s", flush=True)
-        print(f"{'backend':<9} {'step':<28} {'rows':>10} {'wall s':>8} {'rows/s':>10} {'peak MB':>8}")
+        print(f"{'backend':<9} {'step':<40} {'rows':>10} {'wall s':>8} {'rows/s':>10} {'peak MB':>8} {'cpu s':>7} "
+              f"{'cpu µs/row':>8}")
         backends = [("sqlite", f"sqlite:///{work / 'bench.db'}")]
         if os.environ.get("FIELDKIT_BENCH_PG_URL"):
             backends.append(("postgres", os.environ["FIELDKIT_BENCH_PG_URL"]))
-        results = {backend: bench_backend(backend, url, paths, counts, work) for backend, url in backends}
+        code = previous_code(options.baseline_rev, work) if options.baseline_rev != "none" else None
+        results, previous = {}, {}
+        for backend, url in backends:
+            results[backend], old = bench_backend(backend, url, paths, counts, work, code)
+            if old:
+                previous[backend] = old
 
         naive_env = dict(os.environ, DATABASE_URL=f"sqlite:///{work / 'naive.db'}",
                          FIELDKIT_DATA_DIR=str(work / "naive"), SECRET_KEY="bench")
@@ -143,10 +192,10 @@ def main() -> None:
         report("-", "read whole registry file", counts["registry"], load_wall, load_peak)
 
         _, idle = run(["-c", IDLE], naive_env, log)
-        print(f"{'-':<9} {'app started, nothing imported':<28} {'':>10} {'':>8} {'':>10} {idle:>8.0f}")
+        print(f"{'-':<9} {'app started, nothing imported':<40} {'':>10} {'':>8} {'':>10} {idle:>8.0f}")
 
-        rows, stream_wall, _ = results["sqlite"]["import-members"]
-        _, _, stream_peak = results["sqlite"]["import-registry"]
+        rows, stream_wall, _, _ = results["sqlite"]["import-members"]
+        _, _, stream_peak, _ = results["sqlite"]["import-registry"]
         naive_extrapolated = idle + (peak - idle) * rows / slice_rows
         print(f"\nmembers on SQLite: streaming {rows / stream_wall:,.0f} rows/s vs naive ORM {slice_rows / wall:,.0f} "
               f"rows/s = {(rows / stream_wall) / (slice_rows / wall):.1f}x faster; naive peak {peak:.0f} MB for "
@@ -154,10 +203,17 @@ def main() -> None:
               f"(streaming: {results['sqlite']['import-members'][2]:.0f} MB)")
         goals = {"sqlite": 25_000, "postgres": 50_000}
         for backend, figures in results.items():
-            for step in ("import-members", "import-registry"):
-                rows, wall, peak = figures[step]
-                print(f"goal {backend} {step}: {rows / wall:,.0f} rows/s = {rows / wall / goals[backend]:.2f}× the "
-                      f"goal of {goals[backend]:,}/s; peak {peak:.0f} MB (goal ≤ 200 MB)")
+            for step in ("import-members", "import-registry", "re-import-members (no change)"):
+                rows, wall, peak, cpu = figures[step]
+                versus = ""
+                if backend in previous:
+                    old_rows, old_wall, old_peak, old_cpu = previous[backend][step]
+                    versus = (f"; previous code {old_rows / old_wall:,.0f} rows/s, {old_peak:.0f} MB: "
+                              f"{(rows / wall) / (old_rows / old_wall):.2f}x the rows/s, "
+                              f"{old_cpu / cpu:.2f}x less CPU in the import process")
+                print(f"goal {backend} {step}: {rows / wall:,.0f} rows/s = {rows / wall / goals[backend]:.2f}x the "
+                      f"goal of {goals[backend]:,}/s; peak {peak:.0f} MB = {peak / 200:.2f}x the 200 MB "
+                      f"limit{versus}")
         print(f"registry on SQLite: streaming import peak {stream_peak:.0f} MB ({stream_peak - idle:.0f} MB above the "
               f"idle app) vs {load_peak:.0f} MB just to hold the file as dicts = {load_peak / stream_peak:.1f}x")
 

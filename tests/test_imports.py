@@ -366,3 +366,68 @@ def test_spreadsheet_numbers_get_their_leading_zeros_back():
     assert _cell_text(901234567, "phone") == "0901234567"
     assert _cell_text(1060012345.0, "citizen_id") == "001060012345"
     assert _cell_text(42, "old_card_number") == "42"
+
+
+def test_batches_written_beside_the_checks_keep_counts_moves_and_file_order(app, tree, members, tmp_path,
+                                                                           monkeypatch):
+    """Batches of 2 (staged, then one UPDATE and one INSERT each, on the worker thread): a member moved to another
+    cell keeps where it came from, a removed one is back, an unchanged one keeps its stamp, new ones keep file order."""
+    monkeypatch.setattr("server.imports.importers.BATCH", 2)
+    members["m2"].removed_at = members["m2"].created_at
+    db.session.commit()
+    before = {code: by_code(code).updated_at for code in ("M1", "M3")}
+    rows = [member(member_code="N9", citizen_id=""), member(member_code="M1", citizen_id="", unit_code="C2"),
+            member(member_code="M2", citizen_id="", full_name="Trần Thị Hoà", date_of_birth="1972", gender="female"),
+            member(member_code="M3", citizen_id="", full_name="Lê Văn Hùng", date_of_birth="1965-02-02",
+                   unit_code="C2"),
+            member(member_code="N5", citizen_id=""), member(member_code="N1", citizen_id="")]
+    path = write_csv(tmp_path / "members.csv", rows)
+    report = import_file("members", path)
+    assert (report.created, report.updated, report.rejected) == (3, 3, [])
+    db.session.expire_all()
+    moved, back = by_code("M1"), by_code("M2")
+    assert moved.unit_id == tree["C2"].id and moved.previous_unit_id == tree["C1"].id
+    assert moved.moved_at is not None and moved.updated_at > before["M1"]
+    assert back.removed_at is None
+    new = db.session.scalars(select(Member.member_code).where(Member.member_code.in_(["N9", "N5", "N1"]))
+                             .order_by(Member.id)).all()
+    assert new == ["N9", "N5", "N1"]
+    again = import_file("members", path)
+    assert (again.created, again.updated, again.unchanged) == (0, 6, 6)
+    db.session.expire_all()
+    assert by_code("M1").previous_unit_id == tree["C1"].id, "a second import of the same cell is no move"
+
+
+def test_a_write_failing_on_the_worker_thread_stores_nothing(app, tree, tmp_path, monkeypatch):
+    from server.imports.write import StagedUpsert
+    monkeypatch.setattr("server.imports.importers.BATCH", 2)
+    real, calls = StagedUpsert.write, []
+
+    def failing(self, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real(self, rows)
+
+    monkeypatch.setattr(StagedUpsert, "write", failing)
+    before = counts()
+    path = write_csv(tmp_path / "members.csv",
+                     [member(member_code=f"N{i}", citizen_id="") for i in range(7)])
+    with pytest.raises(RuntimeError, match="disk is full"):
+        import_file("members", path)
+    db.session.rollback()
+    assert counts() == before and len(calls) == 2
+
+
+def test_the_compact_key_set_answers_exactly_across_merges(monkeypatch):
+    import random
+    from server.imports.keys import IntKeys
+    monkeypatch.setattr(IntKeys, "FLOOR", 8)
+    keys, reference, rng = IntKeys(), set(), random.Random(7)
+    for _ in range(3000):
+        key = rng.randrange(10 ** 12) if rng.random() < 0.7 else rng.choice(sorted(reference) or [0])
+        assert (key in keys) == (key in reference)
+        if key not in reference:
+            keys.add(key)
+            reference.add(key)
+    assert len(keys) == len(reference) and len(keys.sorted) > len(keys.recent), "the array holds most keys"

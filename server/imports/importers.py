@@ -1,7 +1,7 @@
 """Operator imports of units, members and registry extracts (CONTRACT §1, §4): all or nothing, in bounded memory.
 
 A members or registry import reads its file once: each row is checked and, while no row has been refused,
-upserted in batches (new rows by executemany or COPY, server.imports.write) inside a savepoint of one
+upserted in batches (staged by executemany or COPY, then set-based, server.imports.write) inside a savepoint of one
 transaction, keeping only the key sets that catch a repeated key and the first rejections. The first refused
 row stops the writing (the rest is still checked, to report every rejection) and the savepoint is rolled
 back, so a refused file leaves the database as it was, and so does a failure half way. Units have their own,
@@ -14,18 +14,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from .. import audit
 from ..dashboard import tallies
 from ..extensions import db
 from .files import FileProblem, source_for
+from .keys import IntKeys
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
-from .write import insert_many, keys_match
+from .write import Background, StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
-BATCH = 2000
+BATCH = 2500  # rows per staging round: about 1.5 MB in memory (two rounds at once), a few statements each
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
 
 
@@ -138,7 +139,6 @@ class RecordImport(ABC):
     model: type
     key: str
     unique: tuple[str, ...]
-    compared: tuple[str, ...] = ()
 
     def __init__(self, kind: str, report: ImportReport):
         self.kind, self.report, self.today = kind, report, today()
@@ -163,37 +163,45 @@ class RecordImport(ABC):
 
     def check(self, source) -> None:
         """Check every row and upsert the good ones in batches until the first refused row."""
-        seen = {name: set() for name in self.unique}
+        seen = {name: IntKeys() if name == "citizen_id" else set() for name in self.unique}  # see _compact
         repeats = []  # (reasons, name, compact) to point at the first line afterwards
-        now, batch = utcnow(), []
-        with source.open() as sheet:
+        with source.open() as sheet, Background(self.report, self.written_batch) as background:
             problems = check_header(self.kind, sheet.columns)
             if problems:
                 self.report.reject(sheet.header_line, problems)
                 return
+            writer, batch = None, []
+            report, unique, compact_of = self.report, self.unique, self._compact
             for line, values in sheet.rows:
-                self.report.rows_read += 1
+                report.rows_read += 1
                 record, errors, warnings = self._row(sheet.columns, values)
                 if warnings:
-                    self.report.warn(line, warnings)
-                for name in self.unique:
-                    compact = self._compact(name, record.get(name))
-                    if compact is not None and compact in seen[name]:
+                    report.warn(line, warnings)
+                for name in unique:
+                    compact = compact_of(name, record.get(name))
+                    if compact is None:
+                        continue
+                    if compact in seen[name]:
                         errors.append(f"{name}: repeats an earlier row")
-                        if len(self.report.rejected) < MAX_LISTED:  # only listed rows get the line named
+                        if len(report.rejected) < MAX_LISTED:  # only listed rows get the line named
                             repeats.append((errors, name, compact))
-                    elif compact is not None:
+                    else:
                         seen[name].add(compact)
                 if errors:
-                    self.report.reject(line, errors)
+                    report.reject(line, errors)
                     batch = None  # nothing of this file will be kept: stop writing, go on checking
                 elif batch is not None:
-                    batch.append(record)
+                    if writer is None:
+                        writer = self._writer(record)
+                    batch.append(writer.row(record, line))
                     if len(batch) == BATCH:
-                        self._upsert(batch, now)
+                        background.write(writer, batch)
                         batch = []
             if batch:
-                self._upsert(batch, now)
+                background.write(writer, batch)
+            background.wait()
+            if writer is not None:
+                writer.close()
         self.written = True
         del seen
         if repeats:
@@ -218,59 +226,40 @@ class RecordImport(ABC):
     def write(self, source) -> None:
         if self.written:  # check() wrote it on the way
             return
-        now = utcnow()
-        with source.open() as sheet:
-            batch = []
+        with source.open() as sheet, Background(self.report, self.written_batch) as background:
+            writer, batch = None, []
             for line, values in sheet.rows:
                 record, errors, _ = self._row(sheet.columns, values)
                 if errors:
                     raise FileProblem(line, "the file changed during the import: " + errors[0])
-                batch.append(record)
+                writer = writer or self._writer(record)
+                batch.append(writer.row(record, line))
                 if len(batch) == BATCH:
-                    self._upsert(batch, now)
+                    background.write(writer, batch)
                     batch = []
             if batch:
-                self._upsert(batch, now)
+                background.write(writer, batch)
+            background.wait()
+            if writer is not None:
+                writer.close()
 
-    def _upsert(self, batch: list[dict], now) -> None:
-        names = [name for name in batch[0] if name != self.key]
-        key = self.table.c[self.key]
-        existing = {row[1]: row for row in db.session.execute(
-            select(self.table.c.id, key, *(self.table.c[name] for name in names + list(self.compared)))
-            .where(keys_match(key, [record[self.key] for record in batch])))}
-        inserts, updates = [], []
-        for record in batch:
-            old = existing.get(record[self.key])
-            if old is None:
-                inserts.append(self.new_row(record, now))
-            elif self.changed(old, record, names):
-                updates.append(self.changed_row(record, now, old) | {"_id": old.id})
-            else:
-                self.report.unchanged += 1
-        if inserts:
-            insert_many(self.table, inserts)  # executemany of tuples (SQLite), COPY (PostgreSQL)
-        if updates:
-            for row in updates:
-                row.pop(self.key)
-            db.session.execute(update(self.table).where(self.table.c.id == bindparam("_id")), updates)
-        self.report.created += len(inserts)
-        self.report.updated += len(batch) - len(inserts)
+    def _writer(self, record: dict) -> StagedUpsert:
+        """The set-based writer for this file's columns (every record of one file carries the same keys)."""
+        self._now = utcnow()
+        return StagedUpsert(self.table, list(record), self.key, self._now, **self.upsert_options())
 
-    def changed(self, old, record: dict, names: list[str]) -> bool:
-        return any(getattr(old, name) != record[name] for name in names)
+    def upsert_options(self) -> dict:
+        """What a subclass adds to the set-based upsert (server.imports.write.StagedUpsert)."""
+        return {}
 
-    def new_row(self, record: dict, now) -> dict:
-        return record
-
-    def changed_row(self, record: dict, now, old) -> dict:
-        return dict(record)
+    written_batch = None  # called in the reading thread with what `watch` saw of each batch written
 
 
 class MemberImport(RecordImport):
-    """Members by member_code; a changed member gets updated_at bumped so the roster delta carries it."""
+    """Members by member_code. A changed member gets updated_at bumped so the roster delta carries it; one removed
+    earlier and listed again is back on the roster; one whose cell changed keeps where it came from and when."""
 
     model, key, unique = Member, "member_code", ("member_code", "citizen_id")
-    compared = ("removed_at", "previous_unit_id", "moved_at")
 
     def __init__(self, kind, report):
         super().__init__(kind, report)
@@ -280,28 +269,36 @@ class MemberImport(RecordImport):
     def parse(self, values):
         return parse_member(values, self.today, self.cells)
 
-    def changed(self, old, record, names):
-        return old.removed_at is not None or super().changed(old, record, names)
+    def upsert_options(self) -> dict:
+        moved = "t.unit_id <> s.unit_id"
+        return {"inserted": {"status": "pending", "created_at": self._now, "updated_at": self._now},
+                "touched": {"updated_at": ":now", "removed_at": "NULL",
+                            "previous_unit_id": f"CASE WHEN {moved} THEN t.unit_id ELSE t.previous_unit_id END",
+                            "moved_at": f"CASE WHEN {moved} THEN :now ELSE t.moved_at END"},
+                "watch": _new_and_moved,
+                "also": "t.removed_at IS NOT NULL"}
 
-    def _upsert(self, batch, now) -> None:
-        self.added, self.moved = {}, []
-        super()._upsert(batch, now)
-        # Rows written below the ORM: the progress counters count the new members and recount the moved ones.
-        tallies.touch(self.moved)
-        if self.added:
-            tallies.add_new_members(list(self.added), Counter(self.added.values()))
+    def written_batch(self, seen) -> None:
+        # Rows written below the ORM: the progress counters count the new members and recount the moved ones
+        # (and those back on the roster) at the commit.
+        new, moved = seen
+        tallies.touch(moved)
+        if new:
+            tallies.add_new_members([code for code, _ in new], Counter(unit for _, unit in new))
 
-    def new_row(self, record, now):
-        self.added[record["member_code"]] = record["unit_id"]
-        return record | {"status": "pending", "created_at": now, "updated_at": now}
 
-    def changed_row(self, record, now, old):
-        moved = old.unit_id != record["unit_id"]  # every row carries the same keys: one executemany
-        if moved or old.removed_at is not None:
-            self.moved.append(old.id)
-        return record | {"updated_at": now, "removed_at": None,  # listed again: back on the roster
-                         "previous_unit_id": old.unit_id if moved else old.previous_unit_id,
-                         "moved_at": now if moved else old.moved_at}
+def _new_and_moved(upsert) -> tuple[list, list]:
+    """What a members batch in the staging table is about to change for the counters, asked before its UPDATE
+    and INSERT: the (code, unit) of members not yet stored, and the ids of stored ones that move cell or come
+    back on the roster."""
+    conn, stage, target = upsert.conn, upsert.stage, upsert.target
+    if upsert.was_empty:
+        return conn.exec_driver_sql(f"SELECT member_code, unit_id FROM {stage}").all(), []
+    new = conn.exec_driver_sql(f"SELECT s.member_code, s.unit_id FROM {stage} AS s WHERE NOT EXISTS "
+                               f"(SELECT 1 FROM {target} AS t WHERE t.member_code = s.member_code)").all()
+    moved = conn.exec_driver_sql(f"SELECT t.id FROM {target} AS t JOIN {stage} AS s ON t.member_code = s.member_code "
+                                 "WHERE t.unit_id <> s.unit_id OR t.removed_at IS NOT NULL").scalars().all()
+    return new, moved
 
 
 class RegistryImport(RecordImport):

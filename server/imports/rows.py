@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from unicodedata import is_normalized
 
 from ..citizen_id import check_citizen_id
 from ..models import UNIT_KINDS
@@ -90,7 +91,18 @@ class Row:
     def text(self, field: str, limit: int | None = None, required: bool = False) -> str:
         limit = limit or MAX_LENGTHS[field]
         value = self.values.get(field, "")
-        value = clean_text(value) if value else value
+        if value.isprintable() and (value.isascii() or is_normalized("NFC", value)):
+            # Nearly every value: already NFC, and printable means no control, invisible or non-ASCII space
+            # characters, so clean_text could only collapse ASCII spaces (a fifth of the cost of the full path).
+            if value and (value[0] == " " or value[-1] == " " or "  " in value):
+                value = " ".join(value.split())
+            if not value:
+                if required:
+                    self.fail(field, "is required")
+            elif len(value) > limit:
+                self.fail(field, f"is longer than {limit} characters")
+            return value
+        value = clean_text(value)
         if _ODD.search(value):
             value = clean_text(_INVISIBLE.sub("", value))
         if required and not value:
