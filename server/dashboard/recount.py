@@ -4,12 +4,11 @@
 reference the tests and the benchmark compare the aggregates with. Neither is on a request's path."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import Date, case, cast, delete, exists, func, literal, select, text
 
 from server.extensions import db
 from server.models import Member, Submission
+from server.record_fields import VIETNAM
 
 from .models import CollectedDaily, MemberTally, UnitTally
 from .tallies import COUNTS
@@ -37,8 +36,8 @@ def per_member(unit_ids) -> list[tuple]:
 def vietnam_date(moment):
     """SQL for the Vietnam calendar day of a UTC timestamp (UTC+7 all year: no daylight saving)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", moment) + literal(timedelta(hours=7)), Date)
-    return func.date(moment, "+7 hours")
+        return cast(func.timezone("UTC", moment) + literal(VIETNAM.utcoffset(None)), Date)
+    return func.date(moment, f"+{VIETNAM.utcoffset(None).total_seconds() / 3600:g} hours")
 
 
 def rebuild() -> int:
