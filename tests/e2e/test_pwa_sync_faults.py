@@ -100,7 +100,11 @@ def test_rejected_record_is_fixed_on_the_form_and_accepted_under_the_same_client
 
 def test_expired_session_parks_records_and_asks_for_the_password_once(server, page, portrait):
     hoa = server.member_id("E2E0001")
-    first_sign_in(page, server.url)
+    # The requests that follow the roster at start (the waiting cards, the device report) are answered first:
+    # the session is to expire while the app is idle, so that the save's sync is the first to meet the 401.
+    with page.expect_response(lambda r: "/api/v1/cards?" in r.url), \
+            page.expect_response(lambda r: "/api/v1/sync/device-report" in r.url):
+        first_sign_in(page, server.url)
     officer = server.query("SELECT id FROM users WHERE username = 'officer'")[0][0]
     server.query("DELETE FROM auth_sessions WHERE user_id = ?", officer)  # the server forgot the session
 
