@@ -138,11 +138,13 @@ def bench_backend(backend: str, url: str, paths: dict, counts: dict, work: Path,
 
 
 def previous_code(rev: str, work: Path) -> Path | None:
-    """The `server` package at `rev`, extracted into the work directory; None when git cannot give it."""
+    """The app's packages at `rev` (server, api, offline_queue: one app, not today's api on yesterday's server),
+    extracted into the work directory; None when git cannot give it."""
     target = work / "previous"
     target.mkdir()
     try:
-        archive = subprocess.run(["git", "archive", rev, "server"], cwd=ROOT, capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "archive", rev, "server", "api", "offline_queue"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     except (OSError, subprocess.CalledProcessError) as error:
         print(f"no previous-code baseline: git archive {rev} failed ({error})", flush=True)

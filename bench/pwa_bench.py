@@ -146,6 +146,7 @@ def save_times(browser, server, photo: Path, runs: int) -> list[float]:
         page.locator("input[type=search][name=q]").fill("")
         page.locator("input[type=search][name=q]").fill("038")  # every member here: a citizen ID prefix
         page.locator("[data-member-id]").nth(i).click()
+        page.locator("input[name=full_name]").wait_for()  # the form's code loads on first open, then it shows
         page.locator("input[type=file][name=photo]").set_input_files(str(photo))
         page.locator("#camera[data-mode=preview]").wait_for()
         page.locator("input[type=checkbox][name=consent]").check()
