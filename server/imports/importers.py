@@ -96,11 +96,14 @@ def import_file(kind: str, path, *, user=None, commit: bool = True) -> ImportRep
     return run_import(kind, source, report, user=user, commit=commit)
 
 
-def run_import(kind: str, source, report: ImportReport | None = None, *, user=None,
-               commit: bool = True) -> ImportReport:
-    """Check the whole `source`, then write it in one transaction; commit unless `commit` is False."""
+def run_import(kind: str, source, report: ImportReport | None = None, *, user=None, commit: bool = True,
+               job: RecordImport | UnitImport | None = None, unit_id: int | None = None) -> ImportReport:
+    """Check the whole `source`, then write it in one transaction; commit unless `commit` is False.
+
+    `job`: the importer to run (the console's jobs give one scoped to the uploader's unit, `unit_id`, which the
+    audit row carries); by default the kind's own."""
     report = report or ImportReport(kind, source.path.name)
-    job = IMPORTS[kind](kind, report)
+    job = job or IMPORTS[kind](kind, report)
     job.user = user  # who imports: cards are stored at their unit (server.cards.importer)
     speculative = db.session.begin_nested()  # record imports write while they check
     try:
@@ -117,8 +120,9 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     speculative.commit()
     try:
         job.write(source)
-        audit.record(f"import.{kind}", user=user, object_type="import", outcome="stored", rows_read=report.rows_read,
-                     created=report.created, updated=report.updated, unchanged=report.unchanged)
+        audit.record(f"import.{kind}", user=user, object_type="import", unit_id=unit_id, outcome="stored",
+                     rows_read=report.rows_read, created=report.created, updated=report.updated,
+                     unchanged=report.unchanged)
         if commit:
             db.session.commit()
         else:
@@ -170,7 +174,7 @@ class RecordImport(ABC):
             if problems:
                 self.report.reject(sheet.header_line, problems)
                 return
-            writer, batch = None, []
+            batches, writing = _Batches(self, background), True
             report, unique, compact_of = self.report, self.unique, self._compact
             for line, values in sheet.rows:
                 report.rows_read += 1
@@ -189,19 +193,10 @@ class RecordImport(ABC):
                         seen[name].add(compact)
                 if errors:
                     report.reject(line, errors)
-                    batch = None  # nothing of this file will be kept: stop writing, go on checking
-                elif batch is not None:
-                    if writer is None:
-                        writer = self._writer(record)
-                    batch.append(writer.row(record, line))
-                    if len(batch) == BATCH:
-                        background.write(writer, batch)
-                        batch = []
-            if batch:
-                background.write(writer, batch)
-            background.wait()
-            if writer is not None:
-                writer.close()
+                    writing = False  # nothing of this file will be kept: stop writing, go on checking
+                elif writing:
+                    batches.add(record, line)
+            batches.finish(flush=writing)
         self.written = True
         del seen
         if repeats:
@@ -227,21 +222,13 @@ class RecordImport(ABC):
         if self.written:  # check() wrote it on the way
             return
         with source.open() as sheet, Background(self.report, self.written_batch) as background:
-            writer, batch = None, []
+            batches = _Batches(self, background)
             for line, values in sheet.rows:
                 record, errors, _ = self._row(sheet.columns, values)
                 if errors:
                     raise FileProblem(line, "the file changed during the import: " + errors[0])
-                writer = writer or self._writer(record)
-                batch.append(writer.row(record, line))
-                if len(batch) == BATCH:
-                    background.write(writer, batch)
-                    batch = []
-            if batch:
-                background.write(writer, batch)
-            background.wait()
-            if writer is not None:
-                writer.close()
+                batches.add(record, line)
+            batches.finish()
 
     def _writer(self, record: dict) -> StagedUpsert:
         """The set-based writer for this file's columns (every record of one file carries the same keys)."""
@@ -253,6 +240,30 @@ class RecordImport(ABC):
         return {}
 
     written_batch = None  # called in the reading thread with what `watch` saw of each batch written
+
+
+class _Batches:
+    """Checked records of one file, staged BATCH at a time and handed to the background writer; the set-based
+    writer is made for the first record's columns (every record of one file carries the same keys)."""
+
+    def __init__(self, importer: RecordImport, background: Background):
+        self.importer, self.background, self.writer, self.rows = importer, background, None, []
+
+    def add(self, record: dict, line: int) -> None:
+        if self.writer is None:
+            self.writer = self.importer._writer(record)
+        self.rows.append(self.writer.row(record, line))
+        if len(self.rows) == BATCH:
+            self.background.write(self.writer, self.rows)
+            self.rows = []
+
+    def finish(self, *, flush: bool = True) -> None:
+        """Write what is left (unless the file was refused), wait for the last write, drop the staging table."""
+        if flush and self.rows:
+            self.background.write(self.writer, self.rows)
+        self.background.wait()
+        if self.writer is not None:
+            self.writer.close()
 
 
 class MemberImport(RecordImport):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from server import audit
 from server.extensions import db
-from server.imports.files import FileProblem
-from server.imports.importers import IMPORTS, MemberImport, RegistryImport
+from server.imports.importers import IMPORTS, MemberImport, RegistryImport, run_import
 from server.imports.units import UnitImport
 from server.models import Unit
 from server.scope import subtree_unit_ids
@@ -60,29 +58,6 @@ def importer_for(kind: str, report, unit: Unit):
 
 
 def run_scoped_import(kind: str, source, report, unit: Unit, user) -> None:
-    """As server.imports.importers.run_import with commit=False: check all, then write all; the caller commits."""
-    job = importer_for(kind, report, unit)
-    speculative = db.session.begin_nested()  # record imports write while they check: a refused file keeps nothing
-    try:
-        job.check(source)
-    except (FileProblem, OSError) as problem:
-        report.reject(getattr(problem, "line", 0), [getattr(problem, "reason", "the file cannot be read")])
-    except BaseException:
-        speculative.rollback()
-        raise
-    if not report.stored:
-        speculative.rollback()
-        report.created = report.updated = report.unchanged = 0
-        return
-    speculative.commit()
-    try:
-        job.write(source)
-    except FileProblem as problem:  # the file changed between the passes
-        db.session.rollback()
-        report.created = report.updated = report.unchanged = 0
-        report.reject(problem.line, [problem.reason])
-        return
-    audit.record(f"import.{kind}", user=user, object_type="import", unit_id=unit.id, outcome="stored",
-                 rows_read=report.rows_read, created=report.created, updated=report.updated,
-                 unchanged=report.unchanged)
-    db.session.flush()
+    """run_import with the importer scoped to `unit`, without committing: the caller commits (with the job's
+    final state)."""
+    run_import(kind, source, report, user=user, commit=False, job=importer_for(kind, report, unit), unit_id=unit.id)
