@@ -21,8 +21,8 @@ def naive_plan(lead, unit, officers) -> int:
     from server.extensions import db
     from server.models import Member, Submission, Unit, User, Visit, VisitAssignment
     created, turn = 0, 0
-    members = db.session.scalars(select(Member).join(Unit).where(Unit.path.startswith(unit.path))
-                                 .order_by(Member.id)).all()
+    members = db.session.scalars(select(Member).join(Unit, Member.unit_id == Unit.id)  # not previous_unit_id
+                                 .where(Unit.path.startswith(unit.path)).order_by(Member.id)).all()
     for member in members:
         if not member.needs_home_visit or member.removed_at is not None:
             continue

@@ -28,7 +28,9 @@ from sqlalchemy import case, delete, event, exists, func, inspect, literal, null
 from server.extensions import db
 from server.imports.write import keys_match
 from server.models import Member, Submission
-from server.record_fields import VIETNAM
+# A module import, not `from … import VIETNAM`: record_fields imports the models, which import this module, so
+# whichever of them is imported first the other is still half-made at this point.
+import server.record_fields as record_fields
 
 from . import writes
 from .models import MemberTally, TallyPending, UnitTally
@@ -43,7 +45,7 @@ _WATCHED = {"members": ("unit_id", "removed_at"), "submissions": ("member_id", "
 
 
 def vietnam_day(moment: datetime) -> date:
-    return moment.astimezone(VIETNAM).date()
+    return moment.astimezone(record_fields.VIETNAM).date()
 
 
 def touch(member_ids) -> None:
