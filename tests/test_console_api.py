@@ -181,3 +181,15 @@ def test_a_request_never_waits_behind_a_long_import_to_touch_its_session(app, tr
             lock.close()
     assert answer.status_code == 200 and waited < 5, (answer.status_code, waited)
     assert admin.get("/api/v1/jobs").status_code == 200  # touched now that the lock is gone
+
+
+def test_a_cards_upload_is_stored_at_the_uploaders_unit(app, tree, login_as):
+    """As `fieldkit import-cards` run by that admin: the batch arrives at their unit, not the root of the tree."""
+    from server.cards.models import Card
+    admin = login_as("unit_admin", "A1")
+    rows = "N1,C1,Đỗ Thị Một,1970,female,,Huế,Huế,1990-01-01,1991-01-01,veteran,no\n"
+    assert upload(admin, "members", MEMBERS + rows).json["state"] == "done"
+    job = upload(admin, "cards", "card_number,member_code,batch_code\nK0001,N1,B1\n").json
+    assert job["state"] == "done", job
+    db.session.rollback()
+    assert db.session.scalars(select(Card.unit_id)).all() == [tree["A1"].id]
