@@ -431,3 +431,73 @@ def test_the_compact_key_set_answers_exactly_across_merges(monkeypatch):
             keys.add(key)
             reference.add(key)
     assert len(keys) == len(reference) and len(keys.sorted) > len(keys.recent), "the array holds most keys"
+
+
+def test_a_first_import_goes_straight_into_the_table_with_every_character_kept(app, tree, tmp_path, monkeypatch):
+    """Into an empty table the batches skip the staging table (COPY or json_each straight into members); what a
+    COPY line or a JSON string could mangle — backslashes before letters COPY would read as escapes, a literal \\N,
+    quotes, non-BMP characters — is stored as read (tabs and line breaks are spaces by then: clean_text), new rows
+    keep file order, and a second import (staged, then UPDATE) keeps the same text."""
+    from server.imports.write import StagedUpsert
+    made, real_init = [], StagedUpsert.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        made.append(self)
+    monkeypatch.setattr(StagedUpsert, "__init__", init)
+    monkeypatch.setattr("server.imports.importers.BATCH", 2)
+    tricky = ['Số 1\\tngõ 2', 'Thôn "Đông" \\n xóm 3', 'C:\\nhà\\N', '\\N', "=1+2", "Hà Nội ‑ 𝕍 \\"]
+    rows = [member(member_code=f"N{i}", citizen_id="", permanent_address=text, full_name=f"Lê Văn {i}")
+            for i, text in enumerate(tricky)]
+    path = write_csv(tmp_path / "members.csv", rows)
+    report = import_file("members", path)
+    assert (report.created, report.updated, report.rejected) == (len(tricky), 0, [])
+    stored = db.session.execute(select(Member.member_code, Member.permanent_address, Member.status,
+                                       Member.created_at).order_by(Member.id)).all()
+    assert [(code, address) for code, address, _, _ in stored] == [(f"N{i}", t) for i, t in enumerate(tricky)]
+    assert {status for _, _, status, _ in stored} == {"pending"} and all(row[3] is not None for row in stored)
+    rows[0]["full_name"] = "Lê Văn Mười"
+    again = import_file("members", write_csv(tmp_path / "members.csv", rows))
+    assert (again.created, again.updated, again.unchanged) == (0, len(tricky), len(tricky) - 1)
+    db.session.expire_all()
+    assert [m.permanent_address for m in db.session.scalars(select(Member).order_by(Member.id))] == tricky
+    assert by_code("N0").full_name == "Lê Văn Mười"
+    assert [upsert.direct for upsert in made] == [True, False], "first import direct, the second one staged"
+
+
+def test_registry_first_import_and_reimport_keep_text_and_dates(app, tmp_path, monkeypatch):
+    monkeypatch.setattr("server.imports.importers.BATCH", 3)
+    rows = [registry(citizen_id=f"0380580011{i:02d}", permanent_address=f"Số {i} \\\\tB \\\\") for i in range(7)]
+    assert import_file("registry", write_csv(tmp_path / "r.csv", rows)).created == 7
+    rows[6]["date_of_birth"] = "1958-07-21"
+    report = import_file("registry", write_csv(tmp_path / "r.csv", rows))
+    assert (report.created, report.updated, report.unchanged) == (0, 7, 6)
+    stored = db.session.execute(select(RegistryRecord.permanent_address, RegistryRecord.date_of_birth)
+                                .order_by(RegistryRecord.id)).all()
+    assert [a for a, _ in stored] == [f"Số {i} \\\\tB \\\\" for i in range(7)]
+    assert str(stored[6][1]) == "1958-07-21" and str(stored[0][1]) == "1958-07-20"
+
+
+def test_short_codes_are_packed_into_integers_one_to_one():
+    from server.imports.keys import Keys, compact
+    codes = ["TH000001", "TH000002", "th000001", "T", "TH00000", "TH0000001", "Đ0001", "", "A B", "12345678"]
+    forms = [compact(code) for code in codes]
+    assert len(set(forms)) == len(codes), "distinct codes never share a form"
+    assert isinstance(compact("TH000001"), int) and compact("TH0000001") == "TH0000001"
+    assert compact("Đ0001") == "Đ0001" and compact("TH000001") < 2 ** 63
+    keys = Keys()
+    for form in forms:
+        assert form not in keys
+        keys.add(form)
+    assert all(compact(code) in keys for code in codes) and len(keys) == len(codes)
+    assert compact("TH000003") not in keys and "TH000001" not in keys
+
+
+def test_a_repeated_member_code_is_refused_whatever_its_form(app, tree, tmp_path):
+    rows = [member(member_code=code, citizen_id="") for code in ("TH000001", "TH0000001", "Đ01", "TH000001",
+                                                                 "Đ01", "TH0000001")]
+    report = import_file("members", write_csv(tmp_path / "members.csv", rows))
+    assert report.rejected_total == 3 and counts()["Member"] == 0
+    assert [reasons for _, reasons in report.rejected] == [["member_code: repeats line 2"],
+                                                          ["member_code: repeats line 4"],
+                                                          ["member_code: repeats line 3"]]

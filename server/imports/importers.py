@@ -20,13 +20,13 @@ from .. import audit
 from ..dashboard import tallies
 from ..extensions import db
 from .files import FileProblem, source_for
-from .keys import IntKeys
+from .keys import Keys, compact
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
 from .write import Background, StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
-BATCH = 2500  # rows per staging round: about 1.5 MB in memory (two rounds at once), a few statements each
+BATCH = 5000  # rows per round: about 3 MB in memory (two rounds at once), one or three statements each
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
 
 
@@ -158,16 +158,17 @@ class RecordImport(ABC):
 
     @staticmethod
     def _compact(name: str, value):
-        """A small in-memory form of a key (an int for a well-formed ID), None when it is not checked."""
+        """A small in-memory form of a key (an int for a well-formed ID or a short code), None when it is not
+        checked. One name's keys share one form, so two keys are equal exactly when their forms are."""
         if not value:
             return None
         if name == "citizen_id":
             return int(value) if len(value) == 12 and value.isascii() and value.isdigit() else None
-        return value
+        return compact(value)
 
     def check(self, source) -> None:
         """Check every row and upsert the good ones in batches until the first refused row."""
-        seen = {name: IntKeys() if name == "citizen_id" else set() for name in self.unique}  # see _compact
+        seen = {name: Keys() for name in self.unique}  # see _compact
         repeats = []  # (reasons, name, compact) to point at the first line afterwards
         with source.open() as sheet, Background(self.report, self.written_batch) as background:
             problems = check_header(self.kind, sheet.columns)
@@ -298,13 +299,14 @@ class MemberImport(RecordImport):
             tallies.add_new_members([code for code, _ in new], Counter(unit for _, unit in new))
 
 
-def _new_and_moved(upsert) -> tuple[list, list]:
+def _new_and_moved(upsert, rows) -> tuple[list, list]:
     """What a members batch in the staging table is about to change for the counters, asked before its UPDATE
     and INSERT: the (code, unit) of members not yet stored, and the ids of stored ones that move cell or come
-    back on the roster."""
+    back on the roster. A direct batch (into an empty table) is all new: its rows say it."""
+    if upsert.direct:
+        code, unit = upsert.names.index("member_code"), upsert.names.index("unit_id")
+        return [(row[code], row[unit]) for row in rows], []
     conn, stage, target = upsert.conn, upsert.stage, upsert.target
-    if upsert.was_empty:
-        return conn.exec_driver_sql(f"SELECT member_code, unit_id FROM {stage}").all(), []
     new = conn.exec_driver_sql(f"SELECT s.member_code, s.unit_id FROM {stage} AS s WHERE NOT EXISTS "
                                f"(SELECT 1 FROM {target} AS t WHERE t.member_code = s.member_code)").all()
     moved = conn.exec_driver_sql(f"SELECT t.id FROM {target} AS t JOIN {stage} AS s ON t.member_code = s.member_code "

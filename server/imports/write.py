@@ -1,34 +1,64 @@
 """Set-based upserts for the record imports: checked rows go to a staging table in bulk, then two statements.
 
-Per batch (BATCH rows of one file): the rows go into a temporary staging table — COPY FROM STDIN on PostgreSQL
-(psycopg `cursor.copy`), one executemany of plain tuples on SQLite — and then
+Per batch (BATCH rows of one file): the rows go into a temporary staging table in one statement — COPY FROM STDIN
+on PostgreSQL (rows formatted by psycopg, sent as one block), one INSERT … SELECT FROM json_each(one JSON array) on
+SQLite — and then
   1. `UPDATE target … FROM staging` sets the rows whose key exists and whose values differ (or that a subclass
      says must be touched, e.g. a member removed earlier and listed again), with the subclass's extra columns
      (updated_at, previous_unit_id/moved_at for a member moving cells) computed in SQL from the old row;
   2. `INSERT INTO target … SELECT … FROM staging` adds the new keys, in file order (`ON CONFLICT DO NOTHING` on
      PostgreSQL, `WHERE NOT EXISTS` on SQLite);
-(no UPDATE at all into a table that was empty when the import began), so no row is looked up or compared in Python and no ORM object is made. Both statements' row counts give the
-report's created / updated / unchanged. Everything runs on the session's own connection, inside the import's
-transaction and savepoint, so a refused file still leaves nothing behind (all or nothing). Values go through
-each column's SQLAlchemy bind processor (the conversion an ordinary insert makes: dates and aware timestamps to
+so no row is looked up or compared in Python and no ORM object is made. Into a table that was empty when the
+import began (a first import) every row is new: each batch goes straight into the target, without staging table
+or UPDATE. Both statements' row counts give the report's created / updated / unchanged. Everything runs on the
+session's own connection, inside the import's transaction and savepoint, so a refused file still leaves nothing
+behind (all or nothing). Values go through each column's SQLAlchemy bind processor (the conversion an ordinary insert makes: dates and aware timestamps to
 SQLite's text form, booleans), so the rows stored are the ones `insert(table)` would have stored.
 
-Background runs each batch's statements on one worker thread while the reader checks the next batch. On SQLite a
+Background runs each batch's statements on one worker thread while the reader checks the next batch. A batch is
+sent in one piece on purpose: the writing thread needs the GIL back after every call into the database, and it
+gets it only when the reading thread lets go, so a row-at-a-time send (executemany, or COPY rows flushed every
+32 KB) kept the writer waiting until the reader itself stopped to wait, and the two never overlapped. On SQLite a
 staging table costs about as much as the target itself, yet a per-row `INSERT … ON CONFLICT DO UPDATE` measured
 slower still (more CPU per row), so both backends share the staging design.
 """
 from __future__ import annotations
 
 import itertools
+import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from operator import itemgetter
 
+from psycopg.copy import LibpqWriter
 from sqlalchemy import ARRAY, Table, any_, bindparam, select, text
 
 from ..extensions import db
 
 _names = itertools.count(1)
-CACHE_SIZE = -24576  # SQLite page cache while an import writes, in KiB (negative): 24 MiB, memory stays bounded
+CACHE_SIZE = -8192  # SQLite page cache while an import writes, in KiB (negative): 8 MiB, memory stays bounded
+
+
+class _OneSend(LibpqWriter):
+    """A COPY writer that keeps what psycopg formats (in C, row by row) and sends it in one piece at the end."""
+
+    def __init__(self, cursor):
+        super().__init__(cursor)
+        self.chunks = []
+
+    def write(self, data) -> None:
+        self.chunks.append(bytes(data))
+
+    def finish(self, exc=None) -> None:
+        if exc is None and self.chunks:
+            super().write(b"".join(self.chunks))
+        self.chunks = []
+        super().finish(exc)
+
+
+def json_rows(rows) -> str:
+    """`rows` as one JSON array of arrays, for SQLite's json_each (one statement for a whole batch)."""
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def keys_match(column, keys: list):
@@ -55,9 +85,10 @@ class StagedUpsert:
 
     `inserted`: values of other columns for new rows (Python-side defaults fill the rest). `touched`: SQL for
     other columns of a changed row, in terms of `t` (the old row), `s` (the file's row) and `:now`. `also`: an SQL
-    condition on `t` that makes a row changed even when its values are equal. `watch(upsert)`: asked after a
-    batch is staged and before it is written (on the writing thread: the upsert's connection only); what it
-    returns reaches the reading thread (Background's `written`)."""
+    condition on `t` that makes a row changed even when its values are equal. `watch(upsert, rows)`: asked after a
+    batch is staged and before it is written (on the writing thread: the upsert's connection only; a direct batch
+    is already in the target and entirely new); what it returns reaches the reading thread (Background's
+    `written`)."""
 
     def __init__(self, table: Table, names: list[str], key: str, now, *, inserted: dict | None = None,
                  touched: dict[str, str] | None = None, also: str = "", watch=None):
@@ -91,21 +122,39 @@ class StagedUpsert:
             + (f"FROM {self.stage} AS s ORDER BY s.import_line ON CONFLICT ({k}) DO NOTHING" if self.postgres else
                f"FROM {self.stage} AS s WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{k} = s.{k}) "
                "ORDER BY s.import_line"), {f"c{i}": inserted[name] for i, name in enumerate(extra)}, extra)
-        all_columns = ", ".join(columns + ["import_line"])
         # Into an empty table (a first import) every row is new: the keys of one file are distinct (a repeat is
-        # refused before anything is written), so the UPDATE could only find rows this import made. Skip it.
-        self.was_empty = self.conn.execute(select(table.c[key]).limit(1)).first() is None
+        # refused before anything is written), so the UPDATE could only find rows this import made. Then each
+        # batch goes straight into the target, with the new rows' other columns appended, in file order.
+        self.direct = self.conn.execute(select(table.c[key]).limit(1)).first() is None
+        if self.direct:
+            self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)
+            dest, dest_columns = target, columns + [quote(n) for n in extra]
+        else:
+            self.extra = ()
+            dest, dest_columns = self.stage, columns + ["import_line"]
+        self.dest_columns = dest_columns
         if self.postgres:
-            self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ON COMMIT DROP AS SELECT "
-                                      f"{', '.join(columns)}, 0 AS import_line FROM {target} WITH NO DATA")
-            self.copy_sql = f"COPY {self.stage} ({all_columns}) FROM STDIN"
-        else:  # columns without a type: SQLite keeps each value exactly as bound, the target applies its own types
-            self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ({all_columns})")
+            if not self.direct:
+                self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ON COMMIT DROP AS SELECT "
+                                          f"{', '.join(columns)}, 0 AS import_line FROM {target} WITH NO DATA")
+            self.copy_sql = f"COPY {dest} ({', '.join(dest_columns)}) FROM STDIN"
+        else:
+            if not self.direct:  # columns without a type: SQLite keeps each value as bound, the target applies its own
+                self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ({', '.join(dest_columns)})")
             # A bigger page cache for this import only: with the default 2 MB, a long transaction spills dirty
             # index pages into the WAL again and again. Durability is untouched (synchronous stays as it is).
             self.cache_size = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {CACHE_SIZE}")
-            self.fill_sql = f"INSERT INTO {self.stage} VALUES ({', '.join('?' * (len(columns) + 1))})"
+            picked = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(dest_columns)))
+            self.fill_sql = f"INSERT INTO {dest} ({', '.join(dest_columns)}) SELECT {picked} FROM json_each(?)"
+
+    def _stored(self, type_, dialect, value):
+        """`value` as a bound parameter of `type_` would store it (a constant appended to every direct row); on
+        PostgreSQL a date or timestamp as its text, which COPY reads, formatted once instead of once per row."""
+        process = type_._cached_bind_processor(dialect)
+        if process is not None and value is not None:
+            value = process(value)
+        return value.isoformat(" ") if self.postgres and isinstance(value, datetime) else value
 
     def _text(self, sql: str, values: dict, columns: list[str] = ()):
         types = {"now": self.table.c.updated_at.type} if "updated_at" in self.table.c else {}
@@ -114,31 +163,36 @@ class StagedUpsert:
         return text(sql).bindparams(*params)
 
     def row(self, record: dict, line: int) -> tuple:
-        """The stored form of one checked record (and its line, which keeps new rows in file order)."""
+        """The stored form of one checked record: its values in `names` order, then (staged) its line, which keeps
+        new rows in file order, or (direct) the new rows' other columns."""
         values = self._get(record)
         if self._convert:
             values = list(values)
             for i, proc in self._convert:
                 if values[i] is not None:
                     values[i] = proc(values[i])
-        return (*values, line)
+        return (*values, *self.extra) if self.direct else (*values, line)
 
     def write(self, rows: list[tuple]) -> tuple[int, int, object]:
         """Upsert `rows` (from row(), distinct keys): (created, changed, what `watch` saw)."""
         if self.postgres:
-            with self.conn.connection.driver_connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+            with self.conn.connection.driver_connection.cursor() as cursor, \
+                    cursor.copy(self.copy_sql, writer=_OneSend(cursor)) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            self.conn.exec_driver_sql(self.fill_sql, rows)
-        seen = self.watch(self) if self.watch is not None else None
-        changed = 0 if self.was_empty else self.conn.execute(self.update_sql).rowcount
+            self.conn.exec_driver_sql(self.fill_sql, (json_rows(rows),))
+        seen = self.watch(self, rows) if self.watch is not None else None
+        if self.direct:
+            return len(rows), 0, seen
+        changed = self.conn.execute(self.update_sql).rowcount
         created = self.conn.execute(self.insert_sql).rowcount
         self.conn.exec_driver_sql(f"TRUNCATE {self.stage}" if self.postgres else f"DELETE FROM {self.stage}")
         return created, changed, seen
 
     def close(self) -> None:
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
+        if not self.direct:
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
         if not self.postgres:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
 
