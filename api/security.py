@@ -3,8 +3,6 @@ from flask import current_app, g, request
 
 from server import auth
 from server.errors import DomainError
-from server.extensions import db
-from server.models import User
 
 PUBLIC_ENDPOINTS = {"auth.login"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -26,10 +24,10 @@ def authenticate():
         return None  # unknown paths fall through to a JSON 404
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    sess = auth.resolve_session(session_token())
+    sess, user = auth.resolve_session(session_token())
     if request.method not in SAFE_METHODS and not auth.csrf_ok(sess, request.headers.get("X-CSRF-Token")):
         raise DomainError("Missing or wrong CSRF token.", code="csrf_failed", status=403)
-    g.user = db.session.get(User, sess.user_id)
+    g.user = user
     g.auth_session = sess
     return None
 

@@ -239,16 +239,23 @@ DECODES_AT_ONCE = 2
 _DECODES = threading.BoundedSemaphore(DECODES_AT_ONCE)
 
 
+def answer(photo: Photo) -> dict:
+    """What an upload answers (PhotoSchema's fields), from a row in memory: the quality report was made by
+    normalise() in that shape, and after the commit the row would be read again only to say the same."""
+    return {"sha256": photo.sha256, "width": photo.width, "height": photo.height, "bytes": photo.bytes,
+            "quality": photo.quality}
+
+
 def store_upload(digest: str, body: bytes, user: User, store: Store, *,
-                 max_pixels: int = DEFAULT_MAX_PIXELS, optimize: bool = False) -> tuple[Photo, bool]:
-    """Normalise and store a verified upload; return its row and whether this call created it.
+                 max_pixels: int = DEFAULT_MAX_PIXELS, optimize: bool = False) -> tuple[dict, bool]:
+    """Normalise and store a verified upload; return the answer (answer()) and whether this call created it.
 
     The primary key on the client's hash decides races: of two identical uploads one inserts, the
     other meets the unique violation and answers with the winner's row.
     """
     existing = db.session.get(Photo, digest)
     if existing is not None:
-        return existing, False
+        return answer(existing), False
     with _DECODES:
         photo = normalise(body, max_pixels=max_pixels, optimize=optimize)
     store.put(photo.jpeg)
@@ -257,6 +264,7 @@ def store_upload(digest: str, body: bytes, user: User, store: Store, *,
     db.session.add(row)
     audit.record("photo.store", user=user, object_type="photo", object_id=digest, outcome="stored",
                  unit_id=getattr(user, "unit_id", None))
+    stored = answer(row)
     try:
         db.session.commit()
     except IntegrityError:
@@ -264,5 +272,5 @@ def store_upload(digest: str, body: bytes, user: User, store: Store, *,
         winner = db.session.get(Photo, digest)
         if winner is None:
             raise
-        return winner, False
-    return row, True
+        return answer(winner), False
+    return stored, True

@@ -84,8 +84,10 @@ _SESSION_WITH_USER = (select(AuthSession, User).join(User, User.id == AuthSessio
                       .options(joinedload(User.unit)).where(AuthSession.token_hash == bindparam("token_hash")))
 
 
-def resolve_session(token: str | None) -> AuthSession:
-    """The live session for a cookie token, touched; NotAuthenticated when missing or idle too long."""
+def resolve_session(token: str | None) -> tuple[AuthSession, User]:
+    """The live session for a cookie token, touched, and its user (with the unit loaded); NotAuthenticated when
+    missing or idle too long. The user is returned, not looked up again: the session's identity map holds it
+    only weakly, so once dropped here it would be read again (and its unit after it) on every request."""
     if not token:
         raise NotAuthenticated()
     # The session, its user and the user's unit (every scoped query starts from its path) in one round trip:
@@ -102,7 +104,7 @@ def resolve_session(token: str | None) -> AuthSession:
         raise NotAuthenticated()
     if now - sess.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
         _touch(sess, now)
-    return sess
+    return sess, user
 
 
 def _touch(sess: AuthSession, now) -> None:

@@ -91,15 +91,12 @@ class PhotoResource(MethodView):
         body = _read_body(current_app.config["PHOTO_MAX_BYTES"])
         if hashlib.sha256(body).hexdigest() != digest:
             raise HashMismatch()
-        photo, created = store_upload(digest, body, user, _store(), max_pixels=current_app.config.get(
+        # The body PhotoSchema documents, built directly (marshmallow would cost more than the rest of the answer).
+        answer, created = store_upload(digest, body, user, _store(), max_pixels=current_app.config.get(
             "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS), optimize=current_app.config.get("PHOTO_OPTIMIZE_HUFFMAN", False))
         if not created:
             photo_access.record_uploader(user, digest)  # they sent the bytes: they may use the photo now
-        # The body PhotoSchema documents, built directly: its fields are the row's, and the quality report
-        # was made by normalise() in that shape (marshmallow would cost more than the rest of the answer).
-        body = {"sha256": photo.sha256, "width": photo.width, "height": photo.height, "bytes": photo.bytes,
-                "quality": photo.quality}
-        return jsonify(body), 201 if created else 200
+        return jsonify(answer), 201 if created else 200
 
     @blp.response(200, description="stored and usable by the caller (they uploaded it, or a submission in "
                   "their scope uses it); no body")
