@@ -1,7 +1,7 @@
 """Operator imports of units, members and registry extracts (CONTRACT §1, §4): all or nothing, in bounded memory.
 
 A members or registry import reads its file once: each row is checked and, while no row has been refused,
-upserted in batches (staged by executemany or COPY, then set-based, server.imports.write) inside a savepoint of one
+upserted in batches (COPY or json_each, set-based: server.imports.write) inside a savepoint of one
 transaction, keeping only the key sets that catch a repeated key and the first rejections. The first refused
 row stops the writing (the rest is still checked, to report every rejection) and the savepoint is rolled
 back, so a refused file leaves the database as it was, and so does a failure half way. Units have their own,
@@ -159,7 +159,7 @@ class RecordImport(ABC):
     @staticmethod
     def _compact(name: str, value):
         """A small in-memory form of a key (an int for a well-formed ID or a short code), None when it is not
-        checked. One name's keys share one form, so two keys are equal exactly when their forms are."""
+        checked. Two keys of one name are equal exactly when their forms are (keys.compact is one-to-one)."""
         if not value:
             return None
         if name == "citizen_id":
@@ -300,9 +300,9 @@ class MemberImport(RecordImport):
 
 
 def _new_and_moved(upsert, rows) -> tuple[list, list]:
-    """What a members batch in the staging table is about to change for the counters, asked before its UPDATE
-    and INSERT: the (code, unit) of members not yet stored, and the ids of stored ones that move cell or come
-    back on the roster. A direct batch (into an empty table) is all new: its rows say it."""
+    """What a members batch is about to change for the counters: the (code, unit) of members not yet stored,
+    and the ids of stored ones that move cell or come back on the roster. A direct batch (into an empty table)
+    is all new and its rows say it; a staged one is asked in the staging table, before its UPDATE and INSERT."""
     if upsert.direct:
         code, unit = upsert.names.index("member_code"), upsert.names.index("unit_id")
         return [(row[code], row[unit]) for row in rows], []

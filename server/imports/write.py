@@ -47,18 +47,24 @@ class _OneSend(LibpqWriter):
         self.chunks = []
 
     def write(self, data) -> None:
-        self.chunks.append(bytes(data))
+        self.chunks.append(data)  # a buffer psycopg hands over and no longer touches
 
     def finish(self, exc=None) -> None:
-        if exc is None and self.chunks:
-            super().write(b"".join(self.chunks))
-        self.chunks = []
-        super().finish(exc)
+        chunks, self.chunks = self.chunks, []
+        try:
+            if exc is None and chunks:
+                super().write(b"".join(chunks))
+        except BaseException as error:
+            exc = error
+            raise
+        finally:
+            super().finish(exc)  # the COPY is ended (or cancelled) whatever happened
 
 
 def json_rows(rows) -> str:
-    """`rows` as one JSON array of arrays, for SQLite's json_each (one statement for a whole batch)."""
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=str)
+    """`rows` as one JSON array of arrays, for SQLite's json_each (one statement for a whole batch). Values are
+    text, integers or NULL by now (bind processors ran); anything else fails loudly instead of becoming text."""
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def keys_match(column, keys: list):
@@ -125,6 +131,12 @@ class StagedUpsert:
         # Into an empty table (a first import) every row is new: the keys of one file are distinct (a repeat is
         # refused before anything is written), so the UPDATE could only find rows this import made. Then each
         # batch goes straight into the target, with the new rows' other columns appended, in file order.
+        # On PostgreSQL imports into one table take turns (a lock held to the commit, taken before looking): two
+        # admins loading overlapping first files at once would both see it empty, and the second would fail on the
+        # unique key instead of updating the rows the first one stored.
+        if self.postgres:
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
+                              {"name": f"fieldkit import {table.name}"})
         self.direct = self.conn.execute(select(table.c[key]).limit(1)).first() is None
         if self.direct:
             self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)
@@ -132,7 +144,6 @@ class StagedUpsert:
         else:
             self.extra = ()
             dest, dest_columns = self.stage, columns + ["import_line"]
-        self.dest_columns = dest_columns
         if self.postgres:
             if not self.direct:
                 self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.stage} ON COMMIT DROP AS SELECT "
@@ -146,6 +157,8 @@ class StagedUpsert:
             self.cache_size = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {CACHE_SIZE}")
             picked = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(dest_columns)))
+            # json_each walks the array in order, so new rows' ids follow the file (an ORDER BY key would only
+            # sort each batch once more).
             self.fill_sql = f"INSERT INTO {dest} ({', '.join(dest_columns)}) SELECT {picked} FROM json_each(?)"
 
     def _stored(self, type_, dialect, value):
