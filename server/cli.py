@@ -71,8 +71,18 @@ def create_user(username, role, unit_code, display_name):
 
 
 def _run_import(kind: str, path: str):
+    from sqlalchemy.exc import OperationalError
+
     from .imports.importers import import_file
-    report = import_file(kind, Path(path))
+    try:
+        report = import_file(kind, Path(path))
+    except OperationalError as error:
+        if "database is locked" not in str(error.orig):
+            raise
+        # SQLite has one writer: another import (or a long write) held it and this one's view went stale.
+        click.echo(f"import {kind}: the database was busy with another write (another import?); nothing of "
+                   f"{Path(path).name} was stored: run the import again once that one has finished")
+        sys.exit(1)
     click.echo(report.summary())
     sys.exit(1 if report.rejected else 0)
 

@@ -1,10 +1,13 @@
 """The operator CLI (CONTRACT §1): create-user, the import commands' summaries and exit codes, load-demo."""
 import csv
+import threading
+import time
 
 from sqlalchemy import func, select
 
 from server.cli import main
 from server.extensions import db
+from server.imports.importers import import_file
 from server.models import Member, RegistryRecord, Unit, User
 
 MEMBER_HEADER = ["member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
@@ -138,3 +141,36 @@ def test_commands_on_a_database_never_initialised_say_to_run_init_db(tmp_path):
         result = bare.test_cli_runner().invoke(main, args)
         assert result.exit_code == 1, (args, result.output)
         assert "run `fieldkit init-db` first" in result.output and "Traceback" not in result.output
+
+
+def test_two_overlapping_imports_at_once_both_land_or_the_second_is_refused_cleanly(app, tree, tmp_path):
+    """Two admins load overlapping first files at the same moment. PostgreSQL: the second waits for the first to
+    commit (imports into one table take turns), then updates what the first stored instead of failing on the
+    unique key. SQLite has one writer: the second is refused in words, exit 1, nothing of it stored."""
+    first = write_csv(tmp_path / "a.csv", MEMBER_HEADER, [member_row(f"N{i}", citizen_id="") for i in range(5)])
+    second = write_csv(tmp_path / "b.csv", MEMBER_HEADER, [member_row(f"N{i}", citizen_id="") for i in range(4, 9)])
+    written, outcome = threading.Event(), {}
+
+    def hold_first():
+        try:
+            with app.app_context():
+                outcome["first"] = import_file("members", first, commit=False).created
+                written.set()
+                time.sleep(1.0)  # its transaction open while the second import starts
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
+            outcome["first"] = repr(error)
+            written.set()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    assert written.wait(30)
+    result = app.test_cli_runner().invoke(main, ["import-members", second])
+    holder.join(30)
+    assert outcome == {"first": 5}
+    if app.config["BACKEND"] == "postgres":
+        assert result.exit_code == 0 and "5 rows read, 4 created, 1 updated" in result.output, result.output
+        assert count(Member) == 9
+    else:
+        assert result.exit_code == 1 and "busy with another write" in result.output, result.output
+        assert "Traceback" not in result.output and count(Member) == 5

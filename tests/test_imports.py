@@ -1,7 +1,5 @@
 """Operator imports (server.imports.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
 import csv
-import threading
-import time
 import unicodedata
 from datetime import date
 
@@ -504,34 +502,3 @@ def test_a_repeated_member_code_is_refused_whatever_its_form(app, tree, tmp_path
                                                           ["member_code: repeats line 4"],
                                                           ["member_code: repeats line 3"]]
 
-
-def test_two_first_imports_of_overlapping_files_at_once_both_land(app, tree, tmp_path):
-    """Two admins load overlapping first files at the same moment: the second waits for the first to commit, then
-    updates the rows the first stored instead of failing on the unique key (PostgreSQL; SQLite has one writer)."""
-    if app.config["BACKEND"] != "postgres":
-        pytest.skip("PostgreSQL only: SQLite has one writer, a second import at that moment is refused as locked")
-    first = write_csv(tmp_path / "a.csv", [member(member_code=f"N{i}", citizen_id="") for i in range(0, 5)])
-    second = write_csv(tmp_path / "b.csv", [member(member_code=f"N{i}", citizen_id="") for i in range(4, 9)])
-    written, outcome = threading.Event(), {}
-
-    def run(name, path, hold):
-        try:
-            with app.app_context():
-                report = import_file("members", path, commit=not hold)
-                outcome[name] = (report.created, report.updated, report.rejected)
-                if hold:  # the first one keeps its transaction open while the second starts
-                    written.set()
-                    time.sleep(1.0)
-                    db.session.commit()
-        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
-            outcome[name] = repr(error)
-            written.set()
-
-    holder = threading.Thread(target=run, args=("first", first, True))
-    holder.start()
-    assert written.wait(30)
-    run("second", second, False)
-    holder.join(30)
-    assert outcome == {"first": (5, 0, []), "second": (4, 1, [])}
-    db.session.rollback()
-    assert db.session.scalar(select(func.count(Member.id))) == 9
