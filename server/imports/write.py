@@ -163,7 +163,7 @@ class StagedUpsert:
 
     def _stored(self, type_, dialect, value):
         """`value` as a bound parameter of `type_` would store it (a constant appended to every direct row); on
-        PostgreSQL a date or timestamp as its text, which COPY reads, formatted once instead of once per row."""
+        PostgreSQL a timestamp as its text, which COPY reads, formatted once instead of once per row."""
         process = type_._cached_bind_processor(dialect)
         if process is not None and value is not None:
             value = process(value)
