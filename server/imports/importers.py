@@ -198,7 +198,6 @@ class RecordImport(ABC):
                 elif writing:
                     batches.add(record, line)
             batches.finish(flush=writing)
-        self.written = True
         del seen
         if repeats:
             self._point_at_first(source, repeats)
@@ -216,20 +215,10 @@ class RecordImport(ABC):
         for errors, name, compact in repeats:
             errors[errors.index(f"{name}: repeats an earlier row")] = f"{name}: repeats line {wanted[name, compact]}"
 
-    written = False
     WRITES_WHILE_CHECKING = True  # one read of the file: rows are upserted as they are checked (see check())
 
     def write(self, source) -> None:
-        if self.written:  # check() wrote it on the way
-            return
-        with source.open() as sheet, Background(self.report, self.written_batch) as background:
-            batches = _Batches(self, background)
-            for line, values in sheet.rows:
-                record, errors, _ = self._row(sheet.columns, values)
-                if errors:
-                    raise FileProblem(line, "the file changed during the import: " + errors[0])
-                batches.add(record, line)
-            batches.finish()
+        """Nothing left to do: run_import calls this only for a file check() stored whole, batch by batch."""
 
     def _writer(self, record: dict) -> StagedUpsert:
         """The set-based writer for this file's columns (every record of one file carries the same keys)."""
@@ -258,7 +247,7 @@ class _Batches:
             self.background.write(self.writer, self.rows)
             self.rows = []
 
-    def finish(self, *, flush: bool = True) -> None:
+    def finish(self, *, flush: bool) -> None:
         """Write what is left (unless the file was refused), wait for the last write, drop the staging table."""
         if flush and self.rows:
             self.background.write(self.writer, self.rows)

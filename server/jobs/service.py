@@ -56,7 +56,7 @@ def submit_import(user: User, kind: str, filename: str, stream) -> Job:
 def _refuse_if_busy(kind: str, unit_id: int) -> None:
     active = db.session.scalar(select(Job).where(Job.kind == kind, Job.unit_id == unit_id,
                                                  Job.state.in_(("queued", "running"))))
-    if active is not None and not _stale(active):
+    if active is not None and not is_stale(active):
         raise _busy()
 
 
@@ -90,14 +90,10 @@ def _commit_and_enqueue(job: Job) -> Job:
     return db.session.get(Job, job.id)
 
 
-def _stale(job: Job) -> bool:
-    return is_stale(job)
-
-
 def _interrupt_stale(kind: str, unit_id: int) -> None:
     running = db.session.scalar(select(Job).where(Job.kind == kind, Job.unit_id == unit_id,
                                                   Job.state == "running"))
-    if running is not None and _stale(running):  # compare-and-set, as the sweep does: it may be requeueing it now
+    if running is not None and is_stale(running):  # compare-and-set, as the sweep does: it may be requeueing it now
         db.session.execute(update(Job).where(Job.id == running.id, Job.state == "running",
                                              Job.attempts == running.attempts)
                            .values(state="interrupted", finished_at=utcnow(), error="worker_lost"))
@@ -125,7 +121,7 @@ def list_jobs(user: User, kind: str | None = None, limit: int = 50) -> list[Job]
 def retry(user: User, job_id: int) -> Job:
     """Run a failed, interrupted or stalled job again (its file is kept until it is stored)."""
     job = get_job(user, job_id)
-    if job.state not in ("failed", "interrupted") and not _stale(job):
+    if job.state not in ("failed", "interrupted") and not is_stale(job):
         raise DomainError("Only a failed or interrupted job can be run again.", code="job_not_retryable",
                           status=409)
     if job.kind.startswith("import.") and not _file_kept(job):
@@ -153,7 +149,7 @@ def job_dict(job: Job) -> dict:
     if job.state == "running":
         beat = queue.peek_beat(job.id)  # which worker runs it (host:pid), even before its first progress
         progress = dict(progress or {}, **({"worker": beat["worker"]} if beat else {}))
-        if _stale(job):
+        if is_stale(job):
             progress["stalled"] = True
         progress = progress or None
     return {"id": job.id, "kind": job.kind, "unit_code": job.unit.code, "state": job.state,

@@ -62,6 +62,14 @@ def shoot(page, name, tmp_path):
     page.screenshot(path=str(folder / f"cards-{name}.png"))
 
 
+def shoot_both(page, lang, name, tmp_path):
+    """Landscape, then portrait, then back to landscape for what follows."""
+    shoot(page, f"{lang}-landscape-{name}", tmp_path)
+    page.set_viewport_size({"width": 800, "height": 1280})
+    shoot(page, f"{lang}-portrait-{name}", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def scan_other_then_own(page, dialog, tmp_path, lang):
     """Choose "QR": the camera reads the other member's card (refused, red), the hand-held scanner the member's."""
     dialog.locator("input[name=id_check][value=qr]").check()
@@ -76,10 +84,7 @@ def scan_other_then_own(page, dialog, tmp_path, lang):
     assert verdict.evaluate("(node) => getComputedStyle(node).color") == "rgb(140, 29, 23)"  # the red of --bad-ink
     expect(dialog.locator("input[name=id_check][value=qr]")).not_to_be_checked()
     expect(page.locator("[data-action=confirm-handover]")).to_be_disabled()
-    shoot(page, f"{lang}-landscape-scan-other", tmp_path)
-    page.set_viewport_size({"width": 800, "height": 1280})
-    shoot(page, f"{lang}-portrait-scan-other", tmp_path)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    shoot_both(page, lang, "scan-other", tmp_path)
     scan.locator("input[name=scan_text]").click()
     page.keyboard.insert_text(OWN)
     page.keyboard.press("Enter")
@@ -88,10 +93,7 @@ def scan_other_then_own(page, dialog, tmp_path, lang):
     expect(dialog.locator("#id-verdict[data-verdict=match]")).to_contain_text("038168001234")
     expect(dialog.locator("input[name=id_check][value=qr]")).to_be_checked()
     expect(page.locator("[data-action=confirm-handover]")).to_be_enabled()
-    shoot(page, f"{lang}-landscape-qr-match", tmp_path)
-    page.set_viewport_size({"width": 800, "height": 1280})
-    shoot(page, f"{lang}-portrait-qr-match", tmp_path)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    shoot_both(page, lang, "qr-match", tmp_path)
 
 
 def test_a_card_handed_over_offline_with_the_qr_check_is_recorded_after_the_next_sync(server, camera_page, cards,
@@ -116,10 +118,7 @@ def test_a_card_handed_over_offline_with_the_qr_check_is_recorded_after_the_next
     expect(dialog.locator("input[name=recipient][value=member]")).to_be_checked()  # the member in person
     expect(dialog.locator("input[name=id_check][value=card]")).to_be_checked()
     expect(page.locator("#handover-courtesy")).to_be_visible()  # the veteran's card still waits in the cell
-    shoot(page, "vi-landscape-confirm", tmp_path)
-    page.set_viewport_size({"width": 800, "height": 1280})
-    shoot(page, "vi-portrait-confirm", tmp_path)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    shoot_both(page, "vi", "confirm", tmp_path)
     scan_other_then_own(page, dialog, tmp_path, "vi")
     # Scanning again and closing the scanner on another person's card leaves no check chosen: not "qr".
     dialog.locator("[data-action=scan-handover]").click()
