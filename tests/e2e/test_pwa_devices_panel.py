@@ -26,14 +26,17 @@ def report_old_queue(playwright, url: str) -> None:
     api.dispose()
 
 
-def wait_for_report(server, device_id: str, timeout: float = 30.0) -> dict:
-    """The device's latest report once it says one record is queued (the tablet reports after each sync)."""
+def wait_for_report(server, page, device_id: str, timeout: float = 30.0) -> dict:
+    """The device's latest report once it says one record is queued (the tablet reports after each sync).
+
+    Waits through the page, not time.sleep: the test routes the submissions, and Playwright's sync API lets a
+    routed request (the tablet's photo check before it) through only during one of its own calls."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         rows = server.query("SELECT counts FROM device_reports WHERE device_id = ?", device_id)
         if rows and json.loads(rows[0][0]).get("queued") == 1:
             return json.loads(rows[0][0])
-        time.sleep(0.1)
+        page.wait_for_timeout(100)
     raise AssertionError("the tablet did not report its queue")
 
 
@@ -46,7 +49,7 @@ def test_lead_sees_the_records_still_on_an_officers_tablet_and_old_ones_marked(s
         status=503, json={"error": {"code": "server_error", "message": "down for maintenance"}}))
     capture(page, "nguyen thi hoa", server.member_id("E2E0001"), portrait)
     device_id = page.evaluate("import('/js/app-state.js').then(({app}) => app.deviceId)")
-    assert wait_for_report(server, device_id)["queued"] == 1
+    assert wait_for_report(server, page, device_id)["queued"] == 1
 
     lead_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
     lead_context.set_default_timeout(15000)

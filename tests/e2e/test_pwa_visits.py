@@ -79,12 +79,15 @@ def tablet(browser, width=1280, height=800):
     assert not errors, errors
 
 
-def wait_for(probe, timeout: float = 15.0):
-    """Poll the server's database until `probe()` is truthy (the tablet syncs in the background)."""
+def wait_for(page, probe, timeout: float = 15.0):
+    """Poll the server's database until `probe()` is truthy (the tablet syncs in the background).
+
+    Waits through the page, not time.sleep: while a test routes requests, Playwright's sync API lets a routed
+    request through only during one of its own calls, so a plain sleep would hold the tablet's sync still."""
     deadline = time.monotonic() + timeout
     while not (value := probe()):
         assert time.monotonic() < deadline, "timed out waiting for the server"
-        time.sleep(0.1)
+        page.wait_for_timeout(100)
     return value
 
 
@@ -277,7 +280,7 @@ def test_visit_opened_from_my_visits_presets_the_place_and_its_accepted_record_c
     page.locator("[data-action=save]").click()
     page.locator("section[data-screen=home]").wait_for()
     # Saving syncs at once while online.
-    rows = wait_for(lambda: server.query("SELECT id, visit_id, location_kind FROM submissions WHERE member_id = ?",
+    rows = wait_for(page, lambda: server.query("SELECT id, visit_id, location_kind FROM submissions WHERE member_id = ?",
                                          people["VIS003"]))
     wait_queue_count(page, 0)
     assert [(r[1], r[2]) for r in rows] == [(visit, "hospital")]
