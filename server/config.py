@@ -56,6 +56,9 @@ class Config:
         self.JOBS_HEARTBEAT_SECONDS = float(os.environ.get("FIELDKIT_JOBS_HEARTBEAT_SECONDS", "5"))
         self.JOBS_SWEEP_SECONDS = float(os.environ.get("FIELDKIT_JOBS_SWEEP_SECONDS", "10"))
         self.JOBS_MAX_ATTEMPTS = int(os.environ.get("FIELDKIT_JOBS_MAX_ATTEMPTS", "3"))
+        # The file of a failed or interrupted import (members' personal data) is kept this long for "Run again",
+        # then deleted by the workers' sweep; so is any upload no job needs any more (server.jobs.sweep).
+        self.JOBS_KEEP_FAILED_HOURS = float(os.environ.get("FIELDKIT_JOBS_KEEP_FAILED_HOURS", "72"))
         # The import upload alone may be this large (a province's registry is ~100 MB); it streams to the
         # upload store, never into memory. Every other request keeps MAX_CONTENT_LENGTH.
         self.IMPORT_MAX_BYTES = int(os.environ.get("FIELDKIT_IMPORT_MAX_BYTES", str(512 * 1024 * 1024)))

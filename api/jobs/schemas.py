@@ -21,6 +21,10 @@ class JobSchema(Schema):
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
+    file_kept_until = fields.DateTime(metadata={
+        "description": "a failed or interrupted import: its file is kept for a rerun until then"})
+    file_deleted_at = fields.DateTime(metadata={
+        "description": "a failed or interrupted import whose kept file was deleted (upload it again)"})
 
 
 class JobListSchema(Schema):

@@ -1,6 +1,7 @@
 """Submitting, reading and rerunning jobs, inside the caller's scope (a job belongs to the unit it works on)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -125,7 +126,10 @@ def retry(user: User, job_id: int) -> Job:
         raise DomainError("Only a failed or interrupted job can be run again.", code="job_not_retryable",
                           status=409)
     if job.kind.startswith("import.") and not _file_kept(job):
-        raise DomainError("The file of this job is gone; upload it again.", code="job_not_retryable", status=409)
+        expired = (job.params or {}).get("upload_expired_at")
+        raise DomainError("The file of this job was deleted (failed imports keep it "
+                          f"{current_app.config['JOBS_KEEP_FAILED_HOURS']:g} hours); upload it again." if expired
+                          else "The file of this job is gone; upload it again.", code="job_not_retryable", status=409)
     db.session.execute(update(Job).where(Job.id == job.id).values(state="queued", finished_at=None))
     try:
         db.session.flush()
@@ -155,4 +159,16 @@ def job_dict(job: Job) -> dict:
     return {"id": job.id, "kind": job.kind, "unit_code": job.unit.code, "state": job.state,
             "filename": job.filename, "progress": progress, "report": job.report, "error": job.error,
             "attempts": job.attempts, "created_by": job.created_by_id, "created_at": job.created_at,
-            "started_at": job.started_at, "finished_at": job.finished_at}
+            "started_at": job.started_at, "finished_at": job.finished_at, **_file_times(job)}
+
+
+def _file_times(job: Job) -> dict:
+    """For a failed or interrupted import: until when its file is kept for "Run again", or when it was deleted."""
+    params = job.params or {}
+    if job.state not in ("failed", "interrupted") or not job.kind.startswith("import."):
+        return {}
+    if params.get("upload_expired_at"):
+        return {"file_deleted_at": datetime.fromisoformat(params["upload_expired_at"])}
+    if job.finished_at is None:
+        return {}
+    return {"file_kept_until": job.finished_at + timedelta(hours=current_app.config["JOBS_KEEP_FAILED_HOURS"])}

@@ -4,23 +4,30 @@ machine lost) goes back to `queued` and to the broker, where any worker takes it
 is left `interrupted` instead (a file that kills every worker must not do so forever). A queued job whose message
 may have been lost is handed to the broker again. Each change is a compare-and-set on (state, attempts), so two
 sweeping workers move a job once, and the run that lost the job cannot commit (server.jobs.runner._finish).
-Nothing is half-stored by the lost run: an import writes in one transaction, which died with its connection."""
+Nothing is half-stored by the lost run: an import writes in one transaction, which died with its connection.
+
+The sweep also keeps uploaded files from staying forever (they hold members' personal data): the file of a failed
+or interrupted import is kept JOBS_KEEP_FAILED_HOURS for "Run again", then deleted, its job marked and audited;
+and any upload older than that which no queued, running, failed or interrupted job names (a delete that failed
+after its job ended, a crash between storing the file and its job) is deleted too."""
 from __future__ import annotations
 
 import logging
 import random
 import threading
 import time
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 
 from server import audit
 from server.extensions import db
 from server.models import utcnow
 
 from . import queue
-from .models import Job
+from .models import Job, JobFile
+from .uploads import upload_store
 
 log = logging.getLogger("fieldkit.jobs")
 
@@ -73,16 +80,76 @@ def sweep_once() -> list[int]:
     return handed
 
 
+# Files are kept for hours or days: looking for expired ones every quarter of an hour is soon enough.
+EXPIRE_EVERY_SECONDS = 900
+KEEPS_FILE = ("queued", "running", "failed", "interrupted")
+
+
+def expire_uploads() -> dict:
+    """Delete the upload files kept past JOBS_KEEP_FAILED_HOURS (inside an app context): those of failed and
+    interrupted jobs (each job marked `upload_expired_at` and audited, so "Run again" says the file is gone)
+    and those no job keeps. Returns {"jobs": [ids], "orphans": count}."""
+    keep = timedelta(hours=current_app.config["JOBS_KEEP_FAILED_HOURS"])
+    cutoff = utcnow() - keep
+    store = upload_store(current_app)
+    expired = []
+    stale = db.session.scalars(select(Job).where(
+        Job.state.in_(("failed", "interrupted")), Job.finished_at < cutoff,
+        or_(Job.params["upload"].as_string().is_not(None), exists().where(JobFile.job_id == Job.id)))
+        .order_by(Job.id)).all()
+    for job in stale:
+        key = (job.params or {}).get("upload")
+        params = dict(job.params or {}, upload=None, upload_expired_at=utcnow().isoformat())
+        # Compare-and-set: a "Run again" that got there first keeps its file.
+        moved = db.session.execute(update(Job).where(Job.id == job.id, Job.state == job.state,
+                                                     Job.attempts == job.attempts).values(params=params))
+        if moved.rowcount != 1:
+            db.session.rollback()
+            continue
+        db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job.id))
+        audit.record("job.upload_expire", object_type="job", object_id=job.id, unit_id=job.unit_id,
+                     kind=job.kind, kept_hours=keep.total_seconds() / 3600)
+        db.session.commit()
+        expired.append(job.id)
+        if key:
+            _delete(store, key)
+    kept = {key for (params,) in db.session.execute(select(Job.params).where(Job.state.in_(KEEPS_FILE)))
+            if (key := (params or {}).get("upload"))}
+    db.session.rollback()
+    orphans = [key for key in store.older_than(cutoff.timestamp()) if key not in kept]
+    deleted = sum(_delete(store, key) for key in orphans)
+    if deleted:
+        audit.record("job.upload_expire", object_type="upload", outcome="no_job", count=deleted,
+                     kept_hours=keep.total_seconds() / 3600)
+        db.session.commit()
+    if expired or deleted:
+        log.info("upload files expired", extra={"fields": {"jobs": len(expired), "orphans": deleted}})
+    return {"jobs": expired, "orphans": deleted}
+
+
+def _delete(store, key: str) -> bool:
+    try:
+        store.delete(key)
+        return True
+    except Exception as error:  # noqa: BLE001 - the next pass tries again (the file is then an orphan)
+        log.warning("upload not deleted", extra={"fields": {"error": type(error).__name__}})
+        return False
+
+
 def start_sweeper(app) -> threading.Thread:
     """The sweep in a daemon thread of a worker process (every worker runs one; they do not need to agree)."""
     interval = app.config["JOBS_SWEEP_SECONDS"]
 
     def loop():
+        expired_at = 0.0
         while True:
             time.sleep(interval * random.uniform(0.8, 1.2))  # spread the workers' sweeps apart
             try:
                 with app.app_context():
                     sweep_once()
+                    if time.monotonic() - expired_at > EXPIRE_EVERY_SECONDS:
+                        expired_at = time.monotonic()
+                        expire_uploads()
             except Exception as error:  # noqa: BLE001 - a database or broker hiccup: the next pass retries
                 log.warning("job sweep failed", extra={"fields": {"error": type(error).__name__}})
 

@@ -2,13 +2,15 @@
 the upload, so the file goes where the photos go (CONTRACT §2): with the object store (`FIELDKIT_PHOTO_STORE=
 s3://…`) under the store's prefix at `uploads/…`, which every node and worker reads; with the file store under
 `$FIELDKIT_DATA_DIR/uploads` (a one-machine deployment, as its photos are). Files are copied in chunks, never held
-in memory whole, and deleted once their job has ended for good (its report stays in the jobs table)."""
+in memory whole, and deleted once their job has ended for good (its report stays in the jobs table); the file
+of a failed or interrupted job, kept for "Run again", goes after JOBS_KEEP_FAILED_HOURS (server.jobs.sweep)."""
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,6 +69,19 @@ class FileUploads:
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
+    def older_than(self, when: float) -> Iterator[str]:
+        """The keys of the files (half-written ones too) last changed before `when` (a Unix time)."""
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_file() and entry.stat().st_mtime < when:
+                    yield f"uploads/{entry.name}"
+            except FileNotFoundError:  # deleted meanwhile (its job ended)
+                continue
+
 
 class S3Uploads:
     def __init__(self, store: S3Store):
@@ -115,6 +130,14 @@ class S3Uploads:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def older_than(self, when: float) -> Iterator[str]:
+        """The keys of the objects under uploads/ last written before `when` (a Unix time)."""
+        start = self._key("uploads/")
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                if item["LastModified"].timestamp() < when:
+                    yield "uploads/" + item["Key"][len(start):]
 
 
 class _Hashing:

@@ -141,3 +141,44 @@ def test_every_section_is_accessible_and_looks_right_in_both_languages(admin, co
                         failures[f"{section}/{lang}"] = found
     assert page.locator("[data-nav=progress]").inner_text() == "Progress"
     assert not failures, failures
+
+
+FAILED_JOBS = """
+from datetime import timedelta
+from server import create_app
+from server.extensions import db
+from server.jobs.models import Job
+from server.models import Unit, utcnow
+with create_app().app_context():
+    unit = db.session.query(Unit).filter_by(code="A1").one()
+    for hours, params in ((2, {"upload": "uploads/kept.csv"}), (80, {"upload": None, "upload_expired_at":
+                                                                      (utcnow() - timedelta(hours=8)).isoformat()})):
+        when = utcnow() - timedelta(hours=hours)
+        db.session.add(Job(kind="import.members", unit_id=unit.id, state="failed", attempts=1, params=params,
+                           filename=f"failed-{hours}h.csv", error="OperationalError", created_at=when,
+                           started_at=when, finished_at=when))
+    db.session.commit()
+"""
+
+
+def test_a_failed_import_offers_a_rerun_while_its_file_is_kept_and_says_when_it_was_deleted(admin, console_server,
+                                                                                         shots):
+    """Failed imports keep their file (personal data) only JOBS_KEEP_FAILED_HOURS: the report says until when it
+    can be run again, and once the file is deleted, that it must be uploaded again (no button that cannot work)."""
+    import subprocess
+    import sys
+    subprocess.run([sys.executable, "-c", FAILED_JOBS], env=console_server.env, check=True, capture_output=True)
+    page = admin
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for lang, kept, deleted in (("vi", "Có thể chạy lại đến", "Tệp đã bị xoá lúc"),
+                                ("en", "It can be run again until", "Its file was deleted at")):
+        page.click(f"[data-lang={lang}]")
+        page.click("[data-nav=imports]")
+        for name, expected in (("failed-2h.csv", kept), ("failed-80h.csv", deleted)):
+            page.locator("#job-rows tr", has_text=name).locator("button").click()
+            report = page.locator("[data-import-report]")
+            report.locator("h2", has_text=name).wait_for()
+            assert expected in report.inner_text()
+            assert report.locator("[data-action=retry-job]").count() == (1 if name == "failed-2h.csv" else 0)
+            assert report.locator("[data-file-deleted]").count() == (0 if name == "failed-2h.csv" else 1)
+            page.screenshot(path=str(shots / f"console-import-{name[:-4]}-{lang}.png"))

@@ -112,7 +112,17 @@ function render(job) {
     }
   } else {
     parts.push(el('p', {class: 'bad-text'}, t(`console.imports.${job.state === 'failed' ? 'failed' : 'interrupted'}`,
-      {error: job.error || ''})), retryButton(job));
+      {error: job.error || ''})));
+    // The kept file holds personal data: the server deletes it after a while, and then only a new upload helps.
+    if (job.file_deleted_at) {
+      parts.push(el('p', {class: 'warn', 'data-file-deleted': ''},
+        t('console.imports.file_deleted', {when: formatTime(job.file_deleted_at)})));
+    } else {
+      if (job.file_kept_until) {
+        parts.push(el('p', {class: 'muted'}, t('console.imports.file_kept', {when: formatTime(job.file_kept_until)})));
+      }
+      parts.push(retryButton(job));
+    }
   }
   if (job.report?.warnings?.length) {
     parts.push(el('h3', {}, t('console.imports.warnings')), lines(job.report.warnings, 'warning'));
