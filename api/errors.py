@@ -3,6 +3,8 @@ import logging
 
 from flask import jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from server.error_codes import CODES
@@ -76,6 +78,38 @@ def handle_validation(error: ValidationError):
                                                else {"_schema": error.messages}))
 
 
+# SQLSTATEs of a database that is busy or going away (lock or statement timeouts, deadlocks and serialization
+# failures, too many connections, shutdown, connection classes 08…), not of a fault in the request or the code.
+_TRANSIENT_STATES = {"55P03", "57014", "40001", "40P01", "53300", "57P01", "57P02", "57P03"}
+RETRY_AFTER_SECONDS = 30
+
+
+def is_transient(error: Exception) -> bool:
+    """Whether a database error says "not now" rather than "never": a retry of the same request may succeed."""
+    if isinstance(error, PoolTimeout):  # every pooled connection busy for pool_timeout
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    state = getattr(error.orig, "sqlstate", None)  # psycopg; None for a connection that could not be made
+    if type(error.orig).__module__.startswith("psycopg"):
+        return state is None or state in _TRANSIENT_STATES or state.startswith("08")
+    # SQLite: another process holds the write lock past busy_timeout (a long import, most often).
+    return "database is locked" in str(error.orig) or "database table is locked" in str(error.orig)
+
+
+def handle_database(error: Exception):
+    if not is_transient(error):
+        return handle_unexpected(error)
+    db.session.rollback()
+    # The class and state only: the statement's text and parameters may hold personal data.
+    log.warning("database busy on %s %s: %s %s", request.method, request.path, type(getattr(error, "orig", error)).__name__,
+                getattr(getattr(error, "orig", None), "sqlstate", None) or "")
+    return error_response(503, "database_busy", CODES["database_busy"].en,
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -87,4 +121,6 @@ def init_app(app):
     app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(ValidationError, handle_validation)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(DBAPIError, handle_database)
+    app.register_error_handler(PoolTimeout, handle_database)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,9 +1,17 @@
 """The Flask application: create_app() builds it; nothing is built at import time."""
+import os
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import api, db, migrate
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long a SQLite statement waits behind another writer (a long import) before the request answers 503
+    database_busy (api/errors.py); the tablet keeps its record and retries."""
+    return int(os.environ.get("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "30000"))
 
 
 @event.listens_for(Engine, "connect")
@@ -13,7 +21,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 

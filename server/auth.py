@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit, login_throttle
+from . import audit, login_throttle, sqlite_busy_timeout_ms
 from .errors import DomainError, NotAuthenticated
 from .extensions import db
 from .models import ROLES, AuthSession, Unit, User, utcnow
@@ -120,7 +120,7 @@ def _touch(sess: AuthSession, now) -> None:
         db.session.rollback()
     finally:
         if sqlite:
-            db.session.execute(text("PRAGMA busy_timeout=30000"))
+            db.session.execute(text(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}"))
 
 
 def csrf_ok(sess: AuthSession, header_value: str | None) -> bool:

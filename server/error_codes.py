@@ -41,6 +41,9 @@ _code("invalid_input", 422, "Một số trường không hợp lệ.", "Some fie
 _code("too_many_requests", 429, "Quá nhiều yêu cầu; hãy chờ một lát.", "Too many requests; wait a moment.")
 _code("internal_error", 500, "Lỗi máy chủ; không có dữ liệu nào bị lưu dở.",
       "Something went wrong on the server; nothing was half-stored.")
+_code("database_busy", 503, "Cơ sở dữ liệu đang bận hoặc tạm thời không kết nối được; không có gì bị lưu dở. "
+      "Hãy thử lại sau ít phút.", "The database is busy or out of reach for the moment; nothing was half-stored. "
+      "Try again in a few minutes.")
 _code("error", None, "Có lỗi ({code}).", "Something went wrong ({code}).")
 # --- sign-in and users ---------------------------------------------------------------------------------------
 _code("invalid_credentials", 401, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")

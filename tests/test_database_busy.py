@@ -1,0 +1,66 @@
+"""A database that is busy (SQLite's write lock held past busy_timeout by a long import, a PostgreSQL lock or
+statement timeout) answers 503 `database_busy` with Retry-After — not a 500 — and nothing is half-stored: the
+tablet keeps its record, retries, and the retry stores it exactly once. Both backends, with a real lock held by
+another connection."""
+import sqlite3
+
+from sqlalchemy import create_engine, event, func, select, text
+
+from server.extensions import db
+from server.models import Submission
+from tests.sync_support import item, post_items, stored_photo
+
+
+def submissions() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Submission))
+
+
+def hold_the_write_lock(app, monkeypatch):
+    """Another connection holds what a long import holds: SQLite's write lock, PostgreSQL's table lock. The app's
+    connections give up quickly (200 ms) instead of after the production wait, so the test is fast."""
+    db.session.remove()
+    if app.config["BACKEND"] == "sqlite":
+        monkeypatch.setenv("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "200")
+        db.engine.dispose()  # new connections read it
+        other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        return other.close  # ends its transaction
+
+    def short_lock_wait(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        dbapi_connection.commit()
+    event.listen(db.engine, "connect", short_lock_wait)
+    db.engine.dispose()
+    other_engine = create_engine(db.engine.url)
+    other = other_engine.connect()
+    other.begin()
+    other.execute(text("LOCK TABLE submissions IN ACCESS EXCLUSIVE MODE"))
+
+    def release():
+        other.close()
+        other_engine.dispose()
+        event.remove(db.engine, "connect", short_lock_wait)
+    return release
+
+
+def test_a_submission_while_the_database_is_locked_answers_503_and_its_retry_is_stored_once(app, login_as, members,
+                                                                                             monkeypatch):
+    officer = login_as("officer", "C1")
+    body = item(stored_photo(uploader=officer.user), member_id=members["m1"].id)
+    release = hold_the_write_lock(app, monkeypatch)
+    try:
+        busy = post_items(officer, [body])
+    finally:
+        release()
+    assert busy.status_code == 503, busy.get_json()
+    assert busy.json["error"]["code"] == "database_busy" and busy.headers["Retry-After"] == "30"
+    assert "Traceback" not in busy.get_data(as_text=True)
+    assert submissions() == 0
+
+    retry = post_items(officer, [body])
+    assert retry.status_code == 200 and retry.json["results"][0]["outcome"] == "accepted", retry.json
+    again = post_items(officer, [body])  # the tablet's answer was lost: a replay is a duplicate, not a second row
+    assert again.json["results"][0]["outcome"] == "duplicate"
+    assert submissions() == 1
