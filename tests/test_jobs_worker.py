@@ -118,3 +118,43 @@ def test_the_sweep_requeues_a_silent_job_until_its_last_attempt_and_rehands_a_lo
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job")
                                  .order_by(AuditEvent.id)).all()
     assert actions == ["job.requeue", "job.interrupt"]
+
+
+def test_two_imports_at_once_in_one_worker_both_complete(app, tree, login_as, monkeypatch):
+    """A worker runs jobs in threads. On SQLite an import holds the only write lock for its whole transaction, so
+    the second would wait busy_timeout and fail: they take turns. On PostgreSQL they run side by side."""
+    import threading
+
+    from server.jobs.runner import run_job
+    app.config.update(JOBS_IMMEDIATE=False)
+    queue.init_app(app)
+    jobs = []
+    for unit, cell, prefix in (("A1", "C1", "K"), ("A2", "C2", "L")):
+        admin = login_as("unit_admin", unit)
+        rows = members_csv(8000).decode().replace(",C1,", f",{cell},").replace("\nK", f"\n{prefix}")
+        answer = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+            "import_kind": "members", "import_file": (io.BytesIO(rows.encode()), "members.csv")})
+        assert answer.status_code == 202, answer.json
+        jobs.append(answer.json["id"])
+    monkeypatch.setenv("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "200")  # a short wait: without turns the second fails
+    db.session.remove()
+    db.engine.dispose()
+
+    def run(job_id):
+        with app.app_context():
+            try:
+                run_job(job_id)
+            except Exception:  # noqa: BLE001 - the job row says how it ended; asserted below
+                pass
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=run, args=(job_id,)) for job_id in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    from server.jobs.models import Job
+    db.session.rollback()
+    assert [(db.session.get(Job, job_id).state, db.session.get(Job, job_id).error) for job_id in jobs] == [
+        ("done", None), ("done", None)]
+    assert stored() == 16000

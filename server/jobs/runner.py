@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from flask import current_app
@@ -38,18 +39,20 @@ def run_job(job_id: int) -> None:
     ours = True
     try:
         beat.beat()
-        queue.put_progress(job_id, {"phase": "starting", "percent": 0})
-        if job.kind.startswith("import."):
-            state, report = _import(job, upload)
-        else:
-            state, report = _reconcile(job)
-        ours = _finish(job_id, attempt, state=state, report=report)
-        if ours:
-            if state == "done":
-                db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
-            db.session.commit()
-        else:  # silent too long, the job went to another worker: its run decides, this one stores nothing
-            db.session.rollback()
+        queue.put_progress(job_id, {"phase": "starting", "percent": 0})  # the console: "waiting for its turn"
+        db.session.commit()  # no read transaction held while waiting: SQLite could not make it a write afterwards
+        with _turn():  # held to the commit: the work's transaction keeps SQLite's write lock until then
+            if job.kind.startswith("import."):
+                state, report = _import(job, upload)
+            else:
+                state, report = _reconcile(job)
+            ours = _finish(job_id, attempt, state=state, report=report)
+            if ours:
+                if state == "done":
+                    db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
+                db.session.commit()
+            else:  # silent too long, the job went to another worker: its run decides, this one stores nothing
+                db.session.rollback()
     except Exception as error:  # noqa: BLE001 - any failure ends the job as `failed`, never half-stored
         db.session.rollback()
         ours = _finish(job_id, attempt, state="failed", error=f"{type(error).__name__}"[:255])
@@ -61,6 +64,16 @@ def run_job(job_id: int) -> None:
             queue.drop_progress(job_id)
     if ours and upload and state in ("done", "rejected"):  # a rejected file is rejected again: no rerun needs it
         _delete_upload(upload)
+
+
+# SQLite has one write lock, and an import or a reconciliation holds it for its whole transaction: two jobs at once
+# in one worker process (its threads) would have the second wait busy_timeout and fail. They take turns instead,
+# still `running` with a live heartbeat, so the sweep leaves them be. PostgreSQL jobs run side by side.
+_SQLITE_TURN = threading.Lock()
+
+
+def _turn():
+    return _SQLITE_TURN if db.session.get_bind().dialect.name == "sqlite" else nullcontext()
 
 
 def _finish(job_id: int, attempt: int, **values) -> bool:
