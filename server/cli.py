@@ -74,13 +74,16 @@ def _run_import(kind: str, path: str):
     from sqlalchemy.exc import OperationalError
 
     from .imports.importers import import_file
+    def waiting():
+        click.echo(f"import {kind}: another import is writing to the database (SQLite has one writer); "
+                   f"{Path(path).name} starts as soon as it has finished…", err=True)
     try:
-        report = import_file(kind, Path(path))
+        report = import_file(kind, Path(path), on_wait=waiting)
     except OperationalError as error:
         if "database is locked" not in str(error.orig):
             raise
-        # SQLite has one writer: another import (or a long write) held it and this one's view went stale.
-        click.echo(f"import {kind}: the database was busy with another write (another import?); nothing of "
+        # SQLite's write lock stayed taken past the import's long wait (importers.IMPORT_LOCK_WAIT_MS).
+        click.echo(f"import {kind}: the database stayed busy with another write; nothing of "
                    f"{Path(path).name} was stored: run the import again once that one has finished")
         sys.exit(1)
     click.echo(report.summary())

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
-from .. import audit
+from .. import audit, sqlite_busy_timeout_ms
 from ..dashboard import tallies
 from ..extensions import db
 from .files import FileProblem, source_for
@@ -84,7 +85,7 @@ def _listed(rows: list[tuple[int, list[str]]], total: int, what: str) -> list[st
     return lines
 
 
-def import_file(kind: str, path, *, user=None, commit: bool = True) -> ImportReport:
+def import_file(kind: str, path, *, user=None, commit: bool = True, on_wait=None) -> ImportReport:
     """Import a .csv or .xlsx file of `kind` (units, members, registry): every row, or none of them."""
     path = Path(path)
     report = ImportReport(kind, path.name)
@@ -93,18 +94,21 @@ def import_file(kind: str, path, *, user=None, commit: bool = True) -> ImportRep
     except FileProblem as problem:
         report.reject(problem.line, [problem.reason])
         return report
-    return run_import(kind, source, report, user=user, commit=commit)
+    return run_import(kind, source, report, user=user, commit=commit, on_wait=on_wait)
 
 
 def run_import(kind: str, source, report: ImportReport | None = None, *, user=None, commit: bool = True,
-               job: RecordImport | UnitImport | None = None, unit_id: int | None = None) -> ImportReport:
+               job: RecordImport | UnitImport | None = None, unit_id: int | None = None,
+               on_wait=None) -> ImportReport:
     """Check the whole `source`, then write it in one transaction; commit unless `commit` is False.
 
     `job`: the importer to run (the console's jobs give one scoped to the uploader's unit, `unit_id`, which the
-    audit row carries); by default the kind's own."""
+    audit row carries); by default the kind's own. `on_wait()` is called if the import must first wait for another
+    one to finish (SQLite's one writer)."""
     report = report or ImportReport(kind, source.path.name)
     job = job or IMPORTS[kind](kind, report)
     job.user = user  # who imports: cards are stored at their unit (server.cards.importer)
+    _take_write_lock(on_wait)
     speculative = db.session.begin_nested()  # record imports write while they check
     try:
         job.check(source)
@@ -135,6 +139,34 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
         db.session.rollback()
         raise
     return report
+
+
+# SQLite: how long an import waits for the write lock another import holds. Imports are background work (an
+# operator's second file, a job beside a command-line run), so they queue far longer than a request's busy_timeout.
+IMPORT_LOCK_WAIT_MS = 30 * 60 * 1000
+
+
+def _take_write_lock(on_wait) -> None:
+    """SQLite: hold the only write lock from the import's first read, as its batches are written while it checks.
+    Begun read-only, the import would read a snapshot that another import's commit makes stale, and then fail at
+    its first write however long it waited. If another writer holds the lock: on_wait(), then wait for it."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite" or connection.connection.dbapi_connection.in_transaction:
+        return
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as error:
+            if "locked" not in str(error.orig):
+                raise
+        if on_wait is not None:
+            on_wait()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={IMPORT_LOCK_WAIT_MS}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
 
 
 class RecordImport(ABC):
