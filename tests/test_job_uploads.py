@@ -118,3 +118,58 @@ def test_the_object_stores_old_uploads_that_no_job_keeps_are_deleted(app, tree, 
     assert expire_uploads() == {"jobs": [failed.id], "orphans": 2}
     assert store.exists(running_file)
     assert not any(store.exists(key) for key in (failed_file, ended_file, orphan))
+
+
+def rerun_queues_only(app):
+    """"Run again" only queues the job, as with a real worker (the tests run jobs inside the request otherwise)."""
+    from server.jobs import queue
+    app.config["JOBS_IMMEDIATE"] = False
+    queue.init_app(app)
+
+
+def test_a_rerun_made_while_the_sweep_deletes_another_jobs_file_keeps_its_own(app, tree, login_as, monkeypatch):
+    """The sweep's compare-and-set must compare with what it selected: after its first commit the rows it loaded
+    are read afresh, and a job "Run again" meanwhile (queued, its file about to be read) must not lose its file."""
+    from server.jobs import sweep
+    admin = login_as("unit_admin", "P")
+    rerun_queues_only(app)
+    first, second = (job(tree, "failed", hours_ago=hours, upload=stored_file(app), unit=unit)
+                     for hours, unit in ((80, "A1"), (75, "A2")))
+    first_file, second_file = first.params["upload"], second.params["upload"]
+    second_id = second.id
+    delete = sweep._delete
+
+    def delete_then_rerun(store, key):
+        if key == first_file:  # the sweep has marked the first job; the admin reruns the second one now
+            with app.app_context():
+                assert admin.post(f"/api/v1/jobs/{second_id}/retry").status_code == 202
+        return delete(store, key)
+    monkeypatch.setattr(sweep, "_delete", delete_then_rerun)
+
+    assert expire_uploads()["jobs"] == [first.id]
+    assert upload_store(app).exists(second_file)
+    db.session.rollback()
+    rerun = db.session.get(Job, second_id)
+    assert (rerun.state, rerun.params["upload"]) == ("queued", second_file)
+    assert "upload_expired_at" not in rerun.params
+
+
+def test_two_workers_sweeping_at_once_mark_and_audit_a_job_once(app, tree, monkeypatch):
+    from server.jobs import sweep
+    first, second = (job(tree, "failed", hours_ago=hours, upload=stored_file(app), unit=unit)
+                     for hours, unit in ((80, "A1"), (75, "A2")))
+    first_file, first_id, second_id = first.params["upload"], first.id, second.id
+    delete, other = sweep._delete, {}
+
+    def delete_while_another_worker_sweeps(store, key):
+        if key == first_file and not other:  # another worker's sweep runs between this one's select and update
+            other["result"] = "running"
+            with app.app_context():
+                other["result"] = expire_uploads()
+        return delete(store, key)
+    monkeypatch.setattr(sweep, "_delete", delete_while_another_worker_sweeps)
+
+    assert expire_uploads()["jobs"] == [first_id]
+    assert other["result"]["jobs"] == [second_id]
+    assert expire_events() == sorted([("job", str(first_id), None), ("job", str(second_id), None)])
+
