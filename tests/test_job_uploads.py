@@ -173,3 +173,34 @@ def test_two_workers_sweeping_at_once_mark_and_audit_a_job_once(app, tree, monke
     assert other["result"]["jobs"] == [second_id]
     assert expire_events() == sorted([("job", str(first_id), None), ("job", str(second_id), None)])
 
+
+def test_a_rerun_racing_the_sweep_that_deletes_its_file_is_refused(app, tree, login_as, monkeypatch):
+    """"Run again" checks the file, then queues the job: a sweep that deleted the file in between must make the
+    rerun a 409 (upload it again), not a queued job with no file (it would run on nothing)."""
+    from server.jobs import service
+    admin = login_as("unit_admin", "A1")
+    rerun_queues_only(app)
+    failed = job(tree, "failed", hours_ago=73, upload=stored_file(app))
+    failed_id, file_kept = failed.id, service._file_kept
+
+    def kept_then_swept(row):
+        kept = file_kept(row)
+        with app.app_context():  # a worker's sweep, in its own session
+            assert expire_uploads()["jobs"] == [failed_id]
+        return kept
+    monkeypatch.setattr(service, "_file_kept", kept_then_swept)
+
+    refused = admin.post(f"/api/v1/jobs/{failed_id}/retry")
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "job_not_retryable", refused.json
+    db.session.rollback()
+    row = db.session.get(Job, failed_id)
+    assert row.state == "failed" and row.params["upload_expired_at"]
+
+
+def test_a_rerun_while_another_import_of_its_kind_is_queued_is_a_409_not_a_500(app, tree, login_as):
+    admin = login_as("unit_admin", "A1")
+    rerun_queues_only(app)
+    failed = job(tree, "failed", hours_ago=1, upload=stored_file(app))
+    job(tree, "queued", hours_ago=0, upload=stored_file(app))
+    answer = admin.post(f"/api/v1/jobs/{failed.id}/retry")
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "job_running", answer.json
