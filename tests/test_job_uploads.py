@@ -204,3 +204,26 @@ def test_a_rerun_while_another_import_of_its_kind_is_queued_is_a_409_not_a_500(a
     job(tree, "queued", hours_ago=0, upload=stored_file(app))
     answer = admin.post(f"/api/v1/jobs/{failed.id}/retry")
     assert answer.status_code == 409 and answer.json["error"]["code"] == "job_running", answer.json
+
+
+
+def test_a_deployment_without_a_prefix_never_deletes_another_deployments_objects(app, tree, seaweedfs):
+    """Without a prefix the sweep lists `uploads/` at the bucket's root: another deployment's prefix that starts
+    with `uploads` (its files at `uploads/uploads/…`), a folder under it, or an object the app never named stay."""
+    env, client, run = seaweedfs.env, seaweedfs.client(), uuid.uuid4().hex[:8]
+    others = [f"uploads/{new_key('.csv')}", f"other-{run}/{new_key('.csv')}", f"uploads/archive-{run}/members.csv",
+              f"uploads/readme-{run}.txt"]
+    for name in others:
+        client.put_object(Bucket=BUCKET, Key=name, Body=CSV)
+    app.config.update(PHOTO_STORE=f"s3://{BUCKET}", S3_ENDPOINT=env["FIELDKIT_S3_ENDPOINT"],
+                      S3_ACCESS_KEY_ID=env["AWS_ACCESS_KEY_ID"], S3_SECRET_ACCESS_KEY=env["AWS_SECRET_ACCESS_KEY"],
+                      S3_REGION=env["AWS_REGION"], JOBS_KEEP_FAILED_HOURS=0)
+    orphan = stored_file(app)
+    time.sleep(1.1)  # the store's times are to the second
+    try:
+        assert expire_uploads()["orphans"] >= 1
+        assert not upload_store(app).exists(orphan)
+        assert set(others) <= set(seaweedfs.keys())
+    finally:
+        for name in others:
+            client.delete_object(Bucket=BUCKET, Key=name)
