@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from harness.object_store import BUCKET
 from server.extensions import db
+from server.jobs import sweep
 from server.jobs.models import Job, JobFile
 from server.jobs.sweep import expire_uploads
 from server.jobs.uploads import new_key, upload_store
@@ -104,7 +105,8 @@ def test_a_rerun_that_comes_first_keeps_its_file(app, tree, login_as):
     assert upload_store(app).exists(key)
 
 
-def test_the_object_stores_old_uploads_that_no_job_keeps_are_deleted(app, tree, seaweedfs):
+def test_the_object_stores_old_uploads_that_no_job_keeps_are_deleted(app, tree, seaweedfs, monkeypatch):
+    monkeypatch.setattr(sweep, "ORPHAN_MIN_AGE", timedelta(0))  # objects cannot be aged: all before now is old
     env = seaweedfs.env
     app.config.update(PHOTO_STORE=f"s3://{BUCKET}/t-{uuid.uuid4().hex[:10]}", S3_ENDPOINT=env["FIELDKIT_S3_ENDPOINT"],
                       S3_ACCESS_KEY_ID=env["AWS_ACCESS_KEY_ID"], S3_SECRET_ACCESS_KEY=env["AWS_SECRET_ACCESS_KEY"],
@@ -130,7 +132,6 @@ def rerun_queues_only(app):
 def test_a_rerun_made_while_the_sweep_deletes_another_jobs_file_keeps_its_own(app, tree, login_as, monkeypatch):
     """The sweep's compare-and-set must compare with what it selected: after its first commit the rows it loaded
     are read afresh, and a job "Run again" meanwhile (queued, its file about to be read) must not lose its file."""
-    from server.jobs import sweep
     admin = login_as("unit_admin", "P")
     rerun_queues_only(app)
     first, second = (job(tree, "failed", hours_ago=hours, upload=stored_file(app), unit=unit)
@@ -155,7 +156,6 @@ def test_a_rerun_made_while_the_sweep_deletes_another_jobs_file_keeps_its_own(ap
 
 
 def test_two_workers_sweeping_at_once_mark_and_audit_a_job_once(app, tree, monkeypatch):
-    from server.jobs import sweep
     first, second = (job(tree, "failed", hours_ago=hours, upload=stored_file(app), unit=unit)
                      for hours, unit in ((80, "A1"), (75, "A2")))
     first_file, first_id, second_id = first.params["upload"], first.id, second.id
@@ -207,9 +207,10 @@ def test_a_rerun_while_another_import_of_its_kind_is_queued_is_a_409_not_a_500(a
 
 
 
-def test_a_deployment_without_a_prefix_never_deletes_another_deployments_objects(app, tree, seaweedfs):
+def test_a_deployment_without_a_prefix_never_deletes_another_deployments_objects(app, tree, seaweedfs, monkeypatch):
     """Without a prefix the sweep lists `uploads/` at the bucket's root: another deployment's prefix that starts
     with `uploads` (its files at `uploads/uploads/…`), a folder under it, or an object the app never named stay."""
+    monkeypatch.setattr(sweep, "ORPHAN_MIN_AGE", timedelta(0))
     env, client, run = seaweedfs.env, seaweedfs.client(), uuid.uuid4().hex[:8]
     others = [f"uploads/{new_key('.csv')}", f"other-{run}/{new_key('.csv')}", f"uploads/archive-{run}/members.csv",
               f"uploads/readme-{run}.txt"]
@@ -227,3 +228,13 @@ def test_a_deployment_without_a_prefix_never_deletes_another_deployments_objects
     finally:
         for name in others:
             client.delete_object(Bucket=BUCKET, Key=name)
+
+
+def test_an_upload_whose_job_is_being_made_survives_a_keeping_time_of_zero(app, tree):
+    """FIELDKIT_JOBS_KEEP_FAILED_HOURS=0 (delete failed imports' files at once) must not make the sweep delete an
+    upload just stored whose job is not committed yet: an orphan must be old whatever the keeping time."""
+    app.config["JOBS_KEEP_FAILED_HOURS"] = 0
+    failed = job(tree, "failed", hours_ago=0.01, upload=stored_file(app))
+    being_made = stored_file(app)
+    assert expire_uploads() == {"jobs": [failed.id], "orphans": 0}
+    assert upload_store(app).exists(being_made)

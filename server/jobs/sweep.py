@@ -83,6 +83,9 @@ def sweep_once() -> list[int]:
 # Files are kept for hours or days: looking for expired ones every quarter of an hour is soon enough.
 EXPIRE_EVERY_SECONDS = 900
 KEEPS_FILE = ("queued", "running", "failed", "interrupted")
+# An upload no job names may be one whose job is not committed yet (a large file is stored first): an orphan must
+# be this old, however short JOBS_KEEP_FAILED_HOURS is set.
+ORPHAN_MIN_AGE = timedelta(hours=1)
 
 
 def expire_uploads() -> dict:
@@ -122,7 +125,8 @@ def expire_uploads() -> dict:
     kept = {key for (params,) in db.session.execute(select(Job.params).where(Job.state.in_(KEEPS_FILE)))
             if (key := (params or {}).get("upload"))}
     db.session.rollback()
-    orphans = [key for key in store.older_than(cutoff.timestamp()) if key not in kept]
+    orphan_cutoff = min(cutoff, utcnow() - ORPHAN_MIN_AGE)
+    orphans = [key for key in store.older_than(orphan_cutoff.timestamp()) if key not in kept]
     deleted = sum(_delete(store, key) for key in orphans)
     if deleted:
         audit.record("job.upload_expire", object_type="upload", outcome="no_job", count=deleted,
