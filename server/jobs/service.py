@@ -126,19 +126,28 @@ def retry(user: User, job_id: int) -> Job:
         raise DomainError("Only a failed or interrupted job can be run again.", code="job_not_retryable",
                           status=409)
     if job.kind.startswith("import.") and not _file_kept(job):
-        expired = (job.params or {}).get("upload_expired_at")
-        raise DomainError("The file of this job was deleted (failed imports keep it "
-                          f"{current_app.config['JOBS_KEEP_FAILED_HOURS']:g} hours); upload it again." if expired
-                          else "The file of this job is gone; upload it again.", code="job_not_retryable", status=409)
-    db.session.execute(update(Job).where(Job.id == job.id).values(state="queued", finished_at=None))
-    try:
-        db.session.flush()
+        raise _file_deleted() if (job.params or {}).get("upload_expired_at") else DomainError(
+            "The file of this job is gone; upload it again.", code="job_not_retryable", status=409)
+    # Not if a worker's sweep marked the file deleted since it was checked above (it deletes it right after).
+    not_expired = Job.params["upload_expired_at"].as_string().is_(None)
+    try:  # the partial unique index answers on the UPDATE itself: another job of this kind queued or running
+        queued = db.session.execute(update(Job).where(Job.id == job.id, not_expired)
+                                    .values(state="queued", finished_at=None))
     except IntegrityError:
         db.session.rollback()
         raise DomainError("Another job of this kind is queued or running for this unit.", code="job_running",
                           status=409) from None
+    if queued.rowcount != 1:
+        db.session.rollback()
+        raise _file_deleted()
     audit.record("job.retry", user=user, object_type="job", object_id=job.id, unit_id=job.unit_id, kind=job.kind)
     return _commit_and_enqueue(job)
+
+
+def _file_deleted() -> DomainError:
+    return DomainError("The file of this job was deleted (failed imports keep it "
+                       f"{current_app.config['JOBS_KEEP_FAILED_HOURS']:g} hours); upload it again.",
+                       code="job_not_retryable", status=409)
 
 
 def _file_kept(job: Job) -> bool:

@@ -83,6 +83,9 @@ def sweep_once() -> list[int]:
 # Files are kept for hours or days: looking for expired ones every quarter of an hour is soon enough.
 EXPIRE_EVERY_SECONDS = 900
 KEEPS_FILE = ("queued", "running", "failed", "interrupted")
+# An upload no job names may be one whose job is not committed yet (a large file is stored first): an orphan must
+# be this old, however short JOBS_KEEP_FAILED_HOURS is set.
+ORPHAN_MIN_AGE = timedelta(hours=1)
 
 
 def expire_uploads() -> dict:
@@ -93,30 +96,37 @@ def expire_uploads() -> dict:
     cutoff = utcnow() - keep
     store = upload_store(current_app)
     expired = []
-    stale = db.session.scalars(select(Job).where(
+    not_marked = Job.params["upload_expired_at"].as_string().is_(None)
+    # Plain values, not Job objects: each commit below expires loaded objects, and a reloaded one would carry the
+    # state a "Run again" gave it meanwhile, so the compare-and-set would compare with that and delete its file.
+    stale = db.session.execute(select(Job.id, Job.state, Job.attempts, Job.params, Job.unit_id, Job.kind).where(
         Job.state.in_(("failed", "interrupted")), Job.finished_at < cutoff,
         or_(Job.params["upload"].as_string().is_not(None), exists().where(JobFile.job_id == Job.id)))
         .order_by(Job.id)).all()
-    for job in stale:
-        key = (job.params or {}).get("upload")
-        params = dict(job.params or {}, upload=None, upload_expired_at=utcnow().isoformat())
-        # Compare-and-set: a "Run again" that got there first keeps its file.
-        moved = db.session.execute(update(Job).where(Job.id == job.id, Job.state == job.state,
-                                                     Job.attempts == job.attempts).values(params=params))
+    db.session.rollback()
+    for job_id, state, attempts, old, unit_id, kind in stale:
+        key = (old or {}).get("upload")
+        params = dict(old or {}, upload=None, upload_expired_at=utcnow().isoformat())
+        # Compare-and-set on what was selected: a "Run again" that got there first keeps its file, and a job
+        # another worker's sweep marked meanwhile is not marked (nor audited) twice.
+        moved = db.session.execute(update(Job).where(
+            Job.id == job_id, Job.state == state, Job.attempts == attempts, Job.finished_at < cutoff, not_marked)
+            .values(params=params))
         if moved.rowcount != 1:
             db.session.rollback()
             continue
-        db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job.id))
-        audit.record("job.upload_expire", object_type="job", object_id=job.id, unit_id=job.unit_id,
-                     kind=job.kind, kept_hours=keep.total_seconds() / 3600)
+        db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
+        audit.record("job.upload_expire", object_type="job", object_id=job_id, unit_id=unit_id,
+                     kind=kind, kept_hours=keep.total_seconds() / 3600)
         db.session.commit()
-        expired.append(job.id)
+        expired.append(job_id)
         if key:
             _delete(store, key)
     kept = {key for (params,) in db.session.execute(select(Job.params).where(Job.state.in_(KEEPS_FILE)))
             if (key := (params or {}).get("upload"))}
     db.session.rollback()
-    orphans = [key for key in store.older_than(cutoff.timestamp()) if key not in kept]
+    orphan_cutoff = min(cutoff, utcnow() - ORPHAN_MIN_AGE)
+    orphans = [key for key in store.older_than(orphan_cutoff.timestamp()) if key not in kept]
     deleted = sum(_delete(store, key) for key in orphans)
     if deleted:
         audit.record("job.upload_expire", object_type="upload", outcome="no_job", count=deleted,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from offline_queue.photo_store import S3Store, current_store
 
 CHUNK = 1 << 20
 PART = 8 << 20  # an object store multipart part: the most of an upload one process holds at once
+KEY_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")  # what new_key makes (submit_import takes only these)
 
 
 def new_key(suffix: str) -> str:
@@ -132,12 +134,17 @@ class S3Uploads:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def older_than(self, when: float) -> Iterator[str]:
-        """The keys of the objects under uploads/ last written before `when` (a Unix time)."""
+        """The keys of the objects under uploads/ last written before `when` (a Unix time).
+
+        Only the objects this store names (new_key) directly under uploads/: the bucket may be shared, and without
+        a prefix a listing of `uploads/` also returns another deployment's objects (its prefix `uploads…`)."""
         start = self._key("uploads/")
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start, Delimiter="/")
+        for page in pages:
             for item in page.get("Contents", []):
-                if item["LastModified"].timestamp() < when:
-                    yield "uploads/" + item["Key"][len(start):]
+                name = item["Key"][len(start):]
+                if KEY_NAME.fullmatch(name) and item["LastModified"].timestamp() < when:
+                    yield "uploads/" + name
 
 
 class _Hashing:
