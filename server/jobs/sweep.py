@@ -151,17 +151,20 @@ def start_sweeper(app) -> threading.Thread:
     interval = app.config["JOBS_SWEEP_SECONDS"]
 
     def loop():
-        expired_at = 0.0
+        expired_at = -EXPIRE_EVERY_SECONDS  # the first pass expires too
         while True:
             time.sleep(interval * random.uniform(0.8, 1.2))  # spread the workers' sweeps apart
-            try:
-                with app.app_context():
-                    sweep_once()
-                    if time.monotonic() - expired_at > EXPIRE_EVERY_SECONDS:
-                        expired_at = time.monotonic()
-                        expire_uploads()
-            except Exception as error:  # noqa: BLE001 - a database or broker hiccup: the next pass retries
-                log.warning("job sweep failed", extra={"fields": {"error": type(error).__name__}})
+            # Two passes, each on its own: a broker that is down must not keep files past their time.
+            for name, step in (("sweep", sweep_once), ("expire", expire_uploads)):
+                if step is expire_uploads:
+                    if time.monotonic() - expired_at < EXPIRE_EVERY_SECONDS:
+                        continue
+                    expired_at = time.monotonic()
+                try:
+                    with app.app_context():
+                        step()
+                except Exception as error:  # noqa: BLE001 - a database or broker hiccup: the next pass retries
+                    log.warning("job %s failed", name, extra={"fields": {"error": type(error).__name__}})
 
     thread = threading.Thread(target=loop, name="job-sweeper", daemon=True)
     thread.start()
