@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -110,17 +110,28 @@ def resolve_session(token: str | None) -> tuple[AuthSession, User]:
 def _touch(sess: AuthSession, now) -> None:
     """Best effort: a session touched a minute late is harmless, but on SQLite a request must not wait behind a
     long import's write lock (the console's jobs) only to record that the user is still there."""
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    # busy_timeout belongs to one connection: set and restored on the session's own, before the commit or the
+    # rollback hands it back to the pool (restored after that, it stayed 250 ms for whichever request got it next).
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
     if sqlite:
-        db.session.execute(text("PRAGMA busy_timeout=250"))
+        connection.exec_driver_sql("PRAGMA busy_timeout=250")
     try:
         sess.last_seen_at = now
-        db.session.commit()
+        db.session.flush()  # the UPDATE is what waits for the write lock
+        touched = True
     except OperationalError:
-        db.session.rollback()
+        touched = False
     finally:
         if sqlite:
-            db.session.execute(text(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}"))
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
+    try:
+        if touched:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    except OperationalError:
+        db.session.rollback()
 
 
 def csrf_ok(sess: AuthSession, header_value: str | None) -> bool:

@@ -64,3 +64,40 @@ def test_a_submission_while_the_database_is_locked_answers_503_and_its_retry_is_
     again = post_items(officer, [body])  # the tablet's answer was lost: a replay is a duplicate, not a second row
     assert again.json["results"][0]["outcome"] == "duplicate"
     assert submissions() == 1
+
+
+def test_a_session_touch_leaves_every_pooled_connection_waiting_the_full_busy_timeout(sqlite_app):
+    """The once-a-minute touch waits only 250 ms for SQLite's write lock. That wait is set per connection: set on
+    one and restored on whichever connection the pool handed out next, it stayed on the first, and a later request
+    that got it waited 250 ms, not FIELDKIT_SQLITE_BUSY_TIMEOUT_MS, before answering 503."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server import sqlite_busy_timeout_ms
+    from server.auth import create_user
+    from server.models import AuthSession, utcnow
+    from tests.conftest import PASSWORD, add_unit
+    add_unit("P", "Tỉnh ủy Thử nghiệm", "province", None)
+    create_user("admin_touch", PASSWORD, "unit_admin", "P")
+    db.session.commit()
+    client = sqlite_app.test_client()
+    assert client.post("/api/v1/auth/login", json={"username": "admin_touch", "password": PASSWORD}).status_code == 200
+    db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    db.session.remove()
+    idle = [db.engine.connect() for _ in range(3)]  # several idle connections in the pool, as under gunicorn threads
+    for connection in idle:
+        connection.close()
+
+    assert client.get("/api/v1/auth/me").status_code == 200  # touches the session
+    db.session.remove()
+    pooled = [db.engine.connect() for _ in range(4)]
+    try:
+        waits = [connection.exec_driver_sql("PRAGMA busy_timeout").scalar() for connection in pooled]
+    finally:
+        for connection in pooled:
+            connection.close()
+    assert waits == [sqlite_busy_timeout_ms()] * 4
+    db.session.rollback()
+    assert db.session.scalar(select(AuthSession.last_seen_at)) > utcnow() - timedelta(minutes=1)  # it did touch
