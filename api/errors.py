@@ -3,7 +3,7 @@ import logging
 
 from flask import jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -92,11 +92,14 @@ def is_transient(error: Exception) -> bool:
         return False
     if error.connection_invalidated:
         return True
-    state = getattr(error.orig, "sqlstate", None)  # psycopg; None for a connection that could not be made
+    state = getattr(error.orig, "sqlstate", None)
     if type(error.orig).__module__.startswith("psycopg"):
-        return state is None or state in _TRANSIENT_STATES or state.startswith("08")
-    # SQLite: another process holds the write lock past busy_timeout (a long import, most often).
-    return "database is locked" in str(error.orig) or "database table is locked" in str(error.orig)
+        if state is None:  # raised by psycopg itself: a connection that could not be made is an OperationalError;
+            return isinstance(error, OperationalError)  # a NUL in a text or a wrong parameter count is a bug
+        return state in _TRANSIENT_STATES or state.startswith("08")
+    # SQLite: another process holds the write lock past busy_timeout (a long import, most often). Not "database
+    # table is locked" (SQLITE_LOCKED): that is one connection tripping over its own open statement, a bug.
+    return "database is locked" in str(error.orig)
 
 
 def handle_database(error: Exception):

@@ -101,3 +101,47 @@ def test_a_session_touch_leaves_every_pooled_connection_waiting_the_full_busy_ti
     assert waits == [sqlite_busy_timeout_ms()] * 4
     db.session.rollback()
     assert db.session.scalar(select(AuthSession.last_seen_at)) > utcnow() - timedelta(minutes=1)  # it did touch
+
+
+def test_only_a_busy_or_unreachable_database_counts_as_transient(app, monkeypatch):
+    """503 database_busy tells the tablet "not now, retry": it must never cover a fault that a retry repeats.
+    psycopg raises its client-side errors (a NUL byte in a text, a wrong parameter count) without a SQLSTATE, like
+    a refused connection; SQLite's "database table is locked" is one connection tripping over itself (a table
+    dropped under its own open cursor), not another writer. Real errors from each backend."""
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from api.errors import is_transient
+
+    def raised(run):
+        with pytest.raises(DBAPIError) as caught:
+            run()
+        return caught.value
+
+    assert is_transient(PoolTimeout("QueuePool limit reached"))
+    if app.config["BACKEND"] == "sqlite":
+        monkeypatch.setenv("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "0")
+        db.engine.dispose()
+        other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with db.engine.connect() as connection:
+                assert is_transient(raised(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE")))
+        finally:
+            other.close()
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TEMPORARY TABLE numbers (n)")
+            connection.exec_driver_sql("INSERT INTO numbers VALUES (1), (2), (3)")
+            cursor = connection.exec_driver_sql("SELECT n FROM numbers")
+            cursor.fetchone()  # still open on its table
+            assert not is_transient(raised(lambda: connection.exec_driver_sql("DROP TABLE numbers")))
+        return
+    with db.engine.connect() as connection:
+        assert not is_transient(raised(lambda: connection.execute(text("SELECT :x"), {"x": "a\x00b"})))
+        assert not is_transient(raised(lambda: connection.exec_driver_sql("SELECT * FROM no_such_table")))
+    nowhere = create_engine(db.engine.url.set(port=1))  # nothing listens there: refused at connect time
+    try:
+        assert is_transient(raised(nowhere.connect))
+    finally:
+        nowhere.dispose()
