@@ -145,3 +145,15 @@ def test_only_a_busy_or_unreachable_database_counts_as_transient(app, monkeypatc
         assert is_transient(raised(nowhere.connect))
     finally:
         nowhere.dispose()
+
+
+def test_openapi_documents_503_database_busy_with_retry_after_on_every_operation(app):
+    """Any endpoint that touches the database may answer it, so the spec says so wherever it says 500."""
+    spec = app.test_client().get("/api/openapi.json").json
+    operations = [(path, method, op) for path, ops in spec["paths"].items() for method, op in ops.items()
+                  if isinstance(op, dict) and "responses" in op]
+    assert operations
+    for path, method, op in operations:
+        busy = op["responses"].get("503")
+        assert busy and "database_busy" in busy["description"], f"{method} {path} does not document 503"
+        assert "Retry-After" in busy["headers"], f"{method} {path}: 503 without Retry-After"
