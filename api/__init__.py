@@ -44,7 +44,8 @@ def _document_standard_errors(api):
             operation["responses"].setdefault("500", {"description": "internal_error", "content": error})
             operation["responses"].setdefault("503", {  # api/errors.py handle_database
                 "description": "database_busy: the database is busy or out of reach for now; retry after Retry-After",
-                "content": error, "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}})
+                "content": error,
+                "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}})
 
 
 def register(app, api):
