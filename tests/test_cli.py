@@ -172,3 +172,38 @@ def test_two_overlapping_imports_at_once_both_land(app, tree, tmp_path):
     assert count(Member) == 9
     if app.config["BACKEND"] == "sqlite":
         assert "another import is writing" in result.output  # the operator is told why nothing happens yet
+
+
+def test_an_import_waiting_for_another_stops_on_ctrl_c(sqlite_app, tmp_path):
+    """SQLite: an import that waits (up to 30 minutes) for another's write lock said so; the operator who then
+    presses Ctrl-C must get the prompt back at once, not when the other import ends. A wait spent inside one
+    SQLite call never lets Python see the signal."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    units = write_csv(tmp_path / "units.csv", ["code", "name", "kind", "parent_code"], [["P", "Tỉnh", "province", ""]])
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another import's write lock
+    env = dict(os.environ, FIELDKIT_DATA_DIR=str(tmp_path), DATABASE_URL=str(db.engine.url), SECRET_KEY="test")
+    command = subprocess.Popen([str(Path(sys.executable).with_name("fieldkit")), "import-units", units], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        said = command.stdout.readline()  # the CLI's first line; the fixture's lock is still held
+        assert "another import is writing" in said, said
+        # Ctrl-C once it sleeps in SQLite's busy wait (a signal before it would be seen at once either way).
+        wchan, deadline = Path(f"/proc/{command.pid}/wchan"), time.monotonic() + 10
+        while time.monotonic() < deadline and "nanosleep" not in wchan.read_text():
+            time.sleep(0.01)
+        command.send_signal(signal.SIGINT)
+        command.wait(timeout=20)  # without the fix: until the lock is released
+        output = command.stdout.read()
+    finally:
+        command.kill()
+        other.close()
+    assert command.returncode != 0 and "Traceback" not in output, output
+    db.session.rollback()
+    assert count(Unit) == 0

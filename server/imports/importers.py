@@ -9,6 +9,7 @@ in-memory import (server.imports.units). Nothing here commits a file that was no
 """
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -144,6 +145,7 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
 # SQLite: how long an import waits for the write lock another import holds. Imports are background work (an
 # operator's second file, a job beside a command-line run), so they queue far longer than a request's busy_timeout.
 IMPORT_LOCK_WAIT_MS = 30 * 60 * 1000
+_LOCK_TRY_MS = 1000
 
 
 def _take_write_lock(on_wait) -> None:
@@ -163,8 +165,17 @@ def _take_write_lock(on_wait) -> None:
                 raise
         if on_wait is not None:
             on_wait()
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={IMPORT_LOCK_WAIT_MS}")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # In short tries: Python sees a signal only between them, and an operator's Ctrl-C must not wait for the
+        # other import to end (one try of IMPORT_LOCK_WAIT_MS inside SQLite would hold it off for as long).
+        deadline = time.monotonic() + IMPORT_LOCK_WAIT_MS / 1000
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={min(_LOCK_TRY_MS, IMPORT_LOCK_WAIT_MS)}")
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                if "locked" not in str(error.orig) or time.monotonic() >= deadline:
+                    raise
     finally:
         connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
 
