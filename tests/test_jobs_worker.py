@@ -121,8 +121,9 @@ def test_the_sweep_requeues_a_silent_job_until_its_last_attempt_and_rehands_a_lo
 
 
 def test_two_imports_at_once_in_one_worker_both_complete(app, tree, login_as, monkeypatch):
-    """A worker runs jobs in threads. On SQLite an import holds the only write lock for its whole transaction, so
-    the second would wait busy_timeout and fail: they take turns. On PostgreSQL they run side by side."""
+    """A worker runs jobs in threads. On SQLite an import holds the only write lock for its whole transaction: the
+    second waits for it (its turn, and BEGIN IMMEDIATE's long wait) instead of failing. PostgreSQL: side by side.
+    The claims keep the production busy_timeout: a claim made while the first import writes waits for its commit."""
     import threading
 
     from server.jobs.runner import run_job
@@ -136,7 +137,6 @@ def test_two_imports_at_once_in_one_worker_both_complete(app, tree, login_as, mo
             "import_kind": "members", "import_file": (io.BytesIO(rows.encode()), "members.csv")})
         assert answer.status_code == 202, answer.json
         jobs.append(answer.json["id"])
-    monkeypatch.setenv("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "200")  # a short wait: without turns the second fails
     db.session.remove()
     db.engine.dispose()
 
@@ -158,3 +158,73 @@ def test_two_imports_at_once_in_one_worker_both_complete(app, tree, login_as, mo
     assert [(db.session.get(Job, job_id).state, db.session.get(Job, job_id).error) for job_id in jobs] == [
         ("done", None), ("done", None)]
     assert stored() == 16000
+
+
+def test_a_reconciliation_claimed_beside_an_import_in_one_worker_waits_for_its_turn(app, tree, login_as,
+                                                                                     monkeypatch):
+    """The worker's two threads claim an import and a reconciliation at the same moment. On SQLite the import
+    holds the only write lock from its first read to its commit, and a reconciliation writes without waiting
+    for it as an import does (BEGIN IMMEDIATE): it would wait busy_timeout at its first write and fail. It waits
+    for its turn instead. The import keeps its lock until the reconciliation is at the door of its turn (or has
+    given up), so the order is forced, not left to timing. PostgreSQL: side by side."""
+    import threading
+
+    from server.jobs import runner
+    from server.jobs.models import Job
+    app.config.update(JOBS_IMMEDIATE=False)
+    queue.init_app(app)
+    admin = login_as("unit_admin", "A1")
+    upload = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "import_kind": "members", "import_file": (io.BytesIO(members_csv(1000)), "members.csv")})
+    reconcile = admin.post("/api/v1/review/reconcile", json={})
+    assert upload.status_code == 202 and reconcile.status_code == 202, (upload.json, reconcile.json)
+    import_id, reconcile_id = upload.json["id"], reconcile.json["id"]
+    monkeypatch.setenv("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "3000")  # without turns: fails in seconds, not minutes
+    db.session.remove()
+    db.engine.dispose()
+
+    claimed = threading.Barrier(2, timeout=60)
+    import_writing, reconcile_at_turn = threading.Event(), threading.Event()
+    real_progress, real_turn = queue.put_progress, runner._SQLITE_TURN
+
+    def progress(job_id, value):
+        real_progress(job_id, value)
+        if value.get("phase") == "starting":  # after its claim, before its turn
+            claimed.wait()  # both claimed before the import takes the lock
+            if job_id == reconcile_id:
+                assert import_writing.wait(60)
+        elif job_id == import_id and not import_writing.is_set():  # reading its file: the lock is its own
+            import_writing.set()
+            reconcile_at_turn.wait(60)
+
+    class Turn:
+        def __enter__(self):
+            if threading.current_thread().name == "reconcile":
+                reconcile_at_turn.set()
+            return real_turn.__enter__()
+
+        def __exit__(self, *exc):
+            return real_turn.__exit__(*exc)
+    monkeypatch.setattr(queue, "put_progress", progress)
+    monkeypatch.setattr(runner, "_SQLITE_TURN", Turn())
+
+    def run(job_id):
+        with app.app_context():
+            try:
+                runner.run_job(job_id)
+            except Exception:  # noqa: BLE001 - the job row says how it ended; asserted below
+                pass
+            finally:
+                db.session.remove()
+                if job_id == reconcile_id:
+                    reconcile_at_turn.set()  # ended without a turn: the import need not hold on
+    threads = [threading.Thread(target=run, args=(import_id,), name="import"),
+               threading.Thread(target=run, args=(reconcile_id,), name="reconcile")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    db.session.rollback()
+    ended = {job.kind: (job.state, job.error) for job in db.session.scalars(select(Job))}
+    assert ended == {"import.members": ("done", None), "reconcile": ("done", None)}
+    assert stored() == 1000
