@@ -207,3 +207,31 @@ def test_an_import_waiting_for_another_stops_on_ctrl_c(sqlite_app, tmp_path):
     assert command.returncode != 0 and "Traceback" not in output, output
     db.session.rollback()
     assert count(Unit) == 0
+
+
+def test_ctrl_c_inside_the_lock_wait_reaches_the_command_as_such(sqlite_app):
+    """Where the signal lands is a matter of timing: raised inside SQLAlchemy's own handling of a statement, it
+    invalidates the connection, and restoring busy_timeout on it then raised PendingRollbackError instead: a
+    traceback in place of the command's "Aborted!"."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import event
+
+    from server.imports import importers
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another import's write lock
+    tries = []
+
+    def interrupt_the_second_try(_conn, _cursor, statement, *_args):
+        if statement == "BEGIN IMMEDIATE":
+            tries.append(statement)
+            if len(tries) == 2:
+                raise KeyboardInterrupt
+    event.listen(db.engine, "before_cursor_execute", interrupt_the_second_try)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            importers._take_write_lock(None)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", interrupt_the_second_try)
+        other.close()

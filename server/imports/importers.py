@@ -177,7 +177,8 @@ def _take_write_lock(on_wait) -> None:
                 if "locked" not in str(error.orig) or time.monotonic() >= deadline:
                     raise
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
+        if not connection.invalidated:  # an interrupt inside a statement drops the connection: nothing to restore
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
 
 
 class RecordImport(ABC):
