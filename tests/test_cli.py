@@ -191,7 +191,6 @@ def test_an_import_waiting_for_another_stops_on_ctrl_c(sqlite_app, tmp_path):
     env = dict(os.environ, FIELDKIT_DATA_DIR=str(tmp_path), DATABASE_URL=str(db.engine.url), SECRET_KEY="test")
     command = subprocess.Popen([str(Path(sys.executable).with_name("fieldkit")), "import-units", units], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    import threading
     watchdog = threading.Timer(60, command.kill)  # a command that waits without a word must not hang the suite
     watchdog.start()
     try:
