@@ -228,3 +228,93 @@ def test_a_reconciliation_claimed_beside_an_import_in_one_worker_waits_for_its_t
     ended = {job.kind: (job.state, job.error) for job in db.session.scalars(select(Job))}
     assert ended == {"import.members": ("done", None), "reconcile": ("done", None)}
     assert stored() == 1000
+
+
+def test_a_job_that_fails_in_its_turn_records_its_failure_before_the_next_job_takes_the_lock(app, tree, login_as,
+                                                                                              monkeypatch):
+    """On SQLite a job that fails gives its turn up only once its failure is stored: released before, the next job
+    took the turn and the write lock for its whole import, the failure's record waited busy_timeout behind it and
+    failed, and the job was left `running`, its heartbeat gone: shown as a lost worker, then run again.
+    PostgreSQL: side by side, the failure recorded all the same."""
+    import threading
+
+    from server.jobs import runner
+    from server.jobs.models import Job
+    app.config.update(JOBS_IMMEDIATE=False)
+    queue.init_app(app)
+    ids = {}
+    for unit, cell, prefix, name in (("A1", "C1", "K", "failing"), ("A2", "C2", "L", "next")):
+        admin = login_as("unit_admin", unit)
+        rows = members_csv(1000).decode().replace(",C1,", f",{cell},").replace("\nK", f"\n{prefix}")
+        answer = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+            "import_kind": "members", "import_file": (io.BytesIO(rows.encode()), "members.csv")})
+        assert answer.status_code == 202, answer.json
+        ids[name] = answer.json["id"]
+    monkeypatch.setenv("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "3000")  # the broken case fails in seconds
+    db.session.remove()
+    db.engine.dispose()
+
+    real_import, real_finish = runner._import, runner._finish
+    failing_in_turn, next_at_turn, next_writing, failing_ended = (threading.Event() for _ in range(4))
+    ordered = app.config["BACKEND"] == "sqlite"  # PostgreSQL has no turns to order
+
+    def failing_import(job, upload):
+        if job.id != ids["failing"]:
+            return real_import(job, upload)
+        failing_in_turn.set()
+        assert not ordered or next_at_turn.wait(60)  # the next job waits at the door of the turn
+        raise RuntimeError("a bug met by this import")
+    monkeypatch.setattr(runner, "_import", failing_import)
+    if ordered:
+        claimed = threading.Barrier(2, timeout=60)
+        real_progress, real_turn, owner = queue.put_progress, runner._SQLITE_TURN, {}
+
+        def progress(job_id, value):
+            real_progress(job_id, value)
+            if value.get("phase") == "starting":
+                claimed.wait()  # both claimed before either takes the turn
+                if job_id == ids["next"]:
+                    assert failing_in_turn.wait(60)
+            elif job_id == ids["next"] and not next_writing.is_set():  # holds the write lock now
+                next_writing.set()
+                failing_ended.wait(60)
+
+        class Turn:
+            def __enter__(self):
+                if threading.current_thread().name == "next":
+                    next_at_turn.set()
+                real_turn.__enter__()
+                owner["name"] = threading.current_thread().name
+
+            def __exit__(self, *exc):
+                owner.pop("name", None)
+                return real_turn.__exit__(*exc)
+
+        def finish(job_id, attempt, **values):
+            if values.get("state") == "failed" and owner.get("name") != "failing":
+                next_writing.wait(60)  # the turn is no longer this job's: let the next one take the lock first
+            return real_finish(job_id, attempt, **values)
+        monkeypatch.setattr(queue, "put_progress", progress)
+        monkeypatch.setattr(runner, "_SQLITE_TURN", Turn())
+        monkeypatch.setattr(runner, "_finish", finish)
+
+    def run(name):
+        with app.app_context():
+            try:
+                runner.run_job(ids[name])
+            except Exception:  # noqa: BLE001 - the job row says how it ended; asserted below
+                pass
+            finally:
+                db.session.remove()
+                if name == "failing":
+                    failing_ended.set()
+    threads = [threading.Thread(target=run, args=(name,), name=name) for name in ("failing", "next")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    db.session.rollback()
+    ended = {name: (db.session.get(Job, job_id).state, db.session.get(Job, job_id).error)
+             for name, job_id in ids.items()}
+    assert ended == {"failing": ("failed", "RuntimeError"), "next": ("done", None)}
+    assert stored() == 1000

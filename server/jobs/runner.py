@@ -8,7 +8,7 @@ import logging
 import os
 import tempfile
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 from flask import current_app
@@ -37,28 +37,33 @@ def run_job(job_id: int) -> None:
     beat = queue.Heartbeat(queue.huey_for(), job_id, attempt, current_app.config["JOBS_HEARTBEAT_SECONDS"])
     beat.start()
     ours = True
+    turn = ExitStack()
     try:
         beat.beat()
         queue.put_progress(job_id, {"phase": "starting", "percent": 0})  # the console: "waiting for its turn"
         db.session.commit()  # no read transaction held while waiting: SQLite could not make it a write afterwards
-        with _turn():  # held to the commit: the work's transaction keeps SQLite's write lock until then
-            if job.kind.startswith("import."):
-                state, report = _import(job, upload)
-            else:
-                state, report = _reconcile(job)
-            ours = _finish(job_id, attempt, state=state, report=report)
-            if ours:
-                if state == "done":
-                    db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
-                db.session.commit()
-            else:  # silent too long, the job went to another worker: its run decides, this one stores nothing
-                db.session.rollback()
+        # Held to the commit (the work's transaction keeps SQLite's write lock until then), or to a failure's record
+        # below: given up before it, the next job would take the lock for its whole import, and the record wait
+        # busy_timeout behind it and fail, leaving this job `running` with no heartbeat (a lost worker, it seems).
+        turn.enter_context(_turn())
+        if job.kind.startswith("import."):
+            state, report = _import(job, upload)
+        else:
+            state, report = _reconcile(job)
+        ours = _finish(job_id, attempt, state=state, report=report)
+        if ours:
+            if state == "done":
+                db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
+            db.session.commit()
+        else:  # silent too long, the job went to another worker: its run decides, this one stores nothing
+            db.session.rollback()
     except Exception as error:  # noqa: BLE001 - any failure ends the job as `failed`, never half-stored
         db.session.rollback()
         ours = _finish(job_id, attempt, state="failed", error=f"{type(error).__name__}"[:255])
         db.session.commit()
         raise
     finally:
+        turn.close()
         beat.stop(drop=ours)
         if ours:
             queue.drop_progress(job_id)
