@@ -185,7 +185,8 @@ def test_an_import_waiting_for_another_stops_on_ctrl_c(sqlite_app, tmp_path):
     import sys
     from pathlib import Path
 
-    units = write_csv(tmp_path / "units.csv", ["code", "name", "kind", "parent_code"], [["P", "Tỉnh", "province", ""]])
+    units = write_csv(tmp_path / "units.csv", ["code", "name", "kind", "parent_code"],
+                      [["P", "Tỉnh", "province", ""]])
     other = sqlite3.connect(db.engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another import's write lock
     env = dict(os.environ, FIELDKIT_DATA_DIR=str(tmp_path), DATABASE_URL=str(db.engine.url), SECRET_KEY="test")
