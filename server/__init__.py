@@ -11,7 +11,7 @@ from .extensions import api, db, migrate
 def sqlite_busy_timeout_ms() -> int:
     """How long a SQLite statement waits behind another writer (a long import) before the request answers 503
     database_busy (api/errors.py); the tablet keeps its record and retries."""
-    return int(os.environ.get("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "30000"))
+    return int(os.environ.get("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "20000"))
 
 
 @event.listens_for(Engine, "connect")
