@@ -1,0 +1,121 @@
+"""Bugs a fuzzing round found (schemathesis over every operation as each role, then nasty cases by hand), one test
+each: every answer is a coded 4xx in the contract's error shape, never a 500, and nothing is written.
+
+- dates at the ends of the calendar (0001-01-01, 9999-12-31) in the schedules' queries and bodies overflowed
+  while turning Vietnam's day into UTC (a 500 on both backends);
+- text no column can hold (NUL, control and bidi characters) in a path segment (`/stations/{code}`,
+  `/cards/{card_number}`, `/schedules/cells/{code}.ics`) or in an upload's file name reached PostgreSQL
+  (a 500 there; SQLite stored it);
+- a station code in the path longer than its column (a 500 on PostgreSQL; SQLite stored it).
+"""
+import io
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from server.jobs.models import Job
+from server.schedules.models import Booking, Station
+from tests.schedule_support import at, day, plan, station_body, ward  # noqa: F401
+from tests.test_nasty_inputs import assert_error
+
+
+def _bookings():
+    db.session.rollback()
+    return [(b.id, b.start, b.status) for b in db.session.scalars(select(Booking).order_by(Booking.id))]
+
+
+# ---- dates at the ends of the calendar ---------------------------------------------------------------
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31"])
+def test_a_day_at_the_ends_of_the_calendar_is_out_of_range_not_a_500(ward, login_as, when):
+    officer = login_as("officer", "C1")
+    error = assert_error(officer.get(f"/api/v1/schedules?station=ST1&date={when}"), 422, "invalid_input")
+    assert error["fields"]["date"][0]["code"] == "date_out_of_range"
+
+
+@pytest.mark.parametrize("first,last", [("9999-12-01", "9999-12-31"), ("2099-12-31", "9999-12-31")])
+def test_a_plan_running_off_the_calendar_is_refused_and_books_nobody(ward, first, last):
+    response = ward["admin"].post("/api/v1/schedules/plan", json={
+        "station": "ST1", "cells": ["C1"], "from": first, "to": last, "skip_public_holidays": False})
+    error = assert_error(response, 422, "invalid_input")
+    assert {p["code"] for problems in error["fields"].values() for p in problems} == {"date_out_of_range"}
+    assert _bookings() == []
+
+
+def _missed_bookings(ward):
+    """C1 planned for tomorrow, then its slots moved to yesterday: every booking reads `missed`."""
+    assert plan(ward["admin"], ["C1"], first=1, last=1).status_code == 200
+    for booking in db.session.scalars(select(Booking)):
+        booking.start, booking.end = at(-1, "08:00"), at(-1, "08:30")
+    db.session.commit()
+    return _bookings()
+
+
+def test_replanning_missed_bookings_off_the_calendar_is_refused_and_moves_nothing(ward, login_as):
+    before = _missed_bookings(ward)
+    lead = login_as("team_lead", "G1")
+    response = lead.post("/api/v1/schedules/replan-missed", json={"unit": "C1", "from": "9999-12-30",
+                                                                  "to": "9999-12-31"})
+    error = assert_error(response, 422, "invalid_input")
+    assert set(error["fields"]) == {"from", "to"}
+    assert _bookings() == before
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:59:59-07:00", "0001-01-01T00:00:00+07:00"])
+def test_moving_a_booking_to_the_ends_of_the_calendar_is_refused_and_moves_nothing(ward, login_as, start):
+    assert plan(ward["admin"], ["C1"]).status_code == 200
+    before = _bookings()
+    lead = login_as("team_lead", "G1")
+    error = assert_error(lead.post(f"/api/v1/bookings/{before[0][0]}/move", json={"start": start}),
+                         422, "invalid_input")
+    assert error["fields"]["start"][0]["code"] == "date_out_of_range"
+    assert _bookings() == before
+
+
+def test_missed_bookings_turned_into_visits_due_in_year_9999_are_refused(ward, login_as):
+    before = _missed_bookings(ward)
+    lead, officer = login_as("team_lead", "G1"), login_as("officer", "C1")
+    response = lead.post("/api/v1/schedules/missed/visits", json={
+        "unit": "C1", "booking_ids": [before[0][0]], "assignee_ids": [officer.user.id], "due_date": "9999-12-31"})
+    error = assert_error(response, 422, "invalid_input")
+    assert error["fields"]["due_date"][0]["code"] == "date_out_of_range"
+    assert _bookings() == before  # still missed, not cancelled
+
+
+# ---- text no column can hold, in a path or a file name --------------------------------------------------
+
+@pytest.mark.parametrize("segment", ["A%00B", "A%1BB", "A%E2%80%AEB"], ids=["nul", "esc", "rlo"])
+def test_a_station_code_no_column_can_hold_is_not_found_and_not_stored(ward, segment):
+    response = ward["admin"].put(f"/api/v1/stations/{segment}", json=station_body())
+    assert_error(response, 404, "not_found")
+    db.session.rollback()
+    assert db.session.scalars(select(Station.code)).all() == ["ST1"]
+
+
+def test_a_station_code_longer_than_its_column_is_refused_by_field(ward):
+    response = ward["admin"].put("/api/v1/stations/" + "S" * 65, json=station_body())
+    error = assert_error(response, 422, "invalid_input")
+    assert error["fields"] == {"code": [{"code": "too_long", "params": {"max": 64}}]}
+    db.session.rollback()
+    assert db.session.scalars(select(Station.code)).all() == ["ST1"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cards/K%001", "/api/v1/schedules/cells/C%001.ics",
+                                  "/api/v1/schedules/cells/C%001.pdf", "/api/v1/cards/K%E2%80%AE1"])
+def test_a_code_no_column_can_hold_in_a_path_is_simply_not_found(app, login_as, path):
+    assert_error(login_as("unit_admin", "P").get(path), 404, "not_found")
+
+
+@pytest.mark.parametrize("filename", ["units\x00.csv", "units\u202evsc.csv", "units\x1b[2J.csv"],
+                         ids=["nul", "rlo", "esc"])
+def test_an_upload_whose_file_name_no_column_can_hold_is_refused_and_queues_nothing(app, login_as, filename):
+    admin = login_as("unit_admin", "P")
+    response = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "import_kind": "units", "import_file": (io.BytesIO(b"code,name,kind,parent_code\nX1,Y,cell,G1\n"), filename)})
+    error = assert_error(response, 422, "invalid_input")
+    assert error["fields"] == {"import_file": [{"code": "invalid_characters", "params": {}}]}
+    db.session.rollback()
+    assert db.session.query(Job).count() == 0
+    uploads = app.config["DATA_DIR"] / "uploads"
+    assert not uploads.exists() or list(uploads.iterdir()) == []
