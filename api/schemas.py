@@ -2,9 +2,11 @@
 from collections.abc import Mapping
 from datetime import date
 
+from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from server.error_codes import CODES, coded
+from server.errors import NotFound
 
 _INVALID_CHARACTERS = coded("invalid_characters")
 # What marshmallow's "invalid" means, by field type (the first match in the field's class order wins).
@@ -71,6 +73,15 @@ def unstorable(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(unstorable(item) for item in value)
     return False
+
+
+def refuse_unstorable_path() -> None:
+    """before_request: a path segment (a station, cell or card code) holding such text names nothing that could
+    exist, so it answers 404 like any missing thing, before a lookup sends it to the database (PostgreSQL
+    refuses NUL with an error, a 500)."""
+    if request.path.startswith("/api/") and any(
+            isinstance(value, str) and unstorable(value) for value in (request.view_args or {}).values()):
+        raise NotFound()
 
 
 class StrictSchema(Schema):

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, or_, select, update
 
 from .. import audit
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Unit, User, utcnow
 from ..scope import require_role, unit_in_scope
@@ -119,6 +119,8 @@ def orphans(station: Station) -> list[Booking]:
 def put_station(user: User, code: str, body: dict) -> tuple[Station, bool, list[Booking]]:
     """Create or replace the station `code`; (station, created, bookings that no longer fit)."""
     require_role(user, "unit_admin")
+    if len(code) > Station.code.type.length:  # the body's code is bounded by its schema; the path's only here
+        raise InvalidInput(fields={"code": [{"code": "too_long", "params": {"max": Station.code.type.length}}]})
     if body.get("code") not in (None, code):
         raise invalid("code_mismatch", "code", "The code in the body differs from the one in the path.")
     data = validate(body)
