@@ -119,3 +119,24 @@ def test_an_upload_whose_file_name_no_column_can_hold_is_refused_and_queues_noth
     assert db.session.query(Job).count() == 0
     uploads = app.config["DATA_DIR"] / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
+
+
+# ---- a download named after a code outside Latin-1 --------------------------------------------------------
+
+@pytest.mark.parametrize("suffix", [".ics", ".pdf"])
+def test_a_cells_notice_named_after_a_code_outside_latin_1_downloads(app, tree, login_as, suffix):
+    """A unit's code may be any text without spaces (CHIBỘ1 imports fine); the .ics put it raw into
+    Content-Disposition, and gunicorn answers 500 for a header value outside Latin-1."""
+    from urllib.parse import quote
+    from server.units import add_unit
+    add_unit("CHIBỘ1", "Chi bộ Bộ Một", "cell", tree["G1"])
+    add_unit('C"1', "Chi bộ Ngoặc", "cell", tree["G1"])
+    db.session.commit()
+    admin = login_as("unit_admin", "P")
+    for code, fallback in (("CHIBỘ1", "CHIB_1"), ('C"1', "C_1")):
+        response = admin.get(f"/api/v1/schedules/cells/{quote(code)}{suffix}")
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.isascii()  # what a server can send as a header at all
+        assert f'filename="{"lich-" if suffix == ".pdf" else ""}{fallback}{suffix}"' in disposition
+        assert disposition.endswith(quote(f"{'lich-' if suffix == '.pdf' else ''}{code}{suffix}"))
