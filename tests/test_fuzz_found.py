@@ -140,3 +140,42 @@ def test_a_cells_notice_named_after_a_code_outside_latin_1_downloads(app, tree, 
         assert disposition.isascii()  # what a server can send as a header at all
         assert f'filename="{"lich-" if suffix == ".pdf" else ""}{fallback}{suffix}"' in disposition
         assert disposition.endswith(quote(f"{'lich-' if suffix == '.pdf' else ''}{code}{suffix}"))
+
+
+# ---- a zip bomb dressed as a workbook ----------------------------------------------------------------------
+
+def _bomb_xlsx(cell_bytes: int) -> bytes:
+    """A units workbook whose one name cell unpacks to `cell_bytes` bytes from a file a thousandth of that."""
+    import zipfile
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["code", "name", "kind", "parent_code"])
+    book.active.append(["X1", "BIGNAME", "cell", "G1"])
+    plain, out = io.BytesIO(), io.BytesIO()
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for part in source.infolist():
+            bomb.writestr(part.filename, source.read(part).replace(b"BIGNAME", b"a" * cell_bytes))
+    return out.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_a_thousand_times_its_size_is_refused_unread(app, tree, login_as, monkeypatch):
+    """openpyxl holds a cell's whole text in memory before a row is seen: 200 KB of upload made a 200 MB cell
+    (450 MB in the worker), a few MB more an out-of-memory kill. It is refused from the zip's directory."""
+    from server.models import Unit
+    calls = []
+    import openpyxl
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: calls.append(1))  # never opened at all
+    body = _bomb_xlsx(8 << 20)
+    assert len(body) < 64 * 1024
+    admin = login_as("unit_admin", "P")
+    response = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "import_kind": "units", "import_file": (io.BytesIO(body), "units.xlsx")})
+    assert response.status_code == 202
+    job = admin.get(f"/api/v1/jobs/{response.get_json()['id']}").get_json()
+    assert job["state"] == "rejected" and job["report"]["stored"] is False
+    assert [r["line"] for r in job["report"]["rejected"]] == [1]
+    assert "unpacks to far more" in job["report"]["rejected"][0]["reasons"][0]
+    assert calls == []
+    db.session.rollback()
+    assert db.session.scalar(select(Unit).where(Unit.code == "X1")) is None
