@@ -179,3 +179,62 @@ def test_a_workbook_that_unpacks_to_a_thousand_times_its_size_is_refused_unread(
     assert calls == []
     db.session.rollback()
     assert db.session.scalar(select(Unit).where(Unit.code == "X1")) is None
+
+
+# ---- the same new thing created by two requests at once --------------------------------------------------
+
+def _race(app, requests):
+    """Send each (client, method, path, json) from its own thread at once; their (status, error code)s, sorted."""
+    import threading
+    db.session.commit()
+    db.session.remove()
+    barrier, answers = threading.Barrier(len(requests)), [None] * len(requests)
+
+    def run(i, client, method, path, body):
+        with app.app_context():
+            barrier.wait()
+            response = client.client.open(path, method=method, json=body, headers={"X-CSRF-Token": client.csrf})
+            answers[i] = (response.status_code, (response.get_json() or {}).get("error", {}).get("code")
+                          if response.status_code >= 400 else None)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(answers)
+
+
+def test_one_username_created_twice_at_once_is_taken_not_a_500(app, tree, login_as):
+    from server.models import User
+    admins = [login_as("unit_admin", "P"), login_as("unit_admin", "A1")]
+    for n in range(3):  # three rounds: each of them made a 500 before
+        body = {"username": f"twin{n}", "password": "long enough 1", "role": "officer", "unit_code": "C1"}
+        assert _race(app, [(a, "POST", "/api/v1/users", body) for a in admins]) == [(201, None),
+                                                                                    (409, "username_taken")]
+        assert db.session.query(User).filter_by(username=f"twin{n}").count() == 1
+
+
+def test_a_units_first_deadline_set_twice_at_once_keeps_one_and_clearing_twice_clears(app, tree, login_as):
+    from server.dashboard.models import UnitDeadline
+    from server.models import Unit
+    admins = [login_as("unit_admin", "P"), login_as("unit_admin", "A1")]
+    ids = dict(db.session.execute(select(Unit.code, Unit.id)).all())
+    for unit in ("C1", "G1", "A1"):
+        bodies = [{"unit_code": unit, "deadline": f"2030-01-0{i + 1}"} for i in range(2)]
+        assert _race(app, [(a, "PUT", "/api/v1/progress/deadline", b) for a, b in zip(admins, bodies)]) == [
+            (200, None), (200, None)]
+        rows = db.session.query(UnitDeadline).filter_by(unit_id=ids[unit]).all()
+        assert len(rows) == 1 and rows[0].deadline.isoformat() in ("2030-01-01", "2030-01-02")
+        assert _race(app, [(a, "PUT", "/api/v1/progress/deadline", {"unit_code": unit, "deadline": None})
+                           for a in admins]) == [(200, None), (200, None)]
+        assert db.session.query(UnitDeadline).filter_by(unit_id=ids[unit]).count() == 0
+
+
+def test_one_new_station_put_twice_at_once_is_created_once_and_replaced_once(app, tree, login_as):
+    admins = [login_as("unit_admin", "P"), login_as("unit_admin", "A1")]
+    for n in range(3):
+        assert _race(app, [(a, "PUT", f"/api/v1/stations/NEW{n}", station_body()) for a in admins]) == [
+            (200, None), (201, None)]
+        assert db.session.query(Station).filter_by(code=f"NEW{n}").count() == 1

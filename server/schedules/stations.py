@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..errors import DomainError, InvalidInput, NotFound
@@ -138,7 +139,13 @@ def put_station(user: User, code: str, body: dict) -> tuple[Station, bool, list[
     for name in ("name", "address", "desks", "slot_minutes", "week", "closed"):
         setattr(station, name, data[name])
     station.unit_id, station.unit = unit.id, unit
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        if not created:
+            raise
+        db.session.rollback()  # a concurrent PUT created this code meanwhile: PUT again, now as a replacement
+        return put_station(user, code, body)
     orphaned = [] if created else orphans(station)
     audit.record("station.put", user=user, object_type="station", object_id=station.id, unit_id=unit.id,
                  outcome="created" if created else "replaced", orphaned=[b.id for b in orphaned])
