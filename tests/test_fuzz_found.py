@@ -258,3 +258,24 @@ def test_the_progress_export_keeps_a_unit_named_like_a_formula_as_text(app, tree
     rows = {row[0].value.strip(): row for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2)}
     assert rows["=1+1"][1].value == leak and rows["=1+1"][1].quotePrefix and rows["=1+1"][0].data_type == "s"
     assert rows["C9"][1].value == "+1+1" and rows["C9"][1].quotePrefix
+
+
+def test_one_record_decided_by_two_reviewers_at_once_is_decided_once(app, members, login_as):
+    """Both passed the needs_review check before either wrote: SQLite applied both decisions (two audit rows, the
+    second overwriting the first), PostgreSQL answered one of them with a deadlock (a 500)."""
+    from server.models import AuditEvent, Submission
+    from tests.sync_support import item, post_items, stored_photo
+    officer = login_as("officer", "C1")
+    m2_fields = {"full_name": "Trần Thị Hoà", "date_of_birth": "1972", "gender": "female", "citizen_id": "001172000111"}
+    results = post_items(officer, [item(stored_photo(), member_id=members["m1"].id),
+                                   item(stored_photo(), member_id=members["m2"].id, fields=m2_fields)]).json["results"]
+    assert [r["status"] for r in results] == ["needs_review", "needs_review"]  # no registry rows at all
+    admins = [login_as("unit_admin", "P"), login_as("unit_admin", "A1")]
+    for result in results:
+        path = f"/api/v1/review/submissions/{result['submission_id']}/decision"
+        answers = _race(app, [(admins[0], "POST", path, {"decision": "accept_submitted"}),
+                              (admins[1], "POST", path, {"decision": "accept_submitted"})])
+        assert answers == [(200, None), (409, "already_verified")]
+        assert db.session.get(Submission, result["submission_id"]).status == "verified"
+        assert db.session.query(AuditEvent).filter_by(action="review.decision",
+                                                      object_id=str(result["submission_id"])).count() == 1
