@@ -279,3 +279,20 @@ def test_one_record_decided_by_two_reviewers_at_once_is_decided_once(app, member
         assert db.session.get(Submission, result["submission_id"]).status == "verified"
         assert db.session.query(AuditEvent).filter_by(action="review.decision",
                                                       object_id=str(result["submission_id"])).count() == 1
+
+
+def test_a_visits_outcome_recorded_twice_at_once_is_recorded_once(app, members, login_as):
+    """The visit's FOR UPDATE is a no-op on SQLite: both requests saw it open and both closed it (two audit rows,
+    the later reason overwriting the first). PostgreSQL already answered the second visit_closed."""
+    from server.models import AuditEvent, Visit
+    lead, officer = login_as("team_lead", "G1"), login_as("officer", "C1")
+    officer_id = officer.user.id
+    for member_id in (members["m1"].id, members["m2"].id):
+        visit = lead.post("/api/v1/visits", json={"member_id": member_id, "assignee_id": officer_id})
+        path = f"/api/v1/visits/{visit.get_json()['id']}/outcome"
+        answers = _race(app, [(officer, "POST", path, {"result": "could_not_collect", "reason": "not_home"}),
+                              (lead, "POST", path, {"result": "could_not_collect", "reason": "moved"})])
+        assert answers == [(200, None), (409, "visit_closed")]
+        assert db.session.get(Visit, visit.get_json()["id"]).status == "could_not_collect"
+        assert db.session.query(AuditEvent).filter_by(action="visit.outcome",
+                                                      object_id=str(visit.get_json()["id"])).count() == 1

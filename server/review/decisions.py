@@ -166,7 +166,8 @@ def _lock(model, row_id: int) -> None:
     lock on PostgreSQL, the database's write lock on SQLite (as schedules' lock_station). Two reviewers deciding
     one record at once otherwise both passed the checks: SQLite applied both decisions, PostgreSQL ended one in a
     deadlock (a 500). The member goes before its submission, always, so two decisions never wait in a circle."""
-    db.session.execute(update(model).where(model.id == row_id).values(id=model.id)
+    unchanged = {"id": model.id, **({"updated_at": model.updated_at} if hasattr(model, "updated_at") else {})}
+    db.session.execute(update(model).where(model.id == row_id).values(**unchanged)  # no onupdate fires
                        .execution_options(synchronize_session=False))
 
 
