@@ -296,3 +296,21 @@ def test_a_visits_outcome_recorded_twice_at_once_is_recorded_once(app, members, 
         assert db.session.get(Visit, visit.get_json()["id"]).status == "could_not_collect"
         assert db.session.query(AuditEvent).filter_by(action="visit.outcome",
                                                       object_id=str(visit.get_json()["id"])).count() == 1
+
+
+# ---- a wrong error code ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password,problem", [("x" * 257, {"code": "too_long", "params": {"max": 256}}),
+                                              ("short", {"code": "too_short", "params": {"min": 8}})])
+def test_a_password_out_of_bounds_says_which_bound(app, tree, login_as, password, problem):
+    """A password over 256 characters was refused as too_short (with no {min} for the text to show)."""
+    from server.models import User
+    admin = login_as("unit_admin", "P")
+    users = db.session.query(User).count()
+    created = admin.post("/api/v1/users", json={"username": "new.user", "password": password, "role": "officer",
+                                                "unit_code": "C1"})
+    assert assert_error(created, 422, "invalid_input")["fields"] == {"password": [problem]}
+    updated = admin.post(f"/api/v1/users/{admin.user.id}", json={"password": password})
+    assert assert_error(updated, 422, "invalid_input")["fields"] == {"password": [problem]}
+    db.session.rollback()
+    assert db.session.query(User).count() == users
