@@ -314,3 +314,15 @@ def test_a_password_out_of_bounds_says_which_bound(app, tree, login_as, password
     assert assert_error(updated, 422, "invalid_input")["fields"] == {"password": [problem]}
     db.session.rollback()
     assert db.session.query(User).count() == users
+
+
+def test_an_evening_session_may_end_at_24_00_as_the_schema_says(ward, login_as):
+    """The schema's HH:MM takes "24:00", but the pattern was parsed into datetime.time, which refuses hour 24:
+    a session ending at midnight answered invalid_time."""
+    week = [{"weekday": d, "start": "22:00", "end": "24:00"} for d in range(1, 8)]
+    response = ward["admin"].put("/api/v1/stations/ST1", json=station_body(week=week, slot_minutes=60))
+    assert response.status_code == 200, response.get_json()
+    slots = login_as("officer", "C1").get(f"/api/v1/schedules?station=ST1&date={day(1)}").get_json()["slots"]
+    assert [(s["start"], s["end"]) for s in slots] == [(at(1, "22:00").isoformat(), at(1, "23:00").isoformat()),
+                                                       (at(1, "23:00").isoformat(), at(2, "00:00").isoformat())]
+    assert plan(ward["admin"], ["C1"], first=1, last=1).get_json()["booked"] == 3

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Unit, User, utcnow
 from ..scope import require_role, unit_in_scope
 from .models import Booking, Station
-from .slots import fits, parse_hhmm, session_minutes
+from .slots import fits, hhmm_minutes, session_minutes
 
 DESKS = (1, 50)
 SLOT_MINUTES = (5, 120)
@@ -62,7 +62,7 @@ def _clean_week(week: list[dict]) -> list[dict]:
     sessions = []
     for index, session in enumerate(week):
         try:
-            parse_hhmm(session["start"]), parse_hhmm(session["end"])
+            hhmm_minutes(session["start"]), hhmm_minutes(session["end"])
         except (ValueError, KeyError):
             raise invalid("invalid_time", f"week.{index}", "Times are HH:MM.") from None
         begin, finish = session_minutes(session)
