@@ -326,3 +326,16 @@ def test_an_evening_session_may_end_at_24_00_as_the_schema_says(ward, login_as):
     assert [(s["start"], s["end"]) for s in slots] == [(at(1, "22:00").isoformat(), at(1, "23:00").isoformat()),
                                                        (at(1, "23:00").isoformat(), at(2, "00:00").isoformat())]
     assert plan(ward["admin"], ["C1"], first=1, last=1).get_json()["booked"] == 3
+
+
+@pytest.mark.parametrize("deadline", ["0001-01-01", "9999-12-31"])
+def test_a_deadline_in_year_1_or_9999_is_refused_like_a_visits_due_date(app, tree, login_as, deadline):
+    """Stored as sent before: the dashboard then told a unit it needed all its members collected today (year 1)
+    or had 8,000 years to go."""
+    from server.dashboard.models import UnitDeadline
+    response = login_as("unit_admin", "P").put("/api/v1/progress/deadline",
+                                                json={"unit_code": "C1", "deadline": deadline})
+    error = assert_error(response, 422, "invalid_input")
+    assert error["fields"]["deadline"][0]["code"] == "date_out_of_range"
+    db.session.rollback()
+    assert db.session.query(UnitDeadline).count() == 0
