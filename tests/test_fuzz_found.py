@@ -1,12 +1,20 @@
 """Bugs a fuzzing round found (schemathesis over every operation as each role, then nasty cases by hand), one test
-each: every answer is a coded 4xx in the contract's error shape, never a 500, and nothing is written.
+each: every answer is a coded 4xx in the contract's error shape (or the right 2xx), never a 500, and nothing
+is written twice or half.
 
 - dates at the ends of the calendar (0001-01-01, 9999-12-31) in the schedules' queries and bodies overflowed
-  while turning Vietnam's day into UTC (a 500 on both backends);
+  while turning Vietnam's day into UTC (a 500 on both backends); a deadline or a visit made from missed
+  bookings could be due in year 9999;
 - text no column can hold (NUL, control and bidi characters) in a path segment (`/stations/{code}`,
   `/cards/{card_number}`, `/schedules/cells/{code}.ics`) or in an upload's file name reached PostgreSQL
-  (a 500 there; SQLite stored it);
-- a station code in the path longer than its column (a 500 on PostgreSQL; SQLite stored it).
+  (a 500 there; SQLite stored it); a station code in the path longer than its column, likewise;
+- a cell code outside Latin-1 in the .ics download's Content-Disposition (gunicorn answers 500);
+- an .xlsx zip bomb (a 200 KB upload held as a 200 MB cell by openpyxl);
+- two requests creating one username, a unit's first deadline or a new station at once (IntegrityError, a
+  500), two reviewers deciding one record at once (both applied; a deadlock on PostgreSQL), two outcomes of
+  one visit at once on SQLite (both applied);
+- a unit named like a formula became a live formula in the progress export;
+- a password over 256 characters answered too_short; a station session ending at 24:00 answered invalid_time.
 """
 import io
 
