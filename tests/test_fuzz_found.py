@@ -35,20 +35,20 @@ def _bookings():
 
 # ---- dates at the ends of the calendar ---------------------------------------------------------------
 
-@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31"])
-def test_a_day_at_the_ends_of_the_calendar_is_out_of_range_not_a_500(ward, login_as, when):
+def test_a_day_at_the_ends_of_the_calendar_is_out_of_range_not_a_500(ward, login_as):
     officer = login_as("officer", "C1")
-    error = assert_error(officer.get(f"/api/v1/schedules?station=ST1&date={when}"), 422, "invalid_input")
-    assert error["fields"]["date"][0]["code"] == "date_out_of_range"
+    for when in ("0001-01-01", "9999-12-31"):
+        error = assert_error(officer.get(f"/api/v1/schedules?station=ST1&date={when}"), 422, "invalid_input")
+        assert error["fields"]["date"][0]["code"] == "date_out_of_range"
 
 
-@pytest.mark.parametrize("first,last", [("9999-12-01", "9999-12-31"), ("2099-12-31", "9999-12-31")])
-def test_a_plan_running_off_the_calendar_is_refused_and_books_nobody(ward, first, last):
-    response = ward["admin"].post("/api/v1/schedules/plan", json={
-        "station": "ST1", "cells": ["C1"], "from": first, "to": last, "skip_public_holidays": False})
-    error = assert_error(response, 422, "invalid_input")
-    assert {p["code"] for problems in error["fields"].values() for p in problems} == {"date_out_of_range"}
-    assert _bookings() == []
+def test_a_plan_running_off_the_calendar_is_refused_and_books_nobody(ward):
+    for first, last in (("9999-12-01", "9999-12-31"), ("2099-12-31", "9999-12-31")):
+        response = ward["admin"].post("/api/v1/schedules/plan", json={
+            "station": "ST1", "cells": ["C1"], "from": first, "to": last, "skip_public_holidays": False})
+        error = assert_error(response, 422, "invalid_input")
+        assert {p["code"] for problems in error["fields"].values() for p in problems} == {"date_out_of_range"}
+        assert _bookings() == []
 
 
 def _missed_bookings(ward):
@@ -70,15 +70,15 @@ def test_replanning_missed_bookings_off_the_calendar_is_refused_and_moves_nothin
     assert _bookings() == before
 
 
-@pytest.mark.parametrize("start", ["9999-12-31T23:59:59-07:00", "0001-01-01T00:00:00+07:00"])
-def test_moving_a_booking_to_the_ends_of_the_calendar_is_refused_and_moves_nothing(ward, login_as, start):
+def test_moving_a_booking_to_the_ends_of_the_calendar_is_refused_and_moves_nothing(ward, login_as):
     assert plan(ward["admin"], ["C1"]).status_code == 200
     before = _bookings()
     lead = login_as("team_lead", "G1")
-    error = assert_error(lead.post(f"/api/v1/bookings/{before[0][0]}/move", json={"start": start}),
-                         422, "invalid_input")
-    assert error["fields"]["start"][0]["code"] == "date_out_of_range"
-    assert _bookings() == before
+    for start in ("9999-12-31T23:59:59-07:00", "0001-01-01T00:00:00+07:00"):
+        error = assert_error(lead.post(f"/api/v1/bookings/{before[0][0]}/move", json={"start": start}),
+                             422, "invalid_input")
+        assert error["fields"]["start"][0]["code"] == "date_out_of_range"
+        assert _bookings() == before
 
 
 def test_missed_bookings_turned_into_visits_due_in_year_9999_are_refused(ward, login_as):
@@ -93,36 +93,33 @@ def test_missed_bookings_turned_into_visits_due_in_year_9999_are_refused(ward, l
 
 # ---- text no column can hold, in a path or a file name --------------------------------------------------
 
-@pytest.mark.parametrize("segment", ["A%00B", "A%1BB", "A%E2%80%AEB"], ids=["nul", "esc", "rlo"])
-def test_a_station_code_no_column_can_hold_is_not_found_and_not_stored(ward, segment):
-    response = ward["admin"].put(f"/api/v1/stations/{segment}", json=station_body())
-    assert_error(response, 404, "not_found")
+def test_a_station_code_no_column_can_hold_is_not_found_and_not_stored(ward):
+    for segment in ("A%00B", "A%1BB", "A%E2%80%AEB"):  # NUL, ESC, a right-to-left override
+        assert_error(ward["admin"].put(f"/api/v1/stations/{segment}", json=station_body()), 404, "not_found")
     db.session.rollback()
     assert db.session.scalars(select(Station.code)).all() == ["ST1"]
-
-
-def test_a_station_code_longer_than_its_column_is_refused_by_field(ward):
     response = ward["admin"].put("/api/v1/stations/" + "S" * 65, json=station_body())
     error = assert_error(response, 422, "invalid_input")
     assert error["fields"] == {"code": [{"code": "too_long", "params": {"max": 64}}]}
     db.session.rollback()
-    assert db.session.scalars(select(Station.code)).all() == ["ST1"]
+    assert db.session.scalars(select(Station.code)).all() == ["ST1"]  # and the too-long one stored neither
 
 
-@pytest.mark.parametrize("path", ["/api/v1/cards/K%001", "/api/v1/schedules/cells/C%001.ics",
-                                  "/api/v1/schedules/cells/C%001.pdf", "/api/v1/cards/K%E2%80%AE1"])
-def test_a_code_no_column_can_hold_in_a_path_is_simply_not_found(app, login_as, path):
-    assert_error(login_as("unit_admin", "P").get(path), 404, "not_found")
-
-
-@pytest.mark.parametrize("filename", ["units\x00.csv", "units\u202evsc.csv", "units\x1b[2J.csv"],
-                         ids=["nul", "rlo", "esc"])
-def test_an_upload_whose_file_name_no_column_can_hold_is_refused_and_queues_nothing(app, login_as, filename):
+def test_a_code_no_column_can_hold_in_a_path_is_simply_not_found(app, login_as):
     admin = login_as("unit_admin", "P")
-    response = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
-        "import_kind": "units", "import_file": (io.BytesIO(b"code,name,kind,parent_code\nX1,Y,cell,G1\n"), filename)})
-    error = assert_error(response, 422, "invalid_input")
-    assert error["fields"] == {"import_file": [{"code": "invalid_characters", "params": {}}]}
+    for path in ("/api/v1/cards/K%001", "/api/v1/schedules/cells/C%001.ics", "/api/v1/schedules/cells/C%001.pdf",
+                 "/api/v1/cards/K%E2%80%AE1"):
+        assert_error(admin.get(path), 404, "not_found")
+
+
+def test_an_upload_whose_file_name_no_column_can_hold_is_refused_and_queues_nothing(app, login_as):
+    admin = login_as("unit_admin", "P")
+    for filename in ("units\x00.csv", "units\u202evsc.csv", "units\x1b[2J.csv"):
+        response = admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+            "import_kind": "units",
+            "import_file": (io.BytesIO(b"code,name,kind,parent_code\nX1,Y,cell,G1\n"), filename)})
+        error = assert_error(response, 422, "invalid_input")
+        assert error["fields"] == {"import_file": [{"code": "invalid_characters", "params": {}}]}
     db.session.rollback()
     assert db.session.query(Job).count() == 0
     uploads = app.config["DATA_DIR"] / "uploads"
@@ -131,8 +128,7 @@ def test_an_upload_whose_file_name_no_column_can_hold_is_refused_and_queues_noth
 
 # ---- a download named after a code outside Latin-1 --------------------------------------------------------
 
-@pytest.mark.parametrize("suffix", [".ics", ".pdf"])
-def test_a_cells_notice_named_after_a_code_outside_latin_1_downloads(app, tree, login_as, suffix):
+def test_a_cells_notice_named_after_a_code_outside_latin_1_downloads(app, tree, login_as):
     """A unit's code may be any text without spaces (CHIBỘ1 imports fine); the .ics put it raw into
     Content-Disposition, and gunicorn answers 500 for a header value outside Latin-1."""
     from urllib.parse import quote
@@ -141,7 +137,7 @@ def test_a_cells_notice_named_after_a_code_outside_latin_1_downloads(app, tree, 
     add_unit('C"1', "Chi bộ Ngoặc", "cell", tree["G1"])
     db.session.commit()
     admin = login_as("unit_admin", "P")
-    for code, fallback in (("CHIBỘ1", "CHIB_1"), ('C"1', "C_1")):
+    for (code, fallback), suffix in ((c, s) for c in (("CHIBỘ1", "CHIB_1"), ('C"1', "C_1")) for s in (".ics", ".pdf")):
         response = admin.get(f"/api/v1/schedules/cells/{quote(code)}{suffix}")
         assert response.status_code == 200
         disposition = response.headers["Content-Disposition"]
@@ -308,18 +304,18 @@ def test_a_visits_outcome_recorded_twice_at_once_is_recorded_once(app, members, 
 
 # ---- a wrong error code ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password,problem", [("x" * 257, {"code": "too_long", "params": {"max": 256}}),
-                                              ("short", {"code": "too_short", "params": {"min": 8}})])
-def test_a_password_out_of_bounds_says_which_bound(app, tree, login_as, password, problem):
+def test_a_password_out_of_bounds_says_which_bound(app, tree, login_as):
     """A password over 256 characters was refused as too_short (with no {min} for the text to show)."""
     from server.models import User
     admin = login_as("unit_admin", "P")
-    users = db.session.query(User).count()
-    created = admin.post("/api/v1/users", json={"username": "new.user", "password": password, "role": "officer",
-                                                "unit_code": "C1"})
-    assert assert_error(created, 422, "invalid_input")["fields"] == {"password": [problem]}
-    updated = admin.post(f"/api/v1/users/{admin.user.id}", json={"password": password})
-    assert assert_error(updated, 422, "invalid_input")["fields"] == {"password": [problem]}
+    users, me = db.session.query(User).count(), admin.user.id
+    for password, problem in (("x" * 257, {"code": "too_long", "params": {"max": 256}}),
+                              ("short", {"code": "too_short", "params": {"min": 8}})):
+        created = admin.post("/api/v1/users", json={"username": "new.user", "password": password, "role": "officer",
+                                                    "unit_code": "C1"})
+        assert assert_error(created, 422, "invalid_input")["fields"] == {"password": [problem]}
+        updated = admin.post(f"/api/v1/users/{me}", json={"password": password})
+        assert assert_error(updated, 422, "invalid_input")["fields"] == {"password": [problem]}
     db.session.rollback()
     assert db.session.query(User).count() == users
 
@@ -336,14 +332,14 @@ def test_an_evening_session_may_end_at_24_00_as_the_schema_says(ward, login_as):
     assert plan(ward["admin"], ["C1"], first=1, last=1).get_json()["booked"] == 3
 
 
-@pytest.mark.parametrize("deadline", ["0001-01-01", "9999-12-31"])
-def test_a_deadline_in_year_1_or_9999_is_refused_like_a_visits_due_date(app, tree, login_as, deadline):
+def test_a_deadline_in_year_1_or_9999_is_refused_like_a_visits_due_date(app, tree, login_as):
     """Stored as sent before: the dashboard then told a unit it needed all its members collected today (year 1)
     or had 8,000 years to go."""
     from server.dashboard.models import UnitDeadline
-    response = login_as("unit_admin", "P").put("/api/v1/progress/deadline",
-                                                json={"unit_code": "C1", "deadline": deadline})
-    error = assert_error(response, 422, "invalid_input")
-    assert error["fields"]["deadline"][0]["code"] == "date_out_of_range"
+    admin = login_as("unit_admin", "P")
+    for deadline in ("0001-01-01", "9999-12-31"):
+        response = admin.put("/api/v1/progress/deadline", json={"unit_code": "C1", "deadline": deadline})
+        error = assert_error(response, 422, "invalid_input")
+        assert error["fields"]["deadline"][0]["code"] == "date_out_of_range"
     db.session.rollback()
     assert db.session.query(UnitDeadline).count() == 0
