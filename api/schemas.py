@@ -42,8 +42,20 @@ class _Coded:
         return coded("invalid")
 
 
+class _WholeInteger(fields.Integer):
+    """marshmallow's Integer (not strict) turns 1.9 into 1: a body's `"member_id": 1.9` planned a visit for
+    member 1. A number with a fraction is refused as invalid_type; 2.0 and "2" (a query string) still read as 2."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def _recode(field) -> None:
     """Give a bound field (and a list's items) coded messages instead of marshmallow's English ones."""
+    if type(field) is fields.Integer and not field.strict:
+        field.__class__ = _WholeInteger
     invalid = next(code for kind, code in _INVALID if isinstance(field, kind))
     for key, message in list(field.error_messages.items()):
         if isinstance(message, dict) or (isinstance(message, str) and message in CODES):

@@ -343,3 +343,17 @@ def test_a_deadline_in_year_1_or_9999_is_refused_like_a_visits_due_date(app, tre
         assert error["fields"]["deadline"][0]["code"] == "date_out_of_range"
     db.session.rollback()
     assert db.session.query(UnitDeadline).count() == 0
+
+
+def test_an_id_with_a_fraction_is_refused_not_rounded_down_to_another(app, members, login_as):
+    """Integer fields read 1.9 as 1: a visit meant for no one was planned for member 1, by user 5.99 for user 5."""
+    from server.models import Visit
+    lead, officer = login_as("team_lead", "G1"), login_as("officer", "C1")
+    for body, field in (({"member_id": members["m1"].id + 0.9, "assignee_id": officer.user.id}, "member_id"),
+                        ({"member_id": members["m1"].id, "assignee_id": officer.user.id + 0.5}, "assignee_id")):
+        error = assert_error(lead.post("/api/v1/visits", json=body), 422, "invalid_input")
+        assert error["fields"] == {field: [{"code": "invalid_type", "params": {}}]}
+    db.session.rollback()
+    assert db.session.query(Visit).count() == 0
+    whole = lead.post("/api/v1/visits", json={"member_id": float(members["m1"].id), "assignee_id": officer.user.id})
+    assert whole.status_code == 201  # 7.0 is still the number 7
