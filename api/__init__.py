@@ -1,6 +1,6 @@
 """HTTP endpoints: one package per resource. `register(app, api)` is the only entry point."""
 from api import errors, security
-from api.schemas import ErrorSchema
+from api.schemas import ErrorSchema, refuse_unstorable_path
 from server.error_codes import openapi_description
 from server.json_body import check_request_body
 
@@ -64,3 +64,4 @@ def register(app, api):
     security.init_app(app)
     app.before_request(check_request_body)  # after the session check: one bounded JSON parse for every body
     errors.init_app(app)
+    app.before_request(refuse_unstorable_path)  # after the session check, like the body's

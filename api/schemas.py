@@ -2,9 +2,11 @@
 from collections.abc import Mapping
 from datetime import date
 
+from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from server.error_codes import CODES, coded
+from server.errors import NotFound
 
 _INVALID_CHARACTERS = coded("invalid_characters")
 # What marshmallow's "invalid" means, by field type (the first match in the field's class order wins).
@@ -40,8 +42,20 @@ class _Coded:
         return coded("invalid")
 
 
+class _WholeInteger(fields.Integer):
+    """marshmallow's Integer (not strict) turns 1.9 into 1: a body's `"member_id": 1.9` planned a visit for
+    member 1. A number with a fraction is refused as invalid_type; 2.0 and "2" (a query string) still read as 2."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def _recode(field) -> None:
     """Give a bound field (and a list's items) coded messages instead of marshmallow's English ones."""
+    if type(field) is fields.Integer and not field.strict:
+        field.__class__ = _WholeInteger
     invalid = next(code for kind, code in _INVALID if isinstance(field, kind))
     for key, message in list(field.error_messages.items()):
         if isinstance(message, dict) or (isinstance(message, str) and message in CODES):
@@ -71,6 +85,15 @@ def unstorable(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(unstorable(item) for item in value)
     return False
+
+
+def refuse_unstorable_path() -> None:
+    """before_request: a path segment (a station, cell or card code) holding such text names nothing that could
+    exist, so it answers 404 like any missing thing, before a lookup sends it to the database (PostgreSQL
+    refuses NUL with an error, a 500)."""
+    if request.path.startswith("/api/") and any(
+            isinstance(value, str) and unstorable(value) for value in (request.view_args or {}).values()):
+        raise NotFound()
 
 
 class StrictSchema(Schema):

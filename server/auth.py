@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,7 +42,11 @@ def create_user(username: str, password: str, role: str, unit_code: str, display
     user = User(username=username, password_hash=hash_password(password), role=role, unit=unit,
                 display_name=display_name or username)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same username created meanwhile by a concurrent request: the unique index decides
+        db.session.rollback()
+        raise DomainError(f"Username {username!r} is taken.", code="username_taken", status=409) from None
     audit.record("user.create", user=actor, object_type="user", object_id=user.id, unit_id=unit.id, role=role)
     return user
 

@@ -3,7 +3,7 @@ from flask import send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.schemas import StrictSchema
+from api.schemas import StrictSchema, planning_date
 from api.security import current_user
 from server import audit
 from server.dashboard import daily
@@ -25,7 +25,7 @@ class ExportQuerySchema(StrictSchema):
 
 class DeadlineSchema(StrictSchema):
     unit_code = fields.String(required=True, validate=validate.Length(max=64))
-    deadline = fields.Date(required=True, allow_none=True)
+    deadline = fields.Date(required=True, allow_none=True, validate=planning_date)  # as a visit's due date
 
 
 class DayCountSchema(Schema):

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.jobs.schemas import ImportFileSchema, ImportFormSchema, JobListSchema, JobQuerySchema, JobSchema
+from api.schemas import unstorable
 from api.security import current_user
 from server.errors import DomainError, InvalidInput
 from server.http import BODY_LIMITS
@@ -45,6 +46,8 @@ def upload_import(form, files):
     upload = request.files.get("import_file")
     if upload is None or not upload.filename:
         raise InvalidInput(fields={"import_file": [{"code": "required", "params": {}}]})
+    if unstorable(upload.filename):  # the name is kept on the job and shown in the console (PostgreSQL refuses NUL)
+        raise InvalidInput(fields={"import_file": [{"code": "invalid_characters", "params": {}}]})
     job = service.submit_import(current_user(), form["import_kind"], upload.filename, upload.stream)
     return service.job_dict(job)
 

@@ -7,7 +7,7 @@ from api.schedules.schemas import (BookingListSchema, BookingSchema, DayQuerySch
                                    StationListSchema, StationPutAnswerSchema, StationSchema, ToVisitsAnswerSchema,
                                    ToVisitsSchema, UnitQuerySchema)
 from api.security import current_user
-from server.documents import pdf_response
+from server.documents import inline_disposition, pdf_response
 from server.schedules import bookings, day, notices, planning, stations
 
 stations_blp = Blueprint("stations", __name__, url_prefix="/api/v1/stations", description="Collection stations")
@@ -88,7 +88,7 @@ def missed_to_visits(body):
 def cell_calendar(code):
     """The cell's calendar for its secretary's phone: one event per day and station (every role in scope)."""
     response = Response(notices.calendar(current_user(), code), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'inline; filename="{code}.ics"'
+    response.headers["Content-Disposition"] = inline_disposition(f"{code}.ics")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,11 +1,17 @@
 """Schedule schemas (CONTRACT §7): STATION, BOOKING, the plan and its answer, the day's slots."""
 from marshmallow import fields, validate
 
-from api.schemas import StrictSchema
+from api.schemas import StrictSchema, planning_date
 from server.visit_bulk import STRATEGIES
 
 HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="invalid_time")
 CODE = validate.Length(min=1, max=64)
+
+
+def planning_time(value) -> None:
+    """planning_date for a time, on the date as sent: a time in year 1 or 9999 is a typo or an attack, and turning
+    it into UTC (or adding a slot to it) would leave the calendar."""
+    planning_date(value.date())
 
 
 class SessionSchema(StrictSchema):
@@ -54,8 +60,8 @@ class StationListSchema(StrictSchema):
 class PlanSchema(StrictSchema):
     station = fields.String(required=True, validate=CODE)
     cells = fields.List(fields.String(validate=CODE), required=True, validate=validate.Length(min=1, max=2000))
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", validate=planning_date)
+    to = fields.Date(required=True, validate=planning_date)
     skip_public_holidays = fields.Boolean(load_default=True, metadata={
         "description": "also skip Vietnam's public holidays (default true)"})
 
@@ -80,7 +86,7 @@ class PlanAnswerSchema(StrictSchema):
 
 class DayQuerySchema(StrictSchema):
     station = fields.String(required=True, validate=CODE)
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=planning_date)
 
 
 class SlotSchema(StrictSchema):
@@ -107,8 +113,8 @@ class BookingListSchema(StrictSchema):
 
 class MissedReplanSchema(StrictSchema):
     unit = fields.String(validate=CODE)
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", validate=planning_date)
+    to = fields.Date(required=True, validate=planning_date)
 
 
 class MissedReplanAnswerSchema(StrictSchema):
@@ -122,7 +128,7 @@ class ToVisitsSchema(StrictSchema):
                               validate=validate.Length(min=1, max=5000))
     assignee_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
     strategy = fields.String(load_default="round_robin", validate=validate.OneOf(STRATEGIES))
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = fields.Date(load_default=None, allow_none=True, validate=planning_date)  # as /visits/bulk's
 
 
 class ToVisitsAnswerSchema(StrictSchema):
@@ -134,4 +140,5 @@ class ToVisitsAnswerSchema(StrictSchema):
 
 
 class MoveSchema(StrictSchema):
-    start = fields.AwareDateTime(required=True, metadata={"description": "the new slot's start, with offset"})
+    start = fields.AwareDateTime(required=True, validate=planning_time,
+                                 metadata={"description": "the new slot's start, with offset"})

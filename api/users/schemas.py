@@ -25,7 +25,8 @@ class UserQuerySchema(StrictSchema):
 
 class UserCreateSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9._-]{3,64}$", error="invalid_username"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256, error="too_short"))
+    # No fixed error code: the Length answers too_short {min} or too_long {max}, whichever it is.
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     unit_code = fields.String(required=True)
     display_name = fields.String(load_default="", validate=validate.Length(max=255))
@@ -34,5 +35,5 @@ class UserCreateSchema(StrictSchema):
 class UserUpdateSchema(StrictSchema):
     active = fields.Boolean()
     role = fields.String(validate=validate.OneOf(ROLES))
-    password = fields.String(load_only=True, validate=validate.Length(min=8, max=256, error="too_short"))
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=256))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from server.extensions import db
 from server.models import DeviceReport, Unit, User
@@ -28,14 +29,19 @@ def deadline_for(unit: Unit) -> date | None:
 
 def set_deadline(user: User, code: str, deadline: date | None) -> Unit:
     unit = unit_in_scope(code, user)
+    if deadline is None:  # a statement, not session.delete: a concurrent clear may have removed the row already
+        db.session.execute(delete(UnitDeadline).where(UnitDeadline.unit_id == unit.id))
+        return unit
     row = db.session.get(UnitDeadline, unit.id)
-    if deadline is None:
-        if row is not None:
-            db.session.delete(row)
-    elif row is None:
-        db.session.add(UnitDeadline(unit_id=unit.id, deadline=deadline))
-    else:
+    if row is not None:
         row.deadline = deadline
+        return unit
+    db.session.add(UnitDeadline(unit_id=unit.id, deadline=deadline))
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent PUT set the unit's first deadline meanwhile: this later one replaces it
+        db.session.rollback()
+        db.session.get(UnitDeadline, unit.id).deadline = deadline
     return unit
 
 

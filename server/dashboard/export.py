@@ -11,6 +11,7 @@ from server.extensions import db
 from server.models import Unit, User
 from server.progress import progress
 from server.scope import unit_in_scope
+from server.spreadsheets import text_cell
 
 HEADERS = ("Mã đơn vị", "Tên đơn vị", "Cấp", "Chỉ tiêu", "Đã thu", "Đã xác minh", "Cần rà soát", "Tỷ lệ %")
 KINDS = {"province": "Tỉnh", "affiliated": "Trực thuộc", "grassroots": "Cơ sở", "cell": "Chi bộ"}
@@ -26,7 +27,7 @@ def progress_xlsx(unit_code: str, user: User) -> tuple[io.BytesIO, Unit]:
     # One progress answer per unit that has children: its children's rows, depth first.
     stack = [(unit.code, 0)]
     top = progress(user, unit.code)
-    sheet.append(_row(top, 0))
+    sheet.append(_row(sheet, top, 0))
     while stack and rows < MAX_ROWS:
         code, depth = stack.pop()
         body = top if code == unit.code else progress(user, code)
@@ -34,7 +35,7 @@ def progress_xlsx(unit_code: str, user: User) -> tuple[io.BytesIO, Unit]:
             if child["unit"]["kind"] != "cell":
                 stack.append((child["unit"]["code"], depth + 1))
         for child in body["children"]:
-            sheet.append(_row(child, depth + 1))
+            sheet.append(_row(sheet, child, depth + 1))
             rows += 1
     book.active = 0
     out = io.BytesIO()
@@ -46,8 +47,11 @@ def progress_xlsx(unit_code: str, user: User) -> tuple[io.BytesIO, Unit]:
     return out, unit
 
 
-def _row(node: dict, depth: int) -> list:
-    return ["  " * depth + node["unit"]["code"], node["unit"]["name"], KINDS.get(node["unit"]["kind"], ""),
+def _row(sheet, node: dict, depth: int) -> list:
+    """A unit's row; its code and name (imported text: "=HYPERLINK(…)" is a valid name) as text cells, never
+    formulas."""
+    return [text_cell(sheet, "  " * depth + node["unit"]["code"]), text_cell(sheet, node["unit"]["name"]),
+            KINDS.get(node["unit"]["kind"], ""),
             node["target"], node["collected"], node["verified"], node["needs_review"], node["percent"]]
 
 

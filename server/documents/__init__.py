@@ -104,11 +104,16 @@ def concat_pdfs(parts) -> bytes:
     return out.getvalue()
 
 
+def inline_disposition(filename: str) -> str:
+    """A Content-Disposition for `filename` (a unit's code may be any text): an ASCII fallback, since a header
+    value outside Latin-1 makes gunicorn answer 500 instead of the file, and the UTF-8 name (RFC 6266)."""
+    ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
 def pdf_response(data: bytes, filename: str) -> Response:
     """A PDF download that no cache keeps (documents carry personal data)."""
     response = Response(data, mimetype="application/pdf")
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    response.headers["Content-Disposition"] = (
-        f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
+    response.headers["Content-Disposition"] = inline_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response

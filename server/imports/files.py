@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -116,6 +117,27 @@ def _cell_text(value, column: str | None) -> str:
     return str(value)
 
 
+# A workbook is a zip, and a few kilobytes of it can declare gigabytes (a zip bomb) that openpyxl would hold in
+# memory — one cell's text, or the whole shared-strings table — before the first row is seen; a CSV cannot do
+# that (the csv module stops a field at 128 KiB). Real sheets expand 5 to 20 times, so a part that expands over
+# MAX_EXPANSION times (past a first MiB) or a workbook over MAX_EXPANDED in all is refused unread. zipfile stops
+# every part at its declared size (and fails its CRC past it), so a header that lies cannot get round this.
+MAX_EXPANSION = 100
+MAX_EXPANDED = 4 << 30
+
+
+def _refuse_zip_bombs(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: load_workbook says the file is not a workbook
+    bomb = any(p.file_size > (1 << 20) and p.file_size > MAX_EXPANSION * max(p.compress_size, 1) for p in parts)
+    if bomb or sum(p.file_size for p in parts) > MAX_EXPANDED:
+        raise FileProblem(1, "the workbook unpacks to far more than the file holds (a damaged or hostile file); "
+                             "save it again, or as CSV UTF-8")
+
+
 class XlsxSource:
     """The first sheet of an .xlsx workbook, read in openpyxl's streaming (read-only) mode."""
 
@@ -125,6 +147,7 @@ class XlsxSource:
     @contextmanager
     def open(self):
         from openpyxl import load_workbook
+        _refuse_zip_bombs(self.path)
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
             sheet = workbook.worksheets[0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import audit
 from ..errors import Conflict, InvalidInput, NotFound
@@ -161,10 +161,24 @@ def _named_member(body: dict, user) -> Member:
         raise InvalidInput(fields={name: [{"code": "not_found", "params": {}}]}) from None
 
 
+def _lock(model, row_id: int) -> None:
+    """Take a row a decision changes, before its state is checked, with an UPDATE that changes nothing: a row
+    lock on PostgreSQL, the database's write lock on SQLite (as schedules' lock_station). Two reviewers deciding
+    one record at once otherwise both passed the checks: SQLite applied both decisions, PostgreSQL ended one in a
+    deadlock (a 500). The member goes before its submission, always, so two decisions never wait in a circle."""
+    unchanged = {"id": model.id, **({"updated_at": model.updated_at} if hasattr(model, "updated_at") else {})}
+    db.session.execute(update(model).where(model.id == row_id).values(**unchanged)  # no onupdate fires
+                       .execution_options(synchronize_session=False))
+
+
 def decide_submission(ident: int, body: dict, user: User) -> dict:
     """Apply a decision to a submission item; the member record and statuses follow. Commits."""
     _check_note(body)
     sub = get_in_scope(Submission, ident, user)
+    if sub.member_id is not None:
+        _lock(Member, sub.member_id)
+    _lock(Submission, sub.id)
+    db.session.refresh(sub)
     if sub.status != "needs_review":
         raise Conflict("This record is already verified.", code="already_verified")
     if sub.member_id is None:  # someone the roster lacked: the reviewer names the member first
@@ -185,6 +199,8 @@ def decide_member(ident: int, body: dict, user: User) -> dict:
     """Apply a decision to a member item (the party record against the registry). Commits."""
     _check_note(body)
     member = get_in_scope(Member, ident, user)
+    _lock(Member, member.id)
+    db.session.refresh(member)
     if member.removed_at is not None:
         raise NotFound()
     changed, sub = _apply(member, None, body)

@@ -28,9 +28,17 @@ def parse_hhmm(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def hhmm_minutes(value: str) -> int:
+    """Minutes after midnight of "HH:MM"; "24:00" (the schema takes it) is the midnight that ends an evening
+    session, which datetime.time cannot hold."""
+    if value == "24:00":
+        return 24 * 60
+    at = parse_hhmm(value)
+    return at.hour * 60 + at.minute
+
+
 def session_minutes(session: dict) -> tuple[int, int]:
-    start, end = parse_hhmm(session["start"]), parse_hhmm(session["end"])
-    return start.hour * 60 + start.minute, end.hour * 60 + end.minute
+    return hhmm_minutes(session["start"]), hhmm_minutes(session["end"])
 
 
 @lru_cache(maxsize=16)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Unit, User, utcnow
 from ..scope import require_role, unit_in_scope
 from .models import Booking, Station
-from .slots import fits, parse_hhmm, session_minutes
+from .slots import fits, hhmm_minutes, session_minutes
 
 DESKS = (1, 50)
 SLOT_MINUTES = (5, 120)
@@ -61,7 +62,7 @@ def _clean_week(week: list[dict]) -> list[dict]:
     sessions = []
     for index, session in enumerate(week):
         try:
-            parse_hhmm(session["start"]), parse_hhmm(session["end"])
+            hhmm_minutes(session["start"]), hhmm_minutes(session["end"])
         except (ValueError, KeyError):
             raise invalid("invalid_time", f"week.{index}", "Times are HH:MM.") from None
         begin, finish = session_minutes(session)
@@ -119,6 +120,8 @@ def orphans(station: Station) -> list[Booking]:
 def put_station(user: User, code: str, body: dict) -> tuple[Station, bool, list[Booking]]:
     """Create or replace the station `code`; (station, created, bookings that no longer fit)."""
     require_role(user, "unit_admin")
+    if len(code) > Station.code.type.length:  # the body's code is bounded by its schema; the path's only here
+        raise InvalidInput(fields={"code": [{"code": "too_long", "params": {"max": Station.code.type.length}}]})
     if body.get("code") not in (None, code):
         raise invalid("code_mismatch", "code", "The code in the body differs from the one in the path.")
     data = validate(body)
@@ -136,7 +139,13 @@ def put_station(user: User, code: str, body: dict) -> tuple[Station, bool, list[
     for name in ("name", "address", "desks", "slot_minutes", "week", "closed"):
         setattr(station, name, data[name])
     station.unit_id, station.unit = unit.id, unit
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        if not created:
+            raise
+        db.session.rollback()  # a concurrent PUT created this code meanwhile: PUT again, now as a replacement
+        return put_station(user, code, body)
     orphaned = [] if created else orphans(station)
     audit.record("station.put", user=user, object_type="station", object_id=station.id, unit_id=unit.id,
                  outcome="created" if created else "replaced", orphaned=[b.id for b in orphaned])
