@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from server import is_sqlite_locked
 from server.error_codes import CODES
 from server.errors import DomainError
 from server.extensions import db
@@ -97,9 +98,7 @@ def is_transient(error: Exception) -> bool:
         if state is None:  # raised by psycopg itself: a connection that could not be made is an OperationalError;
             return isinstance(error, OperationalError)  # a NUL in a text or a wrong parameter count is a bug
         return state in _TRANSIENT_STATES or state.startswith("08")
-    # SQLite: another process holds the write lock past busy_timeout (a long import, most often). Not "database
-    # table is locked" (SQLITE_LOCKED): that is one connection tripping over its own open statement, a bug.
-    return "database is locked" in str(error.orig)
+    return is_sqlite_locked(error)  # a long import holds SQLite's write lock, most often
 
 
 def handle_database(error: Exception):

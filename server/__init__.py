@@ -14,6 +14,12 @@ def sqlite_busy_timeout_ms() -> int:
     return int(os.environ.get("FIELDKIT_SQLITE_BUSY_TIMEOUT_MS", "20000"))
 
 
+def is_sqlite_locked(error) -> bool:
+    """SQLITE_BUSY: another connection held the write lock past the wait. Not SQLITE_LOCKED ("database table is
+    locked"), which is one connection tripping over its own open statement, a bug."""
+    return "database is locked" in str(getattr(error, "orig", error))
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: WAL for concurrent readers, foreign keys on, wait on locks instead of failing."""

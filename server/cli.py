@@ -73,14 +73,16 @@ def create_user(username, role, unit_code, display_name):
 def _run_import(kind: str, path: str):
     from sqlalchemy.exc import OperationalError
 
+    from . import is_sqlite_locked
     from .imports.importers import import_file
+
     def waiting():
         click.echo(f"import {kind}: another import is writing to the database (SQLite has one writer); "
                    f"{Path(path).name} starts as soon as it has finished…", err=True)
     try:
         report = import_file(kind, Path(path), on_wait=waiting)
     except OperationalError as error:
-        if "database is locked" not in str(error.orig):
+        if not is_sqlite_locked(error):
             raise
         # SQLite's write lock stayed taken past the import's long wait (importers.IMPORT_LOCK_WAIT_MS).
         click.echo(f"import {kind}: the database stayed busy with another write; nothing of "

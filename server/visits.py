@@ -6,13 +6,14 @@ to them). Every change is audited with ids and outcomes only. Never answers HTTP
 """
 from datetime import date
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from . import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .extensions import db
+from .row_lock import lock_row
 from .models import PRIORITIES, AuditEvent, Member, Submission, Unit, User, Visit, VisitAssignment
 from .scope import MAX_ID, ROLE_RANK, in_scope, require_role, unit_in_scope
 
@@ -91,11 +92,7 @@ def lock_members(member_ids) -> None:
 def _visit_for_update(user: User, visit_id: int) -> Visit:
     if not 0 < visit_id <= MAX_ID:
         raise NotFound()
-    # FOR UPDATE is a no-op on SQLite: there an UPDATE that changes nothing takes the write lock first (as
-    # schedules' lock_station), else two outcomes at once both saw the visit open and both closed it.
-    db.session.execute(update(Visit).where(Visit.id == visit_id)
-                       .values(id=Visit.id, updated_at=Visit.updated_at)  # named, so its onupdate stays out
-                       .execution_options(synchronize_session=False))
+    lock_row(Visit, visit_id)  # FOR UPDATE below does nothing on SQLite
     visit = db.session.scalar(in_scope(select(Visit).where(Visit.id == visit_id), Visit, user)
                               .with_for_update(of=Visit).execution_options(populate_existing=True))
     if visit is None:

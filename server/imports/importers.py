@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from .. import audit, sqlite_busy_timeout_ms
+from .. import audit, is_sqlite_locked, sqlite_busy_timeout_ms
 from ..dashboard import tallies
 from ..extensions import db
 from .files import FileProblem, source_for
@@ -155,27 +155,22 @@ def _take_write_lock(on_wait) -> None:
     connection = db.session.connection()
     if connection.dialect.name != "sqlite" or connection.connection.dbapi_connection.in_transaction:
         return
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    deadline = time.monotonic() + IMPORT_LOCK_WAIT_MS / 1000
+    # The first try does not wait, so the operator hears why nothing happens; then short tries, as Python sees a
+    # signal only between them (one try of IMPORT_LOCK_WAIT_MS inside SQLite would hold off a Ctrl-C as long).
+    wait_ms = 0
     try:
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            return
-        except OperationalError as error:
-            if "locked" not in str(error.orig):
-                raise
-        if on_wait is not None:
-            on_wait()
-        # In short tries: Python sees a signal only between them, and an operator's Ctrl-C must not wait for the
-        # other import to end (one try of IMPORT_LOCK_WAIT_MS inside SQLite would hold it off for as long).
-        deadline = time.monotonic() + IMPORT_LOCK_WAIT_MS / 1000
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={min(_LOCK_TRY_MS, IMPORT_LOCK_WAIT_MS)}")
         while True:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
                 return
             except OperationalError as error:
-                if "locked" not in str(error.orig) or time.monotonic() >= deadline:
+                if not is_sqlite_locked(error) or time.monotonic() >= deadline:
                     raise
+            if wait_ms == 0 and on_wait is not None:
+                on_wait()
+            wait_ms = _LOCK_TRY_MS
     finally:
         if not connection.invalidated:  # an interrupt inside a statement drops the connection: nothing to restore
             connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")

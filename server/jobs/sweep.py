@@ -150,21 +150,21 @@ def start_sweeper(app) -> threading.Thread:
     """The sweep in a daemon thread of a worker process (every worker runs one; they do not need to agree)."""
     interval = app.config["JOBS_SWEEP_SECONDS"]
 
+    def run(name, step):  # each pass on its own: a broker that is down must not keep files past their time
+        try:
+            with app.app_context():
+                step()
+        except Exception as error:  # noqa: BLE001 - a database or broker hiccup: the next pass retries
+            log.warning("job %s failed", name, extra={"fields": {"error": type(error).__name__}})
+
     def loop():
-        expired_at = -EXPIRE_EVERY_SECONDS  # the first pass expires too
+        expired_at = None
         while True:
             time.sleep(interval * random.uniform(0.8, 1.2))  # spread the workers' sweeps apart
-            # Two passes, each on its own: a broker that is down must not keep files past their time.
-            for name, step in (("sweep", sweep_once), ("expire", expire_uploads)):
-                if step is expire_uploads:
-                    if time.monotonic() - expired_at < EXPIRE_EVERY_SECONDS:
-                        continue
-                    expired_at = time.monotonic()
-                try:
-                    with app.app_context():
-                        step()
-                except Exception as error:  # noqa: BLE001 - a database or broker hiccup: the next pass retries
-                    log.warning("job %s failed", name, extra={"fields": {"error": type(error).__name__}})
+            run("sweep", sweep_once)
+            if expired_at is None or time.monotonic() - expired_at >= EXPIRE_EVERY_SECONDS:
+                expired_at = time.monotonic()
+                run("expire", expire_uploads)
 
     thread = threading.Thread(target=loop, name="job-sweeper", daemon=True)
     thread.start()

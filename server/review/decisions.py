@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from .. import audit
 from ..errors import Conflict, InvalidInput, NotFound
@@ -28,6 +28,7 @@ from ..models import Member, Reconciliation, RegistryRecord, Submission, User, u
 from ..record_fields import ITEM_FIELDS
 from ..reconcile import PERSON_FIELDS, person_of, reconcile_member
 from ..registry import compare_fields, match_person, registry_client
+from ..row_lock import lock_row
 from .queue import decision_dict
 from ..scope import get_in_scope, in_scope
 from ..text import clean_text, name_key
@@ -161,23 +162,14 @@ def _named_member(body: dict, user) -> Member:
         raise InvalidInput(fields={name: [{"code": "not_found", "params": {}}]}) from None
 
 
-def _lock(model, row_id: int) -> None:
-    """Take a row a decision changes, before its state is checked, with an UPDATE that changes nothing: a row
-    lock on PostgreSQL, the database's write lock on SQLite (as schedules' lock_station). Two reviewers deciding
-    one record at once otherwise both passed the checks: SQLite applied both decisions, PostgreSQL ended one in a
-    deadlock (a 500). The member goes before its submission, always, so two decisions never wait in a circle."""
-    unchanged = {"id": model.id, **({"updated_at": model.updated_at} if hasattr(model, "updated_at") else {})}
-    db.session.execute(update(model).where(model.id == row_id).values(**unchanged)  # no onupdate fires
-                       .execution_options(synchronize_session=False))
-
-
 def decide_submission(ident: int, body: dict, user: User) -> dict:
     """Apply a decision to a submission item; the member record and statuses follow. Commits."""
     _check_note(body)
     sub = get_in_scope(Submission, ident, user)
+    # The member before its submission, always, so two decisions never wait for each other in a circle.
     if sub.member_id is not None:
-        _lock(Member, sub.member_id)
-    _lock(Submission, sub.id)
+        lock_row(Member, sub.member_id)
+    lock_row(Submission, sub.id)
     db.session.refresh(sub)
     if sub.status != "needs_review":
         raise Conflict("This record is already verified.", code="already_verified")
@@ -199,7 +191,7 @@ def decide_member(ident: int, body: dict, user: User) -> dict:
     """Apply a decision to a member item (the party record against the registry). Commits."""
     _check_note(body)
     member = get_in_scope(Member, ident, user)
-    _lock(Member, member.id)
+    lock_row(Member, member.id)
     db.session.refresh(member)
     if member.removed_at is not None:
         raise NotFound()
