@@ -77,7 +77,7 @@ def _run_import(kind: str, path: str):
     from .imports.importers import import_file
 
     def waiting():
-        click.echo(f"import {kind}: another import is writing to the database (SQLite has one writer); "
+        click.echo(f"import {kind}: another import is writing what this one reads or writes; "
                    f"{Path(path).name} starts as soon as it has finished…", err=True)
     try:
         report = import_file(kind, Path(path), on_wait=waiting)

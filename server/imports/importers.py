@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from .. import audit, is_sqlite_locked, sqlite_busy_timeout_ms
@@ -109,7 +109,8 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     report = report or ImportReport(kind, source.path.name)
     job = job or IMPORTS[kind](kind, report)
     job.user = user  # who imports: cards are stored at their unit (server.cards.importer)
-    _take_write_lock(on_wait)
+    _take_turn(kind, on_wait)
+    job.prepare()  # what it reads of the database (the cells of a members file), read only now it is its turn
     speculative = db.session.begin_nested()  # record imports write while they check
     try:
         job.check(source)
@@ -140,6 +141,36 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
         db.session.rollback()
         raise
     return report
+
+
+# Which kind's import writes what another kind's import reads: a members file names cells, a cards file members.
+READS = {"members": "units", "cards": "members"}
+
+
+def _take_turn(kind: str, on_wait) -> None:
+    """Wait, from the import's first read to its commit, until no other import can change what it reads or writes.
+
+    PostgreSQL: imports of one kind take turns (two overlapping first files would both see the table empty), and an
+    import that reads what another kind writes waits for a running one of that kind (a members file loaded while
+    the units file naming its new cells is still being stored would find none of them), while imports of that
+    kind wait for the readers in turn. SQLite: the one write lock, held from the first read. on_wait() is called
+    once if the import has to wait."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        _take_write_lock(on_wait)
+        return
+    if connection.dialect.name != "postgresql":
+        return
+    locks = [("", IMPORTS[kind].model.__tablename__)]
+    if kind in READS:
+        locks.append(("_shared", IMPORTS[READS[kind]].model.__tablename__))
+    missing = [(mode, table) for mode, table in locks if not connection.execute(
+        text(f"SELECT pg_try_advisory_xact_lock{mode}(hashtext(:name))"), {"name": f"fieldkit import {table}"}).scalar()]
+    if missing and on_wait is not None:
+        on_wait()
+    for mode, table in missing:  # imports only wait for the kind they read, never the reverse: no deadlock
+        connection.execute(text(f"SELECT pg_advisory_xact_lock{mode}(hashtext(:name))"),
+                           {"name": f"fieldkit import {table}"})
 
 
 # SQLite: how long an import waits for the write lock another import holds. Imports are background work (an
@@ -186,6 +217,9 @@ class RecordImport(ABC):
     def __init__(self, kind: str, report: ImportReport):
         self.kind, self.report, self.today = kind, report, today()
         self.table = self.model.__table__
+
+    def prepare(self) -> None:
+        """Read what the rows are checked against; run_import calls it once the import has its turn."""
 
     @abstractmethod
     def parse(self, values: dict[str, str]) -> tuple[dict, list[str], list[str]]:
@@ -301,8 +335,7 @@ class MemberImport(RecordImport):
 
     model, key, unique = Member, "member_code", ("member_code", "citizen_id")
 
-    def __init__(self, kind, report):
-        super().__init__(kind, report)
+    def prepare(self) -> None:
         self.cells = {code: unit_id if kind == "cell" else kind
                       for code, unit_id, kind in db.session.execute(select(Unit.code, Unit.id, Unit.kind))}
 

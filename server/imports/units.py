@@ -15,8 +15,13 @@ from ..units import PARENT_KIND
 class UnitImport:
     """One units import: `check` reads and checks the whole file, `write` stores it (the caller commits)."""
 
+    model = Unit  # whose import this is (importers._take_turn)
+
     def __init__(self, kind: str, report):
         self.kind, self.report, self.rows = kind, report, []
+
+    def prepare(self) -> None:
+        """Nothing to read ahead: check() reads the stored tree (run_import calls it once it is this import's turn)."""
 
     def check(self, source) -> None:
         existing = {code: kind for code, kind in db.session.execute(select(Unit.code, Unit.kind))}

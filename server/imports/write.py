@@ -131,12 +131,8 @@ class StagedUpsert:
         # Into an empty table (a first import) every row is new: the keys of one file are distinct (a repeat is
         # refused before anything is written), so the UPDATE could only find rows this import made. Then each
         # batch goes straight into the target, with the new rows' other columns appended, in file order.
-        # On PostgreSQL imports into one table take turns (a lock held to the commit, taken before looking): two
-        # admins loading overlapping first files at once would both see it empty, and the second would fail on the
-        # unique key instead of updating the rows the first one stored.
-        if self.postgres:
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
-                              {"name": f"fieldkit import {table.name}"})
+        # Safe to look: run_import has taken this import's turn (importers._take_turn), so no other import into the
+        # table is under way; two admins loading overlapping first files at once would both see it empty.
         self.direct = self.conn.execute(select(table.c[key]).limit(1)).first() is None
         if self.direct:
             self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)

@@ -20,7 +20,11 @@ class ScopedMemberImport(MemberImport):
 
     def __init__(self, kind, report, unit):
         super().__init__(kind, report)
-        scope = _codes_in(unit)
+        self.unit = unit
+
+    def prepare(self) -> None:
+        super().prepare()
+        scope = _codes_in(self.unit)
         self.cells = {code: value for code, value in self.cells.items() if code in scope}
 
 
@@ -29,7 +33,10 @@ class ScopedUnitImport(UnitImport):
 
     def __init__(self, kind, report, unit):
         super().__init__(kind, report)
-        self.scope, self.root = _codes_in(unit), unit
+        self.root = unit
+
+    def prepare(self) -> None:
+        self.scope = _codes_in(self.root)
 
     def _placement(self, record, first, existing):
         visible = {code: kind for code, kind in existing.items() if code in self.scope}
