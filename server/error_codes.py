@@ -52,6 +52,8 @@ _code("too_many_attempts", 429, "Đăng nhập sai quá nhiều lần; hãy ch�
 _code("csrf_failed", 403, "Phiên làm việc không hợp lệ; hãy tải lại trang.", "Missing or wrong CSRF token.")
 _code("invalid_role", 400, "Vai trò không hợp lệ.", "Unknown role.")
 _code("unknown_unit", 400, "Không có đơn vị với mã này.", "Unknown unit.")
+_code("own_account", 409, "Không thể tự khóa hay đổi vai trò của chính mình — nhờ quản trị cấp trên.",
+      "You cannot deactivate your own account or change your own role — ask an admin of a unit above.")
 _code("username_taken", 409, "Tên đăng nhập đã có người dùng.", "This username is taken.")
 _code("password_too_short", 422, "Mật khẩu phải có ít nhất 8 ký tự.", "Passwords have at least 8 characters.")
 _code("invalid_username", None, "Tên đăng nhập gồm 3–64 ký tự: a-z, 0-9, dấu chấm, gạch dưới hoặc gạch ngang.",

@@ -3,7 +3,7 @@ from sqlalchemy import delete, select
 
 from . import audit
 from .auth import create_user, hash_password
-from .errors import Forbidden
+from .errors import DomainError, Forbidden
 from .extensions import db
 from .models import AuthSession, User
 from .scope import ROLE_RANK, get_in_scope, in_scope, subtree_unit_ids, unit_in_scope
@@ -37,14 +37,19 @@ def update_user(actor: User, user_id: int, changes: dict) -> User:
     if user.id != actor.id and user.role == "unit_admin" and user.unit_id == actor.unit_id:
         # A peer admin of the same unit could otherwise take over the other's account: only an admin above may.
         raise Forbidden("Only an admin of a unit above may change another admin of your unit.")
+    if user.id == actor.id and (changes.get("active") is False or changes.get("role", user.role) != user.role):
+        # Locked out by their own click (often the unit's only admin): an admin above must undo it.
+        raise DomainError("You cannot deactivate your own account or change your own role.", code="own_account",
+                          status=409)
     if "role" in changes:
         _may_grant(actor, changes["role"])
     if "password" in changes:
         user.password_hash = hash_password(changes["password"])
+    role_changed = changes.get("role", user.role) != user.role
     for name in ("active", "role"):
         if name in changes:
             setattr(user, name, changes[name])
-    if changes.get("active") is False or "password" in changes or "role" in changes:
+    if changes.get("active") is False or "password" in changes or role_changed:
         db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))  # sign out everywhere
     audit.record("user.update", user=actor, object_type="user", object_id=user.id, unit_id=user.unit_id,
                  changed=sorted(changes))

@@ -41,6 +41,20 @@ def test_deactivating_a_user_ends_their_sessions(login_as):
     assert officer.get("/api/v1/auth/me").status_code == 401
 
 
+def test_an_admin_cannot_lock_themselves_out_but_may_change_their_own_password(login_as):
+    """Deactivating or demoting one's own account (often the unit's only admin) would take the console away
+    until an admin above undoes it: refused, nothing changed, still signed in."""
+    admin = login_as("unit_admin", "A1")
+    for change in ({"active": False}, {"role": "officer"}, {"role": "team_lead", "active": True}):
+        response = admin.post(f"/api/v1/users/{admin.user.id}", json=change)
+        assert response.status_code == 409 and response.json["error"]["code"] == "own_account", change
+    me = admin.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json["role"] == "unit_admin"
+    same = admin.post(f"/api/v1/users/{admin.user.id}", json={"role": "unit_admin", "active": True})
+    assert same.status_code == 200
+    assert admin.post(f"/api/v1/users/{admin.user.id}", json={"password": PASSWORD + "2"}).status_code == 200
+
+
 def test_admin_cannot_touch_a_user_outside_scope(login_as):
     admin = login_as("unit_admin", "A1")
     other = login_as("officer", "C2")

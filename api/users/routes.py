@@ -35,6 +35,7 @@ def create_user(body):
 @blp.post("/<int:user_id>")
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserOutSchema)
+@blp.alt_response(409, description="own_account: an admin cannot deactivate themselves or change their own role")
 def update_user(body, user_id):
     """Change a user's role, password or active flag; their sessions end (unit admin)."""
     require_role(current_user(), "unit_admin")
