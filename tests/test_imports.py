@@ -89,6 +89,23 @@ def test_units_xlsx_adds_under_units_already_stored(app, tree, tmp_path):
     assert c3.path.startswith(tree["G1"].path) and c4.path.startswith(tree["A2"].path) and c4.depth == 3
 
 
+def test_a_semicolon_separated_csv_from_excel_in_vietnamese_settings_is_read(app, tree, tmp_path):
+    """Excel saves "CSV UTF-8" with semicolons where the comma is the decimal mark (Vietnam): read as such, a
+    quoted semicolon kept inside its value. A comma file whose values hold semicolons stays a comma file."""
+    path = tmp_path / "members.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(MEMBER_HEADER)
+        writer.writerow(list(member(permanent_address="Số 1; phố Huế, Hà Nội").values()))
+        writer.writerow(list(member(member_code="N2", citizen_id="").values()))
+    report = import_file("members", str(path))
+    assert (report.rows_read, report.created, report.rejected) == (2, 2, []), report.summary()
+    assert by_code("N1").permanent_address == "Số 1; phố Huế, Hà Nội"
+    commas = write_csv(tmp_path / "commas.csv", [member(member_code="N3", citizen_id="", hometown="Xã A; huyện B")])
+    report = import_file("members", commas)
+    assert (report.created, report.rejected) == (1, []) and by_code("N3").hometown == "Xã A; huyện B"
+
+
 def test_members_csv_with_bom_stores_nfc_text_and_year_only_birth(app, tree, tmp_path):
     decomposed = unicodedata.normalize("NFD", "Trần  Thị Thuỷ ")
     path = write_csv(tmp_path / "members.csv", [

@@ -50,7 +50,10 @@ def _header(line: int, cells: list[str]) -> list[str]:
 
 
 class CsvSource:
-    """A UTF-8 CSV file (a BOM is accepted), comma-separated, header row first."""
+    """A UTF-8 CSV file (a BOM is accepted), comma-separated, header row first. A file whose header row holds
+    semicolons and no comma is read as separated by semicolons: Excel saves "CSV UTF-8" that way wherever the
+    regional settings use the comma for decimals, Vietnam's among them, and refusing it would send an admin
+    hunting for a setting when every value is there."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -61,9 +64,21 @@ class CsvSource:
         # reading thread did so every millisecond, which kept the import's writing thread from ever getting it
         # (a waiting thread asks the holder to let go only after 5 ms without a switch).
         with open(self.path, "rb", buffering=1 << 20) as handle:
-            reader = csv.reader(self._lines(handle), strict=True)
+            delimiter = self._delimiter(handle)
+            reader = csv.reader(self._lines(handle), strict=True, delimiter=delimiter)
             header_line, header = self._first_row(reader)
             yield Sheet(header_line, _header(header_line, header), self._rows(reader))
+
+    @staticmethod
+    def _delimiter(handle) -> str:
+        """"," unless the first line with anything on it has ";" and no ",". The handle is back at its start."""
+        try:
+            for raw in handle:
+                if raw.strip(codecs.BOM_UTF8 + b" \t\r\n"):
+                    return ";" if b";" in raw and b"," not in raw else ","
+            return ","
+        finally:
+            handle.seek(0)
 
     @staticmethod
     def _lines(handle) -> Iterator[str]:
