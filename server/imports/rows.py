@@ -26,6 +26,9 @@ COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIO
 COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
 
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A date written day first, as Excel saves a date cell to CSV under Vietnamese regional settings (20/07/1958). Not
+# read as one (CONTRACT §4: YYYY-MM-DD; 05/07 is 7 May in other settings), but the reason says what to do.
+_DAY_FIRST = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}")
 _YEAR = re.compile(r"[0-9]{4}")
 _PHONE = re.compile(PHONE_CHARACTERS)
 # Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
@@ -134,7 +137,9 @@ class Row:
         except ValueError:
             parsed = None
         if parsed is None:
-            self.fail(field, "is not a date (YYYY-MM-DD)")
+            self.fail(field, "is not a date (YYYY-MM-DD)" + (
+                "; it is written day first, as a spreadsheet shows dates: upload the .xlsx with the column as "
+                "dates, or format it as YYYY-MM-DD before saving as CSV" if _DAY_FIRST.fullmatch(value) else ""))
         elif parsed > self.today:
             self.fail(field, "is in the future")
             return None
