@@ -147,6 +147,28 @@ class ApiClient:
         return self.client.delete(*args, **self._with_csrf(kwargs))
 
 
+def at_once(app, requests) -> list[tuple[int, str | None]]:
+    """Send each (ApiClient, method, path, json) from its own thread, released together by a barrier (a race, for
+    real); their (status, error code) in the order given, the code None below 400."""
+    import threading
+    barrier, answers = threading.Barrier(len(requests)), [None] * len(requests)
+
+    def run(i, client, method, path, body):
+        with app.app_context():
+            barrier.wait()
+            response = client.client.open(path, method=method, json=body, headers={"X-CSRF-Token": client.csrf})
+            answers[i] = (response.status_code, (response.get_json() or {}).get("error", {}).get("code")
+                          if response.status_code >= 400 else None)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
 @pytest.fixture
 def login_as(app, tree):
     """login_as(role, unit_code, username=None) → an ApiClient signed in as a new user of that role."""

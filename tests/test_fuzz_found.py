@@ -24,6 +24,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.jobs.models import Job
 from server.schedules.models import Booking, Station
+from tests.conftest import at_once
 from tests.schedule_support import at, day, plan, station_body, ward  # noqa: F401
 from tests.test_nasty_inputs import assert_error
 
@@ -189,25 +190,9 @@ def test_a_workbook_that_unpacks_to_a_thousand_times_its_size_is_refused_unread(
 
 def _race(app, requests):
     """Send each (client, method, path, json) from its own thread at once; their (status, error code)s, sorted."""
-    import threading
     db.session.commit()
     db.session.remove()
-    barrier, answers = threading.Barrier(len(requests)), [None] * len(requests)
-
-    def run(i, client, method, path, body):
-        with app.app_context():
-            barrier.wait()
-            response = client.client.open(path, method=method, json=body, headers={"X-CSRF-Token": client.csrf})
-            answers[i] = (response.status_code, (response.get_json() or {}).get("error", {}).get("code")
-                          if response.status_code >= 400 else None)
-            db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(answers)
+    return sorted(at_once(app, requests))
 
 
 def test_one_username_created_twice_at_once_is_taken_not_a_500(app, tree, login_as):

@@ -1,5 +1,4 @@
 """Bookings on the day, the cell's calendar and notice, and capacity under racing requests (CONTRACT §7)."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -8,6 +7,7 @@ from sqlalchemy import select, update
 
 from server.extensions import db
 from server.schedules.models import Booking
+from tests.conftest import at_once
 from tests.schedule_support import at, day, plan, station_body, ward  # noqa: F401
 from tests.sync_support import item, post_items, stored_photo
 
@@ -118,24 +118,6 @@ def test_notice_pdf_is_vietnamese_a4_with_each_member_and_time(ward, login_as):
     assert "Vũ Văn Ba" in text and "08:00–08:30" in text and "Công an phường Một" in text
 
 
-def _race(app, requests):
-    """Send each (client, method, path, json) from its own thread at once; the answers' statuses."""
-    barrier, statuses = threading.Barrier(len(requests)), [None] * len(requests)
-
-    def run(i, client, path, body):
-        with app.app_context():
-            barrier.wait()
-            statuses[i] = client.post(path, json=body).status_code
-            db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return statuses
-
-
 def test_racing_moves_and_plans_never_overfill_a_slot(app, ward, login_as, tree):
     admin = ward["admin"]
     admin.put("/api/v1/stations/ST1", json=station_body(desks=3))
@@ -143,11 +125,13 @@ def test_racing_moves_and_plans_never_overfill_a_slot(app, ward, login_as, tree)
     leads = [login_as("team_lead", "G1") for _ in range(4)]
     c3 = [b for b in rows() if b.cell_id == ward["c3"].id]
     target = at(2, "18:00").isoformat()
-    statuses = _race(app, [(lead, f"/api/v1/bookings/{b.id}/move", {"start": target}) for lead, b in zip(leads, c3)])
+    statuses = [status for status, _ in at_once(
+        app, [(lead, "POST", f"/api/v1/bookings/{b.id}/move", {"start": target}) for lead, b in zip(leads, c3)])]
     assert sorted(statuses) == [200, 200, 200, 409]
     admins = [login_as("unit_admin", "A1") for _ in range(3)]
     body = {"station": "ST1", "from": day(1), "to": day(1), "skip_public_holidays": False}
-    statuses = _race(app, [(a, "/api/v1/schedules/plan", {**body, "cells": [c]}) for a, c in zip(admins, ["C1", "C3", "C1"])])
+    statuses = [status for status, _ in at_once(
+        app, [(a, "POST", "/api/v1/schedules/plan", {**body, "cells": [c]}) for a, c in zip(admins, ["C1", "C3", "C1"])])]
     assert set(statuses) <= {200, 409}
     per_slot = {}
     for b in rows():
