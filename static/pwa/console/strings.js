@@ -74,6 +74,10 @@ export const VI = {
   'console.chart.late': 'Cảnh báo: với tốc độ này sẽ không xong trước hạn {deadline} — cần {needed} đảng viên/ngày.',
   'console.chart.deadline': 'Hạn hoàn thành', 'console.chart.save': 'Lưu hạn',
   'console.chart.devices': 'Hồ sơ còn trên máy tính bảng: {count} (trên {devices} máy).',
+  // Singulars (i18n.t picks KEY.one when n is 1); Vietnamese nouns do not change, but the tables keep the same keys.
+  'console.imports.done.one': 'Đã nhập xong {file}: đọc 1 dòng, thêm mới {created}, cập nhật {updated} (không đổi {unchanged}).',
+  'console.chart.devices.one': 'Hồ sơ còn trên máy tính bảng: {count} (trên 1 máy).',
+  'console.imports.rejected.one': 'Tệp {file} bị từ chối: 1 dòng có lỗi. Không lưu dòng nào — sửa dòng dưới đây rồi nhập lại cả tệp.',
 };
 
 export const EN = {
@@ -151,4 +155,7 @@ export const EN = {
   'console.chart.late': 'Warning: at this rate the unit will not finish before the deadline {deadline} — it needs {needed} members a day.',
   'console.chart.deadline': 'Deadline', 'console.chart.save': 'Save deadline',
   'console.chart.devices': 'Records still on tablets: {count} (on {devices} devices).',
+  'console.imports.done.one': 'Imported {file}: 1 row read, {created} created, {updated} updated ({unchanged} unchanged).',
+  'console.chart.devices.one': 'Records still on tablets: {count} (on 1 device).',
+  'console.imports.rejected.one': '{file} was rejected: 1 row has errors. Nothing was stored — fix the row below and import the whole file again.',
 };
