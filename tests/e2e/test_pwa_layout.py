@@ -33,3 +33,35 @@ def test_the_form_keeps_verdict_consent_and_save_in_view_and_the_name_in_the_bar
     # The picker shows its whole text: its content is no wider than the box.
     assert picker.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
     page.screenshot(path=str(SHOTS / "form-portrait-en.png"))
+
+
+# Every visible control's height and the page's sideways overflow, as the phone shows them.
+PHONE_FAULTS = """() => {
+  const small = [...document.querySelectorAll('button, a[href], input, select, textarea')].filter((e) => {
+    const box = e.getBoundingClientRect();
+    return box.height > 0 && e.closest('[hidden]') === null && !['checkbox', 'radio'].includes(e.type) && box.height < 40;
+  }).map((e) => `${e.tagName} ${(e.textContent || e.name).trim().slice(0, 30)} ${Math.round(e.getBoundingClientRect().height)}`);
+  return {overflow: document.documentElement.scrollWidth - innerWidth, small};
+}"""
+
+
+def test_a_cell_secretarys_phone_never_scrolls_sideways_and_every_control_is_a_finger_high(server, page):
+    """360×740, Vietnamese (the longer texts): home with results and today's arrivals, the form with its errors,
+    the queue. A column that grows to its content, or a 28 px link-button, fails here."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    first_sign_in(page, server.url, path="/?lang=vi")
+    search(page, "thi").first.wait_for()
+    faults = {"home": page.evaluate(PHONE_FAULTS)}
+    page.locator("[data-member-id]").first.click()
+    page.locator("input[name=citizen_id]").fill("12345")
+    page.locator("[data-action=save]").click()
+    page.locator(".field-error[data-for=citizen_id]:not(:empty)").wait_for()
+    faults["form"] = page.evaluate(PHONE_FAULTS)
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave without saving?"
+    page.locator("[data-action=cancel]").click()
+    page.locator("#queue-pill").click()
+    page.locator("section[data-screen=queue]").wait_for()
+    faults["queue"] = page.evaluate(PHONE_FAULTS)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "queue-phone-vi.png"), full_page=True)
+    assert all(f["overflow"] <= 0 and not f["small"] for f in faults.values()), faults

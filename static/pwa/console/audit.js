@@ -22,6 +22,14 @@ export async function show() {
   await load();
 }
 
+/** A stored code in the reader's language where the console knows it (else the code itself: new codes still show). */
+function word(kind, code) {
+  if (!code) return '';
+  const key = `console.audit.${kind}.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
 async function load() {
   const form = $('#audit-form');
   const query = new URLSearchParams({limit: '200'});
@@ -37,7 +45,7 @@ async function load() {
   }
   $('#audit-rows').replaceChildren(...events.map((event) => el('tr', {},
     el('td', {}, formatTime(event.at)), el('td', {}, names[event.user_id] || (event.user_id ?? '—')),
-    el('td', {class: 'mono'}, event.action), el('td', {}, `${event.object_type} ${event.object_id ?? ''}`),
-    el('td', {}, event.unit_code || '—'), el('td', {}, event.outcome || ''))));
+    el('td', {class: 'mono'}, event.action), el('td', {}, `${word('object', event.object_type)} ${event.object_id ?? ''}`),
+    el('td', {}, event.unit_code || '—'), el('td', {}, word('outcome', event.outcome)))));
   $('#audit-empty').hidden = events.length > 0;
 }

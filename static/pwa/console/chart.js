@@ -40,7 +40,7 @@ export async function show(code) {
   if (held.length) {
     const total = held.reduce((sum, row) => sum + row.records, 0);
     const devices = held.reduce((sum, row) => sum + row.devices, 0);
-    parts.push(el('p', {}, t('console.chart.devices', {count: total, devices})),
+    parts.push(el('p', {}, t('console.chart.devices', {count: total, devices, n: devices})),
       el('ul', {class: 'held'}, ...held.map((row) => el('li', {'data-held-unit': row.unit_code},
         `${row.unit_code}: ${row.records}`))));
   }

@@ -102,10 +102,11 @@ function render(job) {
         {rows: p.rows ?? 0, total: p.total ?? '?'})), el('p', {class: 'muted'}, t('console.imports.goes_on')));
     if (p.stalled) parts.push(retryButton(job));
   } else if (job.state === 'done') {
-    parts.push(el('p', {class: 'ok-text'}, t('console.imports.done', {file: job.filename, ...job.report})));
+    const counts = {file: job.filename, ...job.report, n: job.report.rows_read}; // n: "1 row read"
+    parts.push(el('p', {class: 'ok-text'}, t('console.imports.done', counts)));
   } else if (job.state === 'rejected') {
     parts.push(el('p', {class: 'bad-text', 'data-nothing-stored': ''}, t('console.imports.rejected',
-      {file: job.filename, rejected_total: job.report.rejected_total})));
+      {file: job.filename, rejected_total: job.report.rejected_total, n: job.report.rejected_total})));
     parts.push(lines(job.report.rejected, 'rejected'));
     if (job.report.rejected_total > job.report.rejected.length) {
       parts.push(el('p', {}, t('console.imports.more', {count: job.report.rejected_total - job.report.rejected.length})));
