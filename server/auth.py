@@ -143,6 +143,12 @@ def csrf_ok(sess: AuthSession, header_value: str | None) -> bool:
 
 
 def logout(token: str | None) -> None:
+    """End the session of `token` for real, and say so in the audit trail (who signed out, from which unit)."""
     if token:
+        row = db.session.execute(_SESSION_WITH_USER, {"token_hash": _token_hash(token)}).first()
         db.session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+        if row is not None:
+            user = row[1]
+            audit.record("auth.logout", user=user, object_type="user", object_id=user.id, unit_id=user.unit_id,
+                         outcome="ok")
         db.session.commit()
