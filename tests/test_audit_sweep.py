@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable
@@ -27,7 +26,7 @@ from sqlalchemy import select, update
 from server.cli import main
 from server.extensions import db
 from server.jobs.models import Job
-from server.models import AuditEvent, Member, RegistryRecord, Unit, User
+from server.models import ROLES, AuditEvent, Member, RegistryRecord, Unit, User
 from server.schedules.models import Booking
 from tests.cards_support import handover, post_handovers
 from tests.conftest import PASSWORD
@@ -257,14 +256,30 @@ def personal_strings() -> set[str]:
                 found.add(row.date_of_birth)
     for user in db.session.scalars(select(User)):
         found |= {user.username, user.display_name}
-    return {text for text in found if text and len(text) >= 4}
+    return {text for text in found if text and len(text) >= 4}  # shorter ones are parts of anything
+
+
+def _texts(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield str(key)
+            yield from _texts(inner)
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            yield from _texts(inner)
+    elif value is not None:
+        yield str(value)
 
 
 def leaks(events, secrets) -> list[tuple[str, str]]:
+    """(action, secret) for each row holding a secret: inside any text for longer ones, as a whole value for short
+    ones (a demo username such as `admin` is part of the role `unit_admin`; role names are no one's data)."""
+    secrets = secrets - set(ROLES)
     out = []
     for event in events:
-        text = json.dumps([event.object_id, event.device_id, event.outcome, event.detail], ensure_ascii=False)
-        out += [(event.action, secret) for secret in secrets if secret in text]
+        for text in _texts([event.object_id, event.device_id, event.outcome, event.detail]):
+            out += [(event.action, secret) for secret in secrets
+                    if secret == text or (len(secret) >= 6 and secret in text)]
     return out
 
 
@@ -314,3 +329,126 @@ def test_every_api_rule_is_audited_or_exempt(sqlite_app):
     assert not missing, f"endpoints without an audit row: {sorted(missing)}"
     changes = {(rule, method) for rule, method in routed if method not in ("GET", "HEAD")}
     assert changes - tabled == {("/api/v1/sync/device-report", "POST")}, "a change exempt from the trail"
+
+
+# ---- the operator CLI ------------------------------------------------------------------------------------
+
+CLI_NOT_AUDITED = {
+    "init-db": "creates or upgrades the schema: no rows of anyone",
+    "print-demo-logins": "prints the demo users' fixed logins; changes nothing",
+    "worker": "runs the jobs the console queued: each job records its work and its end (job.end), "
+              "checked through POST /api/v1/imports and /review/reconcile above",
+}
+
+
+class MemoryStore:
+    """A photo store other than the file store, for `photos migrate` to copy into."""
+
+    def __init__(self):
+        self.objects = {}
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self.objects[digest] = data
+        return digest
+
+    def read(self, digest: str) -> bytes:
+        return self.objects[digest]
+
+    def holds(self, digest: str, data: bytes) -> bool:
+        return self.objects.get(digest) == data
+
+    def exists(self, digest: str) -> bool:
+        return digest in self.objects
+
+
+def _write(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return str(path)
+
+
+def _cli_steps(tmp_path, grassroots: str) -> list[tuple[str, list[str], str]]:
+    """(command, its arguments, action) for every CLI command that changes data, with files that store something."""
+    member = ["member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
+              "permanent_address", "party_join_date", "party_official_date", "priority", "needs_home_visit"]
+    return [
+        ("create-user", ["cli.officer", "--role", "officer", "--unit", grassroots], "user.create"),
+        ("import-units", [_write(tmp_path / "u.csv", ["code", "name", "kind", "parent_code"],
+                                 [["AUD-C", "Chi bộ Kiểm tra", "cell", grassroots]])], "import.units"),
+        ("import-members", [_write(tmp_path / "m.csv", member, [[
+            "AUD-M1", "AUD-C", "Vũ Thị Kiểm", "1968-08-08", "female", "001168000808", "Hà Nội", "Số 8",
+            "1990-01-01", "1991-01-01", "standard", "no"]])], "import.members"),
+        ("import-registry", [_write(tmp_path / "r.csv", ["citizen_id", "full_name", "date_of_birth", "gender",
+                                                         "hometown", "permanent_address"],
+                                    [["001168000808", "Vũ Thị Kiểm", "1968-08-08", "female", "Hà Nội", "Số 8"]])],
+         "import.registry"),
+        ("import-cards", [_write(tmp_path / "c.csv", ["card_number", "member_code", "batch_code"],
+                                 [["AUD-K1", "AUD-M1", "B-AUD"]])], "import.cards"),
+        ("reconcile", [], "reconcile.run"),
+        ("rebuild-daily", [], "progress.rebuild"),
+        ("photos migrate", [], "photo.migrate"),
+    ]
+
+
+def _commands(group: click.Group, prefix=()) -> set[str]:
+    names = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            names |= _commands(command, (*prefix, name))
+        else:
+            names.add(" ".join((*prefix, name)))
+    return names
+
+
+def test_every_cli_command_that_changes_data_is_audited_at_the_root(app, tmp_path, monkeypatch):
+    """The operator acts on the whole tree: each command's row names the root unit, so the province's admins
+    see it in the console. A new command fails here until it has a step or a reason in CLI_NOT_AUDITED."""
+    import offline_queue.photo_store
+    monkeypatch.setattr(offline_queue.photo_store, "current_store", lambda app: MemoryStore())
+    monkeypatch.setenv("FIELDKIT_PASSWORD", "a long enough password")
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["load-demo", "--members", "20"])
+    assert result.exit_code == 0, result.output
+    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+    grassroots = db.session.scalar(select(Unit.code).where(Unit.kind == "grassroots").order_by(Unit.id).limit(1))
+    assert {(e.action, e.unit_id) for e in _events_after(0)} >= {("demo.load", root.id), ("reconcile.run", root.id)}
+    covered, failures = {"load-demo"}, []  # load-demo ran first: the others need its tree
+    for command, args, action in _cli_steps(tmp_path, grassroots):
+        covered.add(command)
+        before = _last_event_id()
+        result = runner.invoke(main, [*command.split(), *args])
+        if result.exit_code != 0:
+            failures.append(f"{command}: exit {result.exit_code}: {result.output}")
+            continue
+        events = _events_after(before)
+        # user.create names the new user's unit, like the console's; every other row, the root.
+        unit = db.session.scalar(select(Unit.id).where(Unit.code == grassroots)) if action == "user.create" else root.id
+        if not any(e.action == action and e.unit_id == unit for e in events):
+            failures.append(f"{command}: no {action} row at its unit; rows: {[(e.action, e.unit_id) for e in events]}")
+    assert not failures, "\n".join(failures)
+    found = leaks(_events_after(0), personal_strings())
+    assert not found, f"audit rows carry personal data: {found}"
+    commands = _commands(main)
+    assert set(CLI_NOT_AUDITED) <= commands, sorted(set(CLI_NOT_AUDITED) - commands)
+    missing = commands - covered - set(CLI_NOT_AUDITED)
+    assert not missing, f"CLI commands without an audit step: {sorted(missing)}"
+
+
+def test_a_job_that_fails_says_so_in_the_trail_with_the_exceptions_type_only(app, tree, members, login_as,
+                                                                             monkeypatch):
+    """A failed job stores nothing; its end is still a row at its unit, on behalf of who submitted it, naming the
+    exception's type and never its message (which may quote the row that failed)."""
+    import server.jobs.runner
+
+    def boom(job):
+        raise RuntimeError(f"failed on {members['m1'].full_name} {members['m1'].citizen_id}")
+
+    monkeypatch.setattr(server.jobs.runner, "_reconcile", boom)
+    admin = login_as("unit_admin", "A1")
+    before = _last_event_id()
+    job = ok(admin.post("/api/v1/review/reconcile", json={"unit_code": "C1"}), 202)
+    ends = [e for e in _events_after(before) if e.action == "job.end"]
+    assert [(e.outcome, e.unit_id, e.user_id, e.object_id, e.detail["error"]) for e in ends] == [
+        ("failed", tree["C1"].id, admin.user.id, str(job["id"]), "RuntimeError")]
+    assert not leaks(ends, personal_strings())
