@@ -169,3 +169,25 @@ def test_a_day_of_requests_and_errors_logs_no_personal_data(app, members, login_
     lines = [json.loads(line) for line in err.splitlines() if line.strip()]  # every line is a JSON object
     assert {line["logger"] for line in lines} >= {"fieldkit.access", "fieldkit.errors", "huey"}
     assert {line.get("status") for line in lines} >= {400, 401, 404, 405, 413, 422, 500, 503}
+
+
+def test_gunicorns_own_log_lines_drop_what_the_request_carried():
+    """gunicorn logs a request it cannot parse, and an error escaping the app, by quoting the request (URI with
+    its query string, the request line, a header) and the exception's message: its logger keeps neither."""
+    from gunicorn.config import Config
+
+    from server.gunicorn_conf import PrivateLogger
+
+    log = PrivateLogger(Config())
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(logging.Formatter().format(record))
+    log.error_log.addHandler(handler)
+    try:
+        raise UnicodeEncodeError("latin-1", "Trương Thị Bí Mật 001179004242", 0, 6, "ordinal not in range")
+    except UnicodeEncodeError:
+        log.exception("Error handling request %s %s", "GET", "/api/v1/cards/001179004242?q=Trương")
+    log.warning("Invalid request from ip=10.0.0.7: Invalid HTTP request line: 'GET /Trương Thị Bí Mật HTTP/1.1'")
+    text = "\n".join(lines)
+    assert lines == ["Error handling request: UnicodeEncodeError", "Invalid request from ip=10.0.0.7"], text
+    assert "Trương" not in text and "001179004242" not in text
