@@ -129,7 +129,7 @@ def _officer(w, client):
     return w.user("c1", "officer").user.id
 
 
-C1_OFFICER, C1_LEAD, C1_ADMIN, C1_VIEWER = ("c1", "officer"), ("c1", "team_lead"), ("c1", "unit_admin"), ("c1", "viewer")
+C1_OFFICER, C1_LEAD, C1_ADMIN, C1_VIEWER = (("c1", role) for role in ("officer", "team_lead", "unit_admin", "viewer"))
 
 AUDITED = [
     # -- sign-in
@@ -368,6 +368,9 @@ def _write(path, header, rows):
     return str(path)
 
 
+REGISTRY_HEADER = ["citizen_id", "full_name", "date_of_birth", "gender", "hometown", "permanent_address"]
+
+
 def _cli_steps(tmp_path, grassroots: str) -> list[tuple[str, list[str], str]]:
     """(command, its arguments, action) for every CLI command that changes data, with files that store something."""
     member = ["member_code", "unit_code", "full_name", "date_of_birth", "gender", "citizen_id", "hometown",
@@ -379,9 +382,8 @@ def _cli_steps(tmp_path, grassroots: str) -> list[tuple[str, list[str], str]]:
         ("import-members", [_write(tmp_path / "m.csv", member, [[
             "AUD-M1", "AUD-C", "Vũ Thị Kiểm", "1968-08-08", "female", "001168000808", "Hà Nội", "Số 8",
             "1990-01-01", "1991-01-01", "standard", "no"]])], "import.members"),
-        ("import-registry", [_write(tmp_path / "r.csv", ["citizen_id", "full_name", "date_of_birth", "gender",
-                                                         "hometown", "permanent_address"],
-                                    [["001168000808", "Vũ Thị Kiểm", "1968-08-08", "female", "Hà Nội", "Số 8"]])],
+        ("import-registry", [_write(tmp_path / "r.csv", REGISTRY_HEADER, [
+            ["001168000808", "Vũ Thị Kiểm", "1968-08-08", "female", "Hà Nội", "Số 8"]])],
          "import.registry"),
         ("import-cards", [_write(tmp_path / "c.csv", ["card_number", "member_code", "batch_code"],
                                  [["AUD-K1", "AUD-M1", "B-AUD"]])], "import.cards"),

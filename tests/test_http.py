@@ -116,8 +116,8 @@ def test_a_day_of_requests_and_errors_logs_no_personal_data(app, members, login_
     app.config["LOG_JSON"] = True
     _configure_logging(app)  # as production: JSON lines on stderr (the tests' own config writes plain text)
     capfd.readouterr()
-    secret_person = {"full_name": "Trương Thị Bí Mật", "citizen_id": "001179004242", "date_of_birth": "1979-04-02",
-                     "phone": "0912345678"}
+    secret_person = {"full_name": "Trương Thị Bí Mật", "citizen_id": "001179004242",
+                     "date_of_birth": "1979-04-02", "phone": "0912345678"}
     password = "sai mật khẩu Trương"
     anonymous = app.test_client()
     anonymous.post("/api/v1/auth/login", json={"username": secret_person["full_name"], "password": password})
@@ -137,7 +137,8 @@ def test_a_day_of_requests_and_errors_logs_no_personal_data(app, members, login_
     officer.delete(f"/api/v1/visits?name={secret_person['full_name']}")  # 405
     officer.post("/api/v1/sync/submissions", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1))  # 413
     rows = ",".join([f"S1,C1,{secret_person['full_name']},{secret_person['date_of_birth']},female",
-                     secret_person["citizen_id"], "Huế,Huế,1990-01-01,1991-01-01,standard,no", secret_person["phone"]])
+                     secret_person["citizen_id"], "Huế,Huế,1990-01-01,1991-01-01,standard,no",
+                     secret_person["phone"]])
     admin.post("/api/v1/imports", content_type="multipart/form-data", data={
         "import_kind": "members", "import_file": (io.BytesIO((MEMBERS_HEADER + rows + "\n").encode()),
                                                   f"{secret_person['full_name']}.csv")})
@@ -149,7 +150,8 @@ def test_a_day_of_requests_and_errors_logs_no_personal_data(app, members, login_
 
     def busy(*args, **kwargs):
         raise OperationalError(f"SELECT * FROM members WHERE citizen_id = '{secret_person['citizen_id']}'",
-                               {"full_name": secret_person["full_name"]}, sqlite3.OperationalError("database is locked"))
+                               {"full_name": secret_person["full_name"]},
+                               sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(api.progress.routes, "unit_progress", boom)
     assert officer.get(f"/api/v1/progress?unit={secret_person['citizen_id']}").status_code == 500
