@@ -11,6 +11,7 @@ from server import is_sqlite_locked
 from server.error_codes import CODES
 from server.errors import DomainError
 from server.extensions import db
+from server.http import loggable_path
 
 log = logging.getLogger("fieldkit.errors")
 
@@ -106,7 +107,8 @@ def handle_database(error: Exception):
         return handle_unexpected(error)
     db.session.rollback()
     # The class and state only: the statement's text and parameters may hold personal data.
-    log.warning("database busy on %s %s: %s %s", request.method, request.path, type(getattr(error, "orig", error)).__name__,
+    log.warning("database busy on %s %s: %s %s", request.method, loggable_path(503),
+                type(getattr(error, "orig", error)).__name__,
                 getattr(getattr(error, "orig", None), "sqlstate", None) or "")
     return error_response(503, "database_busy", CODES["database_busy"].en,
                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -114,7 +116,7 @@ def handle_database(error: Exception):
 
 def handle_unexpected(error: Exception):
     db.session.rollback()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, loggable_path(500))
     return error_response(500, "internal_error", CODES["internal_error"].en)
 
 

@@ -1,6 +1,13 @@
-"""The audit trail: one row per change, export or personal-data read; ids and outcomes only."""
+"""The audit trail: one row per change, export or personal-data read; ids and outcomes only.
+
+Every row names the unit it concerns, because the console shows a unit admin the rows of their own subtree
+and nothing else: a row without a unit is seen by nobody. The operator CLI acts on the whole tree, so its rows
+belong to the root unit (`root_unit_id`); an action over several units belongs to the deepest unit holding them
+all (`common_unit_id`)."""
+from sqlalchemy import select
+
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, Unit
 
 
 def record(action: str, *, user=None, object_type: str, object_id=None, unit_id=None, device_id=None,
@@ -11,3 +18,22 @@ def record(action: str, *, user=None, object_type: str, object_id=None, unit_id=
                        device_id=device_id, outcome=outcome, detail=detail)
     db.session.add(event)
     return event
+
+
+def root_unit_id() -> int | None:
+    """The root of the tree (the province), for what the operator CLI does to all of it; None on an empty database."""
+    return db.session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
+
+
+def common_unit_id(units) -> int | None:
+    """The deepest unit whose subtree holds every one of `units` (by their materialised paths)."""
+    paths = [[part for part in unit.path.strip("/").split("/") if part] for unit in units]
+    if not paths:
+        return None
+    shared = paths[0]
+    for path in paths[1:]:
+        same = 0
+        while same < min(len(shared), len(path)) and shared[same] == path[same]:
+            same += 1
+        shared = shared[:same]
+    return int(shared[-1]) if shared else None

@@ -64,7 +64,9 @@ def login(username: str, password: str, address: str = "") -> tuple[User, str, s
     try:
         login_throttle.reserve(username, address)
     except login_throttle.Throttled as throttled:
-        audit.record("auth.login", object_type="user", outcome="throttled", address=address)
+        # No user is known yet: the root's admins watch the sign-ins nobody owns (a row without a unit shows nowhere).
+        audit.record("auth.login", object_type="user", outcome="throttled", unit_id=audit.root_unit_id(),
+                     address=address)
         db.session.commit()
         raise DomainError("Too many failed sign-ins; wait before trying again.", code="too_many_attempts",
                           status=429, headers={"Retry-After": str(throttled.retry_after)}) from None
@@ -72,7 +74,7 @@ def login(username: str, password: str, address: str = "") -> tuple[User, str, s
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and ok and user.active):
         audit.record("auth.login", object_type="user", object_id=user.id if user else None, outcome="failed",
-                     unit_id=user.unit_id if user else None, address=address)
+                     unit_id=user.unit_id if user else audit.root_unit_id(), address=address)
         db.session.commit()
         raise DomainError("Wrong username or password.", code="invalid_credentials", status=401)
     login_throttle.release(username, address)
@@ -143,6 +145,12 @@ def csrf_ok(sess: AuthSession, header_value: str | None) -> bool:
 
 
 def logout(token: str | None) -> None:
+    """End the session of `token` for real, and say so in the audit trail (who signed out, from which unit)."""
     if token:
+        row = db.session.execute(_SESSION_WITH_USER, {"token_hash": _token_hash(token)}).first()
         db.session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+        if row is not None:
+            user = row[1]
+            audit.record("auth.logout", user=user, object_type="user", object_id=user.id, unit_id=user.unit_id,
+                         outcome="ok")
         db.session.commit()

@@ -184,9 +184,11 @@ main.add_command(_worker)
 @with_appcontext
 def rebuild_daily():
     """Recount the dashboard's aggregates (per member, per unit, per day) from the source tables."""
+    from . import audit
     from .dashboard.daily import rebuild
     from .extensions import db
     total = rebuild()
+    audit.record("progress.rebuild", object_type="unit", unit_id=audit.root_unit_id(), outcome="ok", collected=total)
     db.session.commit()
     click.echo(f"progress counters and collected per day rebuilt: {total} members collected")
 @main.group("photos")
@@ -205,7 +207,15 @@ def photos_migrate():
     target = current_store(current_app)
     if isinstance(target, FileStore):
         raise click.ClickException("FIELDKIT_PHOTO_STORE is 'file': set it to the store to copy into")
+    from . import audit
+    from .extensions import db
     report = migrate(FileStore(current_app.config["PHOTO_DIR"]), target,
                      progress=lambda r: click.echo(f"... {r.copied} copied, {r.already_there} already there"))
+    # Every portrait now has a copy in another store: the trail says when, how many, and what went wrong.
+    audit.record("photo.migrate", object_type="photo_store", unit_id=audit.root_unit_id(),
+                 outcome="ok" if report.ok else "incomplete", copied=report.copied,
+                 already_there=report.already_there, damaged=len(report.damaged), failed=len(report.failed),
+                 missing=len(report.missing))
+    db.session.commit()
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)

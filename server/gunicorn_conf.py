@@ -7,8 +7,10 @@ and the workers call `gunicorn.util.write_error` through the module). gunicorn's
 it quotes the request, and the request may carry personal data.
 """
 import json
+import sys
 
 from gunicorn import util
+from gunicorn.glogging import Logger
 
 # gunicorn's defaults, stated so they are documented: longer request lines answer 414, larger headers 431.
 limit_request_line = 4094
@@ -28,3 +30,23 @@ def write_json_error(sock, status_int, reason, mesg):
 
 
 util.write_error = write_json_error
+
+
+class PrivateLogger(Logger):
+    """gunicorn's own log lines without what the request carried. It logs a request it could not parse as
+    "Invalid request from ip=…: " followed by the request line or header it choked on, and an error that escaped
+    the app (a streamed download failing half-way) with the URI, query string included, and the traceback, whose
+    last line quotes the exception's message: a name or citizen ID may sit in any of them."""
+
+    def warning(self, msg, *args, **kwargs):
+        if isinstance(msg, str) and msg.startswith("Invalid request from"):
+            msg, args = msg.split(": ", 1)[0], ()  # keep who sent it; drop what they sent
+        super().warning(msg, *args, **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        error = sys.exc_info()[1]
+        text = msg.split("%", 1)[0].strip() if isinstance(msg, str) else "worker error"
+        self.error_log.error("%s: %s", text, type(error).__name__ if error is not None else "error")
+
+
+logger_class = PrivateLogger

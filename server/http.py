@@ -1,6 +1,7 @@
 """Cross-cutting HTTP behaviour: request ids, security headers, JSON-lines access log, /healthz."""
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -20,6 +21,7 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sel
        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 access_log = logging.getLogger("fieldkit.access")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 # Endpoints allowed a larger body than MAX_CONTENT_LENGTH: endpoint -> (config key of its cap, error code, field).
 # The view must stream the body (werkzeug spools multipart files to disk past 500 KB).
@@ -38,17 +40,35 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# Loggers of libraries that log inside our processes: the job queue's consumer logs a failed job's traceback,
+# whose last line quotes the exception (a database error quotes the row it could not write). They get our
+# handler, so in production they too write JSON lines with the exception's type only.
+LIBRARY_LOGGERS = ("huey",)
+
+
 def _configure_logging(app):
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines() if app.config.get("LOG_JSON") else logging.Formatter("%(name)s %(message)s"))
-    root = logging.getLogger("fieldkit")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
+    for name in ("fieldkit", *LIBRARY_LOGGERS):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def loggable_path(status: int) -> str | None:
+    """The request's path as a log line may show it. A path the server answered is one of its own objects; a path
+    it refused is the client's text, which may be anything typed into a URL (a citizen ID where an id goes, a
+    name in a file path), so an error logs the route matched (`/api/v1/visits/<int:visit_id>`), or nothing."""
+    if status < 400:
+        return request.path
+    return request.url_rule.rule if request.url_rule is not None else None
 
 
 def _before():
-    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    given = request.headers.get("X-Request-Id", "")
+    # A client's id only if it looks like one: it is written to every log line of the request.
+    g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     g.started = time.perf_counter()
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     own = BODY_LIMITS.get(request.endpoint or "")
@@ -71,7 +91,7 @@ def _after(response):
         response.headers.setdefault("Cache-Control", "no-store")
     user = g.get("user")
     access_log.info("request", extra={"fields": {
-        "request_id": g.get("request_id"), "method": request.method, "path": request.path,
+        "request_id": g.get("request_id"), "method": request.method, "path": loggable_path(response.status_code),
         "status": response.status_code, "user_id": user.id if user is not None else None,
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)}})
     return response

@@ -211,7 +211,7 @@ def run_reconciliation(unit_code: str | None = None, *, user=None, client=None, 
         summary.add(counts)
     summary.seconds = time.perf_counter() - started
     audit.record("reconcile.run", user=user, object_type="unit", object_id=unit.id if unit is not None else None,
-                 unit_id=unit.id if unit is not None else None, outcome="ok", **summary.as_dict())
+                 unit_id=unit.id if unit is not None else audit.root_unit_id(), outcome="ok", **summary.as_dict())
     db.session.commit()
     return summary
 

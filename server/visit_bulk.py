@@ -93,7 +93,8 @@ def bulk_plan(lead: User, unit_codes: list[str], assignee_ids: list[int], strate
         per_assignee[str(visit.assignee_id)] += 1
     skipped = sum(1 for _, assignee_id in pairs if assignee_id is None)
     ids = [visit.id for visit in visits]
-    audit.record("visit.bulk", user=lead, object_type="visit", unit_id=lead.unit_id, outcome="ok",
+    audit.record("visit.bulk", user=lead, object_type="visit", unit_id=audit.common_unit_id(units) or lead.unit_id,
+                 outcome="ok",
                  unit_ids=[u.id for u in units], strategy=strategy, created=len(ids), skipped=skipped,
                  per_assignee=per_assignee, visit_ids=ids)
     db.session.commit()

@@ -104,6 +104,10 @@ def test_logins_are_audited_without_personal_data(client, tree):
     assert outcomes == ["failed", "ok"]
     details = db.session.scalars(select(AuditEvent.detail)).all()
     assert "ana" not in repr(details)
+    client.post("/api/v1/auth/login", json={"username": "nobody-by-this-name", "password": PASSWORD})
+    unknown = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert (unknown.outcome, unknown.object_id, unknown.unit_id) == ("failed", None, tree["P"].id)  # seen at the root
+    assert "nobody" not in repr(unknown.detail)
 
 
 def test_login_body_must_be_json_with_both_fields(client, tree):

@@ -1,6 +1,9 @@
 """Cross-cutting HTTP behaviour: JSON errors, security headers, health, OpenAPI, logs without personal data."""
+import io
 import json
 import logging
+import re
+import sqlite3
 
 import pytest
 from flask import Blueprint
@@ -93,3 +96,100 @@ def test_json_log_lines_carry_ids_not_query_strings(client, app, caplog):
     line = json.loads(JsonLines().format(records[-1]))
     assert line["path"] == "/api/v1/auth/me" and line["status"] == 401 and line["request_id"]
     assert "Nguy" not in json.dumps(line) and "q=" not in json.dumps(line)
+
+
+MEMBERS_HEADER = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
+                  "party_join_date,party_official_date,priority,needs_home_visit,phone\n")
+
+
+def test_a_day_of_requests_and_errors_logs_no_personal_data(app, members, login_as, capfd, monkeypatch):
+    """What production writes to stderr (JSON lines) over sign-ins, sync, an import, exports and every kind of
+    error (400, 401, 404, 405, 413, 422, 500, 503, a failed job) holds no name, citizen ID, birth date, phone,
+    password, session token or CSRF token, though the requests carry them everywhere a client can put them."""
+    from sqlalchemy.exc import OperationalError
+
+    import api.progress.routes
+    import server.jobs.runner
+    from server.http import _configure_logging
+    from tests.sync_support import item, post_items, stored_photo
+
+    app.config["LOG_JSON"] = True
+    _configure_logging(app)  # as production: JSON lines on stderr (the tests' own config writes plain text)
+    capfd.readouterr()
+    secret_person = {"full_name": "Trương Thị Bí Mật", "citizen_id": "001179004242",
+                     "date_of_birth": "1979-04-02", "phone": "0912345678"}
+    password = "sai mật khẩu Trương"
+    anonymous = app.test_client()
+    anonymous.post("/api/v1/auth/login", json={"username": secret_person["full_name"], "password": password})
+    anonymous.get(f"/api/v1/members/{secret_person['citizen_id']}")  # no such route: the path is the client's text
+    anonymous.get(f"/Trương Thị Bí Mật/{secret_person['citizen_id']}.html")  # the app's catch-all, no such file
+    officer, admin = login_as("officer", "C1"), login_as("unit_admin", "A1")
+    officer.get(f"/api/v1/visits/{secret_person['citizen_id']}")  # an int route: a 12-digit "id" is a citizen ID
+    officer.get(f"/api/v1/cards/{secret_person['citizen_id']}", headers={"X-Request-Id": secret_person["full_name"]})
+    officer.get("/api/v1/sync/roster")
+    photo = stored_photo(officer.user)
+    post_items(officer, [item(photo, member_id=members["m1"].id, fields={"phone": secret_person["phone"]}),
+                         item(photo, fields=secret_person),
+                         item(photo, fields={**secret_person, "citizen_id": "0011790042"})])
+    officer.post("/api/v1/sync/submissions", data=f'{{"device_id": "{secret_person["full_name"]}", "items": [',
+                 content_type="application/json")  # 400
+    officer.post("/api/v1/visits/1/outcome", json={"result": "x", "reason": secret_person["full_name"]})  # 422
+    officer.delete(f"/api/v1/visits?name={secret_person['full_name']}")  # 405
+    officer.post("/api/v1/sync/submissions", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1))  # 413
+    rows = ",".join([f"S1,C1,{secret_person['full_name']},{secret_person['date_of_birth']},female",
+                     secret_person["citizen_id"], "Huế,Huế,1990-01-01,1991-01-01,standard,no",
+                     secret_person["phone"]])
+    admin.post("/api/v1/imports", content_type="multipart/form-data", data={
+        "import_kind": "members", "import_file": (io.BytesIO((MEMBERS_HEADER + rows + "\n").encode()),
+                                                  f"{secret_person['full_name']}.csv")})
+    admin.get("/api/v1/review/export.xlsx?unit=C1")
+    admin.get("/api/v1/cards/handover-list.pdf?unit=C1")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"failed for {secret_person['full_name']} {secret_person['citizen_id']}")
+
+    def busy(*args, **kwargs):
+        raise OperationalError(f"SELECT * FROM members WHERE citizen_id = '{secret_person['citizen_id']}'",
+                               {"full_name": secret_person["full_name"]},
+                               sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(api.progress.routes, "unit_progress", boom)
+    assert officer.get(f"/api/v1/progress?unit={secret_person['citizen_id']}").status_code == 500
+    monkeypatch.setattr(api.progress.routes, "unit_progress", busy)
+    assert officer.get("/api/v1/progress").status_code == 503
+    monkeypatch.setattr(server.jobs.runner, "_reconcile", boom)
+    job = admin.post("/api/v1/review/reconcile", json={"unit_code": "C1"}).get_json()
+    assert admin.get(f"/api/v1/jobs/{job['id']}").get_json()["state"] == "failed"
+    admin.post("/api/v1/auth/logout")
+
+    err = capfd.readouterr().err
+    cookies = [cookie.value for client in (officer, admin) for cookie in client.client._cookies.values()]
+    secrets = [*secret_person.values(), password, "Trương", "Tr\\u01b0\\u01a1ng", members["m1"].full_name,
+               members["m1"].citizen_id, officer.csrf, admin.csrf, *cookies]
+    assert cookies and not [secret for secret in secrets if secret in err], err
+    assert not re.search(r"(?<![0-9a-f])\d{12}(?![0-9a-f])", err), err  # no 12-digit number outside hex ids
+    lines = [json.loads(line) for line in err.splitlines() if line.strip()]  # every line is a JSON object
+    assert {line["logger"] for line in lines} >= {"fieldkit.access", "fieldkit.errors", "huey"}
+    assert {line.get("status") for line in lines} >= {400, 401, 404, 405, 413, 422, 500, 503}
+
+
+def test_gunicorns_own_log_lines_drop_what_the_request_carried():
+    """gunicorn logs a request it cannot parse, and an error escaping the app, by quoting the request (URI with
+    its query string, the request line, a header) and the exception's message: its logger keeps neither."""
+    from gunicorn.config import Config
+
+    from server.gunicorn_conf import PrivateLogger
+
+    log = PrivateLogger(Config())
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(logging.Formatter().format(record))
+    log.error_log.addHandler(handler)
+    try:
+        raise UnicodeEncodeError("latin-1", "Trương Thị Bí Mật 001179004242", 0, 6, "ordinal not in range")
+    except UnicodeEncodeError:
+        log.exception("Error handling request %s %s", "GET", "/api/v1/cards/001179004242?q=Trương")
+    log.warning("Invalid request from ip=10.0.0.7: Invalid HTTP request line: 'GET /Trương Thị Bí Mật HTTP/1.1'")
+    text = "\n".join(lines)
+    assert lines == ["Error handling request: UnicodeEncodeError", "Invalid request from ip=10.0.0.7"], text
+    assert "Trương" not in text and "001179004242" not in text

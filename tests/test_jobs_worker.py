@@ -86,7 +86,7 @@ def test_worker_killed_mid_import_stores_nothing_and_another_worker_completes_it
     assert list((tmp_path / "uploads").iterdir()) == []  # the file is gone once stored; the report stays
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "job",
                                                                  AuditEvent.object_id == str(job_id))).all()
-    assert actions == ["job.submit", "job.requeue"]
+    assert actions == ["job.submit", "job.requeue", "job.end"]  # the killed run never ended; the second did
 
 
 def test_the_sweep_requeues_a_silent_job_until_its_last_attempt_and_rehands_a_lost_message(app, tree):

@@ -83,7 +83,8 @@ def load_demo(members: int = 20000, seed: int = 2025) -> DemoResult:
         users = {username: create_user(username, DEMO_PASSWORD, role, unit, name)
                  for username, role, unit, name in DEMO_USERS}
         visits = _visits(users)
-        audit.record("demo.load", object_type="unit", object_id=PROVINCE[0], members=members, seed=seed)
+        audit.record("demo.load", object_type="unit", object_id=PROVINCE[0], unit_id=audit.root_unit_id(),
+                     members=members, seed=seed)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -126,7 +126,8 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
     speculative.commit()
     try:
         job.write(source)
-        audit.record(f"import.{kind}", user=user, object_type="import", unit_id=unit_id, outcome="stored",
+        audit.record(f"import.{kind}", user=user, object_type="import", outcome="stored",
+                     unit_id=unit_id if unit_id is not None else audit.root_unit_id(),  # the CLI: the whole tree
                      rows_read=report.rows_read, created=report.created, updated=report.updated,
                      unchanged=report.unchanged)
         if commit:

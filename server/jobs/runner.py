@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import update
 
+from server import audit
 from server.extensions import db
 from server.imports.files import FileProblem, source_for
 from server.imports.importers import IMPORTS, ImportReport
@@ -34,6 +35,10 @@ def run_job(job_id: int) -> None:
         return
     job = db.session.get(Job, job_id)
     attempt, upload = job.attempts, (job.params or {}).get("upload")
+    # How the job ended goes to the trail with the work it stored (or alone, when it stored nothing): on behalf of
+    # whoever submitted it, at its unit. Read now: a failure's rollback expires the row.
+    said = {"user": job.created_by_id, "object_type": "job", "object_id": job_id, "unit_id": job.unit_id,
+            "kind": job.kind, "attempts": attempt}
     beat = queue.Heartbeat(queue.huey_for(), job_id, attempt, current_app.config["JOBS_HEARTBEAT_SECONDS"])
     beat.start()
     ours = True
@@ -52,6 +57,7 @@ def run_job(job_id: int) -> None:
             state, report = _reconcile(job)
         ours = _finish(job_id, attempt, state=state, report=report)
         if ours:
+            audit.record("job.end", outcome=state, **said)
             if state == "done":
                 db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
             db.session.commit()
@@ -60,6 +66,8 @@ def run_job(job_id: int) -> None:
     except Exception as error:  # noqa: BLE001 - any failure ends the job as `failed`, never half-stored
         db.session.rollback()
         ours = _finish(job_id, attempt, state="failed", error=f"{type(error).__name__}"[:255])
+        if ours:
+            audit.record("job.end", outcome="failed", error=type(error).__name__, **said)
         db.session.commit()
         raise
     finally:

@@ -130,6 +130,7 @@ def expire_uploads() -> dict:
     deleted = sum(_delete(store, key) for key in orphans)
     if deleted:
         audit.record("job.upload_expire", object_type="upload", outcome="no_job", count=deleted,
+                     unit_id=audit.root_unit_id(),  # files of no job, so of no unit: the whole tree's
                      kept_hours=keep.total_seconds() / 3600)
         db.session.commit()
     if expired or deleted:

@@ -8,6 +8,7 @@ a queue moved to another tablet still goes through), or when a submission in the
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
+from server import audit
 from server.extensions import db
 from server.models import Photo, Submission, User
 from server.scope import in_scope
@@ -50,6 +51,8 @@ def record_uploader(user: User, sha256: str) -> None:
     if usable_by(user, sha256):
         return
     db.session.add(PhotoUploader(sha256=sha256, user_id=user.id))
+    audit.record("photo.store", user=user, object_type="photo", object_id=sha256, outcome="already_stored",
+                 unit_id=user.unit_id)
     try:
         db.session.commit()
     except IntegrityError:  # the same user's parallel upload recorded it first

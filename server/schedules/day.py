@@ -44,8 +44,12 @@ def day_schedule(user: User, station_code: str, day: date) -> dict:
                       for (s, e), b in sorted(slots.items())]}
 
 
+def _unit(user: User, unit_code: str | None):
+    return unit_in_scope(unit_code, user) if unit_code else user.unit
+
+
 def _missed(user: User, unit_code: str | None):
-    unit = unit_in_scope(unit_code, user) if unit_code else user.unit
+    unit = _unit(user, unit_code)
     return (booking_rows().where(Booking.status == "booked", Booking.end < utcnow() - MISSED_AFTER,
                                  Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None)))
 
@@ -77,7 +81,8 @@ def replan_missed(user: User, unit_code: str | None, first: date, last: date) ->
         moved += done
         left += rest
     db.session.flush()
-    audit.record("schedule.replan_missed", user=user, object_type="unit", unit_id=user.unit_id, outcome="ok",
+    audit.record("schedule.replan_missed", user=user, object_type="unit", unit_id=_unit(user, unit_code).id,
+                 outcome="ok",
                  moved=[b.id for b in moved], left=[b.id for b in left])
     db.session.commit()
     pick = lambda items: describe_rows(db.session.execute(  # noqa: E731
@@ -101,7 +106,7 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
         member.needs_home_visit = True
     for booking in db.session.scalars(select(Booking).where(Booking.id.in_(found))):
         booking.status = "cancelled"
-    audit.record("schedule.missed_to_visits", user=user, object_type="unit", unit_id=user.unit_id,
+    audit.record("schedule.missed_to_visits", user=user, object_type="unit", unit_id=_unit(user, unit_code).id,
                  outcome="ok", bookings=sorted(found), members=[m.id for m in members])
     cells = sorted({r.cell_code for r in rows})
     result = bulk_plan(user, cells, assignee_ids, strategy, due_date) if cells else {
