@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
+import unicodedata
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,10 +17,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-# An ID stored as a number in a spreadsheet loses its leading zeros (every province code starts with 0).
-# Numbers a spreadsheet stored as numbers lose their leading zeros: put them back (IDs are 12 digits;
-# Vietnamese phone numbers are 10 digits beginning with 0).
-_PAD_NUMERIC = {"citizen_id": 12, "phone": 10}
+# Numbers a spreadsheet stored as numbers lose their leading zeros: put them back. IDs are 12 digits (every province
+# code starts with 0, some with two); a number dialled inside Vietnam starts with one 0 (mobiles 10 digits in all,
+# landlines 11), so a phone of 9 or 10 digits gets that 0 back.
+_PAD_NUMERIC = {"citizen_id": 12}
+_LOST_TRUNK_ZERO = {"phone": (9, 10)}
 
 
 class FileProblem(Exception):
@@ -38,15 +41,39 @@ class Sheet:
     rows: Iterator[tuple[int, list[str]]]
 
 
+# Characters a header cell can carry unseen (a BOM pasted from a text file, a zero-width space from a web page):
+# kept, "member_code" would be an unknown column whose reason reads as the very name the format asks for.
+_UNSEEN = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
+
+
 def _header(line: int, cells: list[str]) -> list[str]:
-    columns = [cell.strip().lower() for cell in cells]
+    columns = [unicodedata.normalize("NFC", cell.translate(_UNSEEN)).strip().lower() for cell in cells]
     while columns and not columns[-1]:
         columns.pop()
     if not columns:
         raise FileProblem(line, "the header row is empty")
     if "" in columns:
-        raise FileProblem(line, f"column {columns.index('') + 1} of the header has no name")
+        raise FileProblem(line, f"column {columns.index('') + 1} of the header has no name (an empty cell, or "
+                                "one of merged cells: every column needs its own name)")
     return columns
+
+
+# What to do with a file saved in another character set or separated otherwise, in both tools' own words.
+SAVE_AS_CSV = ("save it again as CSV UTF-8 (Excel: Save As, file type \"CSV UTF-8 (Comma delimited)\"; "
+               "LibreOffice: Save As \"Text CSV\" with the character set \"Unicode (UTF-8)\")")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls workbook, or an .xlsx locked with a password
+LOCKED_OR_XLS = ("the file is an old .xls workbook or one protected with a password: open it, remove the password "
+                 "(File, Info, Protect Workbook), and save it as Excel Workbook (.xlsx) or as CSV UTF-8")
+
+
+def _refuse_other_formats(head: bytes) -> None:
+    """A file named .csv that is something else says what it is (read as text, it would be "not UTF-8")."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem(1, "the file is UTF-16 text (Excel's \"Unicode Text\"): " + SAVE_AS_CSV)
+    if head.startswith(b"PK\x03\x04"):
+        raise FileProblem(1, "the file is an .xlsx workbook named .csv: name it .xlsx, or " + SAVE_AS_CSV)
+    if head.startswith(_OLE):
+        raise FileProblem(1, LOCKED_OR_XLS)
 
 
 class CsvSource:
@@ -64,6 +91,7 @@ class CsvSource:
         # reading thread did so every millisecond, which kept the import's writing thread from ever getting it
         # (a waiting thread asks the holder to let go only after 5 ms without a switch).
         with open(self.path, "rb", buffering=1 << 20) as handle:
+            _refuse_other_formats(handle.peek(8)[:8])
             delimiter = self._delimiter(handle)
             reader = csv.reader(self._lines(handle), strict=True, delimiter=delimiter)
             header_line, header = self._first_row(reader)
@@ -71,10 +99,13 @@ class CsvSource:
 
     @staticmethod
     def _delimiter(handle) -> str:
-        """"," unless the first line with anything on it has ";" and no ",". The handle is back at its start."""
+        """"," unless the first line with anything on it has ";" and no ",". The handle is back at its start.
+        One with tabs and neither is refused: Excel's "Text (Tab delimited)", which is not UTF-8 either."""
         try:
-            for raw in handle:
+            for number, raw in enumerate(handle, start=1):
                 if raw.strip(codecs.BOM_UTF8 + b" \t\r\n"):
+                    if b"\t" in raw and b"," not in raw and b";" not in raw:
+                        raise FileProblem(number, "the columns are separated by tabs, not commas: " + SAVE_AS_CSV)
                     return ";" if b";" in raw and b"," not in raw else ","
             return ","
         finally:
@@ -89,7 +120,7 @@ class CsvSource:
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise FileProblem(number, "the file is not UTF-8 text (save it as CSV UTF-8)") from None
+                raise FileProblem(number, "the file is not UTF-8 text: " + SAVE_AS_CSV) from None
 
     @staticmethod
     def _next(reader) -> tuple[int, list[str]] | None:
@@ -128,7 +159,9 @@ def _cell_text(value, column: str | None) -> str:
     if isinstance(value, int):
         text = str(value)
         width = _PAD_NUMERIC.get(column or "")
-        return text.zfill(width) if width and len(text) < width else text
+        if width and len(text) < width:
+            return text.zfill(width)
+        return "0" + text if len(text) in _LOST_TRUNK_ZERO.get(column or "", ()) else text
     return str(value)
 
 
@@ -153,6 +186,40 @@ def _refuse_zip_bombs(path: Path) -> None:
                              "save it again, or as CSV UTF-8")
 
 
+# A formula cell whose result was never saved: <f> then no <v>, or an empty one in a cell not typed as text (Excel
+# saves an empty text result as t="str" and <v></v>). Programs that write formulas without calculating them do this
+# (scripts, some report exporters); read for its values the cell is empty: "is required", or an optional column
+# silently left blank. Excel and LibreOffice always save the result.
+_NO_RESULT = re.compile(rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*"
+                        rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_CELL_START = re.compile(rb"<(?:\w+:)?c\b[^>]*>")
+_FORMULA_WINDOW = 1 << 15  # a formula's text is at most 8,192 characters (Excel's limit), a few bytes each
+
+
+def _has_unsaved_result(data: bytes) -> bool:
+    for match in _NO_RESULT.finditer(data):
+        starts = _CELL_START.findall(data, max(0, match.start() - _FORMULA_WINDOW), match.start())
+        if starts and b't="str"' not in starts[-1]:
+            return True
+    return False
+
+
+def _check_first_sheet(workbook, sheet) -> None:
+    """Refuse a first sheet the admin does not see (hidden behind the one they filled in) or whose formulas have
+    no saved results; both would be read as something other than what the spreadsheet shows."""
+    if sheet.sheet_state != "visible":
+        raise FileProblem(1, f"the first sheet of the workbook (\"{sheet.title}\") is hidden, and the import reads "
+                             "the first sheet: move the sheet with the data to the first place, or delete the hidden one")
+    tail = b""
+    with workbook._archive.open(sheet._worksheet_path) as part:  # openpyxl's own handles on the sheet's XML
+        while chunk := part.read(1 << 20):
+            if _has_unsaved_result(tail + chunk):
+                raise FileProblem(1, "the first sheet holds formulas whose results were never saved (the program "
+                                     "that wrote the file does not calculate them): open the file in Excel or "
+                                     "LibreOffice and save it again, or replace the formulas by their values")
+            tail = chunk[-_FORMULA_WINDOW:]
+
+
 class XlsxSource:
     """The first sheet of an .xlsx workbook, read in openpyxl's streaming (read-only) mode."""
 
@@ -167,8 +234,14 @@ class XlsxSource:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
         except Exception:  # openpyxl raises many types for a file that is not a workbook
-            raise FileProblem(1, "the file is not a readable .xlsx workbook") from None
+            with open(self.path, "rb") as handle:
+                locked = handle.read(8) == _OLE
+            raise FileProblem(1, LOCKED_OR_XLS if locked else "the file is not a readable .xlsx workbook") from None
         try:
+            _check_first_sheet(workbook, sheet)
+            # The rows the sheet has, not the range its <dimension> claims: a writer that leaves it stale ("A1", or
+            # the size of an earlier draft) would otherwise have rows or columns past it dropped without a word.
+            sheet.reset_dimensions()
             rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
             for line, cells in rows:
                 if any(cell not in (None, "") for cell in cells):

@@ -26,9 +26,33 @@ COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIO
 COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
 
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# A date written day first, as Excel saves a date cell to CSV under Vietnamese regional settings (20/07/1958). Not
-# read as one (CONTRACT §4: YYYY-MM-DD; 05/07 is 7 May in other settings), but the reason says what to do.
-_DAY_FIRST = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}")
+# A date as a spreadsheet shows it, which is how it saves a date cell to CSV: day first under Vietnamese regional
+# settings (20/07/1958), month first and a two-digit year under LibreOffice's default (07/20/58). Not read as one
+# (CONTRACT §4: YYYY-MM-DD; 05/07 is 7 May or 5 July, 58 is 1958 or 2058), but the reason says what to do.
+_SHOWN_DATE = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{4}|[0-9]{2})")
+_WITH_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?")
+_SERIAL = re.compile(r"[0-9]{5}(?:\.0)?")  # a date cell's serial number (21386 = 1958-07-20) once its format is lost
+_DATE_HINTS = (
+    (_SHOWN_DATE, "; it is written as a spreadsheet shows dates (day and month first, or a two-digit year): "
+                  "upload the .xlsx with the column as dates, or format the column as YYYY-MM-DD before saving as CSV"),
+    (_WITH_TIME, "; it holds a time of day besides the date: format the column as a date without the time (a time "
+                 "exported from another system may have moved the date: check it)"),
+    (_SERIAL, "; it looks like a spreadsheet's date number: format the column as a date (YYYY-MM-DD)"),
+)
+# An ID that went through a spreadsheet as a number: saved to CSV, it lost its leading 0 (every province code starts
+# with one) or most of its digits (3.8058E+10). Lost for good in the CSV; the workbook still holds every digit.
+_ID_AS_NUMBER = re.compile(r"[1-9][0-9]{9,10}|[0-9.,]+[eE]\+?[0-9]+|[0-9]{11,12}[.,]0+")
+_AS_NUMBER = ("; the spreadsheet stored it as a number and the CSV lost digits: upload the .xlsx itself, or format "
+              "the column as Text (or with the number format {zeros}) before saving as CSV")
+# The letter a file saved in a character set without Vietnamese letters (Windows-1252, LibreOffice's default on
+# Western systems) puts where such a letter was. Never part of a name or an address: refused, not stored as "Ph?m".
+_LOST_LETTERS = frozenset({"full_name", "hometown", "permanent_address", "ethnicity", "religion", "name"})
+_LOST_LETTER = re.compile(r"\w\?|\?\w")  # inside a word: a "?" typed for "not known" stays a value
+_LOST_LETTER_REASON = ("contains \"?\" where a letter should be: the file was saved in a character set without "
+                       "Vietnamese letters; save it again as CSV UTF-8 (Excel: \"CSV UTF-8 (Comma delimited)\"; "
+                       "LibreOffice: character set \"Unicode (UTF-8)\")")
+_PHONE_AS_NUMBER = ("has lost its leading 0 (the spreadsheet stored it as a number): upload the .xlsx itself, or "
+                    "format the column as Text (or with the number format 0000000000) before saving as CSV")
 _YEAR = re.compile(r"[0-9]{4}")
 _PHONE = re.compile(PHONE_CHARACTERS)
 # Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
@@ -60,11 +84,19 @@ today = today_in_vietnam  # where the dates in these files were written
 def check_header(kind: str, columns: list[str]) -> list[str]:
     """Reasons the header row is refused: a repeated, unknown or missing column."""
     required, optional = COLUMNS[kind]
+    known = required + optional
     reasons = [f"column {name} appears twice" for i, name in enumerate(columns) if name in columns[:i]]
-    unknown = [name for name in columns if name not in required and name not in optional]
+    if not any(name in known for name in columns):
+        # A title row above the header, or the columns named as a person would (in Vietnamese, say): the list of
+        # unknown names alone does not say which.
+        reasons.append(f"this row names none of the columns of a {kind} file: the first row of the file must be the "
+                       "header, naming each column exactly as the import format does; delete any title rows above "
+                       "it and rename columns titled in words")
+    unknown = [name for name in columns if name not in known]
     if unknown:
-        reasons.append(f"unknown column(s) {', '.join(unknown)}; a {kind} file has only "
-                       f"{', '.join(required + optional)}")
+        named = [f"{name} (write {name.replace(' ', '_')})" if name.replace(" ", "_") in known else name
+                 for name in unknown]
+        reasons.append(f"unknown column(s) {', '.join(named)}; a {kind} file has only {', '.join(known)}")
     missing = [name for name in required if name not in columns]
     if missing:
         reasons.append(f"missing column(s) {', '.join(missing)}")
@@ -104,6 +136,8 @@ class Row:
                     self.fail(field, "is required")
             elif len(value) > limit:
                 self.fail(field, f"is longer than {limit} characters")
+            if "?" in value and field in _LOST_LETTERS and _LOST_LETTER.search(value):
+                self.fail(field, _LOST_LETTER_REASON)
             return value
         value = clean_text(value)
         if _ODD.search(value):
@@ -114,6 +148,8 @@ class Row:
             self.fail(field, f"is longer than {limit} characters")
         elif _CONTROL.search(value):
             self.fail(field, "contains control characters")
+        if "?" in value and field in _LOST_LETTERS and _LOST_LETTER.search(value):
+            self.fail(field, _LOST_LETTER_REASON)
         return value
 
     def choice(self, field: str, options, default: str | None = None) -> str | None:
@@ -137,9 +173,8 @@ class Row:
         except ValueError:
             parsed = None
         if parsed is None:
-            self.fail(field, "is not a date (YYYY-MM-DD)" + (
-                "; it is written day first, as a spreadsheet shows dates: upload the .xlsx with the column as "
-                "dates, or format it as YYYY-MM-DD before saving as CSV" if _DAY_FIRST.fullmatch(value) else ""))
+            self.fail(field, "is not a date (YYYY-MM-DD)" + next(
+                (hint for pattern, hint in _DATE_HINTS if pattern.fullmatch(value)), ""))
         elif parsed > self.today:
             self.fail(field, "is in the future")
             return None
@@ -172,7 +207,10 @@ class Row:
                 self.fail("citizen_id", "is required")
             return None
         for code in check_citizen_id(value, gender, birth_year):
-            (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", _ID_REASONS.get(code, code))
+            reason = _ID_REASONS.get(code, code)
+            if code == "citizen_id_format" and _ID_AS_NUMBER.fullmatch(value):
+                reason += _AS_NUMBER.format(zeros="0" * 12)
+            (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", reason)
         return value
 
 
@@ -222,8 +260,11 @@ def parse_member(values: dict[str, str], today: date,
     for field in MEMBER_OPTIONAL:
         if field in values:
             record[field] = row.text(field) or None
-    if record.get("phone") and not _PHONE.fullmatch(record["phone"]):
+    phone = record.get("phone")
+    if phone and not _PHONE.fullmatch(phone):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
+    elif phone and phone[0] != "0" and len(phone) in (9, 10) and phone.isdigit():
+        row.fail("phone", _PHONE_AS_NUMBER)  # every number dialled inside Vietnam starts with 0 (mobile: 10 digits)
     return record, row.errors, row.warnings
 
 
