@@ -122,6 +122,19 @@ def test_header_cells_with_invisible_characters_name_their_columns(tmp_path):
         assert sheet.columns == HEADER
 
 
+def test_a_code_typed_as_a_number_reads_with_the_zeros_its_format_shows(tmp_path):
+    """"00012345" kept as the number 12345 shown through the format 00000000: read as the value alone, the member
+    would come back as another member next time its code arrives as text (a CSV, the roster)."""
+    def pad(book, sheet):
+        sheet["A2"].number_format = "00000000"
+        sheet["N2"].number_format = "000000"
+    values = [12345] + GOOD[1:] + [4567]
+    path = xlsx(tmp_path / "members.xlsx", [values], header=HEADER + ["old_card_number"], edit=pad)
+    with XlsxSource(path).open() as sheet:
+        (line, read), = sheet.rows
+    assert (read[0], read[13]) == ("00012345", "004567")
+
+
 def test_numbers_and_dates_of_a_workbook_read_as_typed(tmp_path):
     assert _cell_text(2438251234, "phone") == "02438251234"  # a landline (11 digits) lost its 0 too
     assert _cell_text(84912345678, "phone") == "84912345678"

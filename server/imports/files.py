@@ -165,6 +165,22 @@ def _cell_text(value, column: str | None) -> str:
     return str(value)
 
 
+# A number shown with leading zeros by its format ("00000000": how a spreadsheet keeps the zeros of a code typed
+# as a number). Its value alone is 12345; read so, a member code 00012345 would come back a different member.
+_ZERO_PADDED = re.compile(r"0{2,}")
+
+
+def _shown(cell, column: str | None) -> str:
+    """A cell's text as the sheet shows it (see _cell_text), its zero-padding format applied."""
+    value = cell.value
+    text = _cell_text(value, column)
+    if value.__class__ is int or value.__class__ is float:
+        fmt = cell.number_format
+        if fmt and fmt[0] == "0" and len(text) < len(fmt) and text.isdigit() and _ZERO_PADDED.fullmatch(fmt):
+            return text.zfill(len(fmt))
+    return text
+
+
 # A workbook is a zip, and a few kilobytes of it can declare gigabytes (a zip bomb) that openpyxl would hold in
 # memory — one cell's text, or the whole shared-strings table — before the first row is seen; a CSV cannot do
 # that (the csv module stops a field at 128 KiB). Real sheets expand 5 to 20 times, so a part that expands over
@@ -242,10 +258,11 @@ class XlsxSource:
             # The rows the sheet has, not the range its <dimension> claims: a writer that leaves it stale ("A1", or
             # the size of an earlier draft) would otherwise have rows or columns past it dropped without a word.
             sheet.reset_dimensions()
-            rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+            # Cells, not bare values: a number's format says how the sheet shows it (about 5% slower to read).
+            rows = enumerate(sheet.iter_rows(min_row=1), start=1)
             for line, cells in rows:
-                if any(cell not in (None, "") for cell in cells):
-                    columns = _header(line, [_cell_text(cell, None) for cell in cells])
+                if any(cell.value not in (None, "") for cell in cells):
+                    columns = _header(line, [_cell_text(cell.value, None) for cell in cells])
                     yield Sheet(line, columns, self._rows(rows, columns))
                     return
             raise FileProblem(1, "the first sheet is empty: a header row is required")
@@ -254,8 +271,9 @@ class XlsxSource:
 
     @staticmethod
     def _rows(rows, columns) -> Iterator[tuple[int, list[str]]]:
+        width = len(columns)
         for line, cells in rows:
-            values = [_cell_text(cell, columns[i] if i < len(columns) else None) for i, cell in enumerate(cells)]
+            values = [_shown(cell, columns[i] if i < width else None) for i, cell in enumerate(cells)]
             while len(values) > len(columns) and not values[-1].strip():
                 values.pop()  # sheets report a rectangle wider than the header
             if any(value.strip() for value in values):
