@@ -185,6 +185,7 @@ SPREADSHEET_ROWS = {
     "two-digit year": ({"party_join_date": "5/19/80"}, "as a spreadsheet shows dates"),
     "time of day": ({"date_of_birth": "1958-07-19T17:00:00"}, "holds a time of day besides the date"),
     "date number": ({"party_official_date": "29725"}, "looks like a spreadsheet's date number"),
+    "year typed into a date cell": ({"date_of_birth": "1905-05-11"}, "is a day of 1905, which is how a spreadsheet"),
 }
 
 

@@ -39,6 +39,9 @@ _DATE_HINTS = (
                  "exported from another system may have moved the date: check it)"),
     (_SERIAL, "; it looks like a spreadsheet's date number: format the column as a date (YYYY-MM-DD)"),
 )
+# A year typed into a cell formatted as a date is kept as day number 1900-2100 of the spreadsheet's calendar: a day
+# between these two (1958 shows as 11/05/1905). Nobody on a roster was born then, and the party was founded in 1930.
+_YEAR_AS_DAY_START, _YEAR_AS_DAY_END = date(1905, 3, 14), date(1905, 9, 30)
 # An ID that went through a spreadsheet as a number: saved to CSV, it lost its leading 0 (every province code starts
 # with one) or most of its digits (3.8058E+10). Lost for good in the CSV; the workbook still holds every digit.
 _ID_AS_NUMBER = re.compile(r"[1-9][0-9]{9,10}|[0-9.,]+[eE]\+?[0-9]+|[0-9]{11,12}[.,]0+")
@@ -136,8 +139,6 @@ class Row:
                     self.fail(field, "is required")
             elif len(value) > limit:
                 self.fail(field, f"is longer than {limit} characters")
-            if "?" in value and field in _LOST_LETTERS and _LOST_LETTER.search(value):
-                self.fail(field, _LOST_LETTER_REASON)
             return value
         value = clean_text(value)
         if _ODD.search(value):
@@ -148,9 +149,13 @@ class Row:
             self.fail(field, f"is longer than {limit} characters")
         elif _CONTROL.search(value):
             self.fail(field, "contains control characters")
-        if "?" in value and field in _LOST_LETTERS and _LOST_LETTER.search(value):
-            self.fail(field, _LOST_LETTER_REASON)
         return value
+
+    def lost_letters(self, **values: str | None) -> None:
+        """Refuse a name or place with "?" inside a word (see _LOST_LETTER); callers ask only when a "?" is there."""
+        for field, value in values.items():
+            if value and _LOST_LETTER.search(value):
+                self.fail(field, _LOST_LETTER_REASON)
 
     def choice(self, field: str, options, default: str | None = None) -> str | None:
         value = self.values.get(field, "").strip().lower()
@@ -177,6 +182,10 @@ class Row:
                 (hint for pattern, hint in _DATE_HINTS if pattern.fullmatch(value)), ""))
         elif parsed > self.today:
             self.fail(field, "is in the future")
+            return None
+        elif parsed <= _YEAR_AS_DAY_END and parsed >= _YEAR_AS_DAY_START:
+            self.fail(field, "is a day of 1905, which is how a spreadsheet shows a year typed into a cell formatted "
+                             "as a date: format the column as General or Text and type the year again")
             return None
         return parsed
 
@@ -222,9 +231,13 @@ def _person(row: Row, citizen_id_required: bool) -> tuple[dict, date | None]:
         row.fail("full_name", "is too long")
     dob, year, born = row.birth_date()
     gender = row.choice("gender", BY_NAME["gender"].choices)
-    return {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
-            "citizen_id": row.citizen_id(gender, year, citizen_id_required),
-            "hometown": row.text("hometown"), "permanent_address": row.text("permanent_address")}, born
+    person = {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
+              "citizen_id": row.citizen_id(gender, year, citizen_id_required),
+              "hometown": row.text("hometown"), "permanent_address": row.text("permanent_address")}
+    if "?" in full_name or "?" in person["hometown"] or "?" in person["permanent_address"]:
+        row.lost_letters(full_name=full_name, hometown=person["hometown"],
+                         permanent_address=person["permanent_address"])
+    return person, born
 
 
 def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str], list[str]]:
@@ -259,7 +272,9 @@ def parse_member(values: dict[str, str], today: date,
                                               default="no") == "yes")
     for field in MEMBER_OPTIONAL:
         if field in values:
-            record[field] = row.text(field) or None
+            record[field] = value = row.text(field) or None
+            if value and "?" in value and field in _LOST_LETTERS:
+                row.lost_letters(**{field: value})
     phone = record.get("phone")
     if phone and not _PHONE.fullmatch(phone):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
@@ -276,6 +291,8 @@ def parse_unit(values: dict[str, str]) -> tuple[dict, list[str]]:
         row.fail("code", "may not contain spaces")
     record = {"code": code, "name": row.text("name", 255, required=True), "kind": row.choice("kind", UNIT_KINDS),
               "parent_code": row.text("parent_code", 64) or None}
+    if "?" in record["name"]:
+        row.lost_letters(name=record["name"])
     if record["kind"] == "province" and record["parent_code"]:
         row.fail("parent_code", "must be empty for a province")
     elif record["kind"] not in (None, "province") and not record["parent_code"]:
