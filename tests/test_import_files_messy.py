@@ -171,6 +171,18 @@ def test_a_workbook_locked_with_a_password_says_so(tmp_path):
     assert "protected with a password" in refusal(XlsxSource(path)).reason
 
 
+def test_a_strict_open_xml_workbook_says_how_to_save_it(tmp_path):
+    """Excel's "Strict Open XML Spreadsheet" is an .xlsx with other XML names, which openpyxl does not read."""
+    path = xlsx(tmp_path / "members.xlsx", [GOOD])
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data.replace(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                                b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
+    assert 'saved as "Strict Open XML Spreadsheet"' in refusal(XlsxSource(path)).reason
+
+
 # --- rows that went through a spreadsheet ------------------------------------------------------------------------
 
 AS_NUMBER = "the spreadsheet stored it as a number and the CSV lost digits: upload the .xlsx itself"

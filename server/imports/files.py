@@ -236,6 +236,24 @@ def _check_first_sheet(workbook, sheet) -> None:
             tail = chunk[-_FORMULA_WINDOW:]
 
 
+def _unreadable_workbook(path: Path) -> str:
+    """Why openpyxl could not open `path`, where the file says so: a locked or old workbook, or Excel's "Strict Open
+    XML" (other XML names for the same parts), which openpyxl does not read."""
+    with open(path, "rb") as handle:
+        if handle.read(8) == _OLE:
+            return LOCKED_OR_XLS
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("_rels/.rels") as rels:
+            strict = b"purl.oclc.org/ooxml" in rels.read(1 << 16)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        strict = False
+    if strict:
+        return ("the workbook is saved as \"Strict Open XML Spreadsheet\": save it again as \"Excel Workbook "
+                "(.xlsx)\", or as CSV UTF-8")
+    return ("the file is not a readable .xlsx workbook: open it in Excel or LibreOffice and save it again as "
+            "\"Excel Workbook (.xlsx)\", or as CSV UTF-8")
+
+
 class XlsxSource:
     """The first sheet of an .xlsx workbook, read in openpyxl's streaming (read-only) mode."""
 
@@ -250,9 +268,7 @@ class XlsxSource:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
         except Exception:  # openpyxl raises many types for a file that is not a workbook
-            with open(self.path, "rb") as handle:
-                locked = handle.read(8) == _OLE
-            raise FileProblem(1, LOCKED_OR_XLS if locked else "the file is not a readable .xlsx workbook") from None
+            raise FileProblem(1, _unreadable_workbook(self.path)) from None
         try:
             _check_first_sheet(workbook, sheet)
             # The rows the sheet has, not the range its <dimension> claims: a writer that leaves it stale ("A1", or
