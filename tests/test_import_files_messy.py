@@ -149,6 +149,9 @@ NOT_CSV_UTF8 = {
     "Windows-1258": (lambda text: text.replace("Phạm Văn Bình", "Lê Văn Hùng").replace("Xã Hoằng Lộc", "Hà Đông")
                      .encode("cp1258"), 'CSV UTF-8 (Comma delimited)"; LibreOffice'),
     "a workbook named .csv": (None, "an .xlsx workbook named .csv"),
+    "old Mac line ends (CR)": (lambda text: text.replace("\n", "\r").encode(), "end with a lone carriage return"),
+    "a quote closed too early": (lambda text: text.replace("Thon 2", '"Thon" 2').encode(),
+                                 "a quoted value goes on after its closing quote"),
     "old .xls or password-protected": (lambda text: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
                                        "remove the password"),
 }
@@ -226,8 +229,14 @@ def test_cli_and_console_report_a_mangled_file_the_same_way(app, tree, login_as,
         csv.writer(handle).writerows([HEADER, row(citizen_id="38058001122").values()])
     result = app.test_cli_runner().invoke(main, ["import-members", str(path)])
     assert result.exit_code == 1 and f"line 2: citizen_id: must be exactly 12 digits 0-9; {AS_NUMBER}" in result.output
+    # A workbook cut short inside its sheet (a broken download): the parser's error was a traceback, a failed job.
+    damaged = rewrite_sheet(xlsx(tmp_path / "damaged.xlsx", [GOOD, GOOD]),
+                            lambda xml: xml[:xml.index(b'<row r="3"') + 40])
+    result = app.test_cli_runner().invoke(main, ["import-members", str(damaged)])
+    assert result.exit_code == 1 and "line 3: the workbook is damaged from here on" in result.output, result.output
     admin = login_as("unit_admin", "P")
     for name, body, line, reason in (("members.csv", path.read_bytes(), 2, AS_NUMBER),
+                                     ("members.xlsx", damaged.read_bytes(), 3, "the workbook is damaged"),
                                      ("members.csv", codecs.BOM_UTF16_LE + path.read_text().encode("utf-16-le"), 1,
                                       "UTF-16 text"),
                                      ("members.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), 1,

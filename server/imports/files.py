@@ -11,6 +11,7 @@ import csv
 import re
 import unicodedata
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,6 +77,15 @@ def _refuse_other_formats(head: bytes) -> None:
         raise FileProblem(1, LOCKED_OR_XLS)
 
 
+# The csv module's errors in the admin's words (it speaks to programmers: "universal-newline mode").
+_CSV_ERRORS = {
+    "new-line character seen in unquoted field": "its lines end with a lone carriage return (CR, an old Mac text "
+                                                 "format); " + SAVE_AS_CSV,
+    "expected after": "a quoted value goes on after its closing quote (a quote inside a value is written twice: \"\")",
+    "field larger than field limit": "a value is longer than 131,072 characters (a quote left open?)",
+}
+
+
 class CsvSource:
     """A UTF-8 CSV file (a BOM is accepted), comma-separated, header row first. A file whose header row holds
     semicolons and no comma is read as separated by semicolons: Excel saves "CSV UTF-8" that way wherever the
@@ -130,7 +140,8 @@ class CsvSource:
         except StopIteration:
             return None
         except csv.Error as error:
-            raise FileProblem(line, f"the CSV cannot be read here: {error}") from None
+            said = next((words for key, words in _CSV_ERRORS.items() if key in str(error)), str(error))
+            raise FileProblem(line, f"the CSV cannot be read here: {said}") from None
 
     def _first_row(self, reader) -> tuple[int, list[str]]:
         while (item := self._next(reader)) is not None:
@@ -227,13 +238,34 @@ def _check_first_sheet(workbook, sheet) -> None:
         raise FileProblem(1, f"the first sheet of the workbook (\"{sheet.title}\") is hidden, and the import reads "
                              "the first sheet: move the sheet with the data to the first place, or delete the hidden one")
     tail = b""
-    with workbook._archive.open(sheet._worksheet_path) as part:  # openpyxl's own handles on the sheet's XML
-        while chunk := part.read(1 << 20):
-            if _has_unsaved_result(tail + chunk):
-                raise FileProblem(1, "the first sheet holds formulas whose results were never saved (the program "
-                                     "that wrote the file does not calculate them): open the file in Excel or "
-                                     "LibreOffice and save it again, or replace the formulas by their values")
-            tail = chunk[-_FORMULA_WINDOW:]
+    try:
+        with workbook._archive.open(sheet._worksheet_path) as part:  # openpyxl's own handles on the sheet's XML
+            while chunk := part.read(1 << 20):
+                if _has_unsaved_result(tail + chunk):
+                    raise FileProblem(1, "the first sheet holds formulas whose results were never saved (the program "
+                                         "that wrote the file does not calculate them): open the file in Excel or "
+                                         "LibreOffice and save it again, or replace the formulas by their values")
+                tail = chunk[-_FORMULA_WINDOW:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise FileProblem(1, DAMAGED) from None
+
+
+DAMAGED = ("the workbook is damaged from here on (its XML or its compression is broken): open it in Excel or "
+           "LibreOffice and save it again, or save it as CSV UTF-8")
+
+
+def _undamaged(rows):
+    """The sheet's (line, cells), a damaged part (cut short, a broken byte) refused at the line it breaks on instead
+    of escaping as a parser's error (a traceback, a failed job)."""
+    line = 0
+    while True:
+        try:
+            line, cells = next(rows)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001 - ElementTree, zipfile and zlib each raise their own
+            raise FileProblem(line + 1, DAMAGED) from None
+        yield line, cells
 
 
 def _unreadable_workbook(path: Path) -> str:
@@ -275,7 +307,7 @@ class XlsxSource:
             # the size of an earlier draft) would otherwise have rows or columns past it dropped without a word.
             sheet.reset_dimensions()
             # Cells, not bare values: a number's format says how the sheet shows it (about 5% slower to read).
-            rows = enumerate(sheet.iter_rows(min_row=1), start=1)
+            rows = _undamaged(enumerate(sheet.iter_rows(min_row=1), start=1))
             for line, cells in rows:
                 if any(cell.value not in (None, "") for cell in cells):
                     columns = _header(line, [_cell_text(cell.value, None) for cell in cells])
