@@ -215,6 +215,23 @@ def test_values_that_only_look_mangled_are_kept():
     assert AS_NUMBER not in errors_of(citizen_id="03805800112")  # a typo, not a number: the plain reason
 
 
+def test_a_workbooks_header_reasons_name_its_sheet_and_column_letters(app, tree, tmp_path):
+    """Data on the second sheet behind an instructions sheet; a hidden column the admin cannot see by its name."""
+    def instructions_first(book, sheet):
+        sheet.title = "Hướng dẫn"
+        data = book.create_sheet("Đảng viên")
+        data.append(HEADER)
+        data.append(GOOD)
+    path = xlsx(tmp_path / "guide.xlsx", [["Điền từ dòng 2"]], header=["Hướng dẫn nhập"], edit=instructions_first)
+    (line, reasons), = import_file("members", path).rejected
+    assert line == 1 and reasons[0].endswith('(the import reads the workbook\'s first sheet, "Hướng dẫn")')
+    def hide_extra(book, sheet):
+        sheet.column_dimensions["N"].hidden = True
+    path = xlsx(tmp_path / "hidden.xlsx", [GOOD + ["x"]], header=HEADER + ["ghi chú"], edit=hide_extra)
+    (line, reasons), = import_file("members", path).rejected
+    assert reasons[0].startswith("unknown column(s) ghi chú (column N);")
+
+
 def test_a_title_row_above_the_header_is_named_as_such():
     reasons = check_header("members", ["danh sách đảng viên"])
     assert reasons[0].startswith("this row names none of the columns of a members file")

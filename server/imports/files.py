@@ -40,6 +40,7 @@ class Sheet:
     header_line: int
     columns: list[str]
     rows: Iterator[tuple[int, list[str]]]
+    sheet: str | None = None  # a workbook's sheet that was read, by its name, for reasons about the header
 
 
 # Characters a header cell can carry unseen (a BOM pasted from a text file, a zero-width space from a web page):
@@ -311,7 +312,7 @@ class XlsxSource:
             for line, cells in rows:
                 if any(cell.value not in (None, "") for cell in cells):
                     columns = _header(line, [_cell_text(cell.value, None) for cell in cells])
-                    yield Sheet(line, columns, self._rows(rows, columns))
+                    yield Sheet(line, columns, self._rows(rows, columns), sheet.title)
                     return
             raise FileProblem(1, "the first sheet is empty: a header row is required")
         finally:

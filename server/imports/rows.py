@@ -84,8 +84,18 @@ def article(word: str) -> str:
 today = today_in_vietnam  # where the dates in these files were written
 
 
-def check_header(kind: str, columns: list[str]) -> list[str]:
-    """Reasons the header row is refused: a repeated, unknown or missing column."""
+def _letter(index: int) -> str:
+    """A spreadsheet's name for the column at 0-based `index` (A, Z, AA): where to look for a hidden column."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def check_header(kind: str, columns: list[str], sheet: str | None = None) -> list[str]:
+    """Reasons the header row is refused: a repeated, unknown or missing column. `sheet`: the workbook sheet read."""
     required, optional = COLUMNS[kind]
     known = required + optional
     reasons = [f"column {name} appears twice" for i, name in enumerate(columns) if name in columns[:i]]
@@ -94,11 +104,13 @@ def check_header(kind: str, columns: list[str]) -> list[str]:
         # unknown names alone does not say which.
         reasons.append(f"this row names none of the columns of a {kind} file: the first row of the file must be the "
                        "header, naming each column exactly as the import format does; delete any title rows above "
-                       "it and rename columns titled in words")
-    unknown = [name for name in columns if name not in known]
+                       "it and rename columns titled in words" + (
+                           f" (the import reads the workbook's first sheet, \"{sheet}\")" if sheet else ""))
+    unknown = [(i, name) for i, name in enumerate(columns) if name not in known]
     if unknown:
-        named = [f"{name} (write {name.replace(' ', '_')})" if name.replace(" ", "_") in known else name
-                 for name in unknown]
+        # The column's letter too in a workbook, where an unknown column may be one the admin hid.
+        named = [(f"{name} (write {name.replace(' ', '_')})" if name.replace(" ", "_") in known else name)
+                 + (f" (column {_letter(i)})" if sheet else "") for i, name in unknown]
         reasons.append(f"unknown column(s) {', '.join(named)}; a {kind} file has only {', '.join(known)}")
     missing = [name for name in required if name not in columns]
     if missing:
