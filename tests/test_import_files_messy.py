@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from server.cli import main
 from server.extensions import db
-from server.imports.files import CsvSource, FileProblem, XlsxSource, _cell_text
+from server.imports.files import CsvSource, FileProblem
+from server.imports.workbook import XlsxSource, _cell_text
 from server.imports.importers import import_file
 from server.imports.rows import check_header, parse_member
 from server.models import Member

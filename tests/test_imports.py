@@ -381,7 +381,7 @@ def test_a_stored_import_is_audited_with_counts_only(app, tree, tmp_path):
 
 
 def test_spreadsheet_numbers_get_their_leading_zeros_back():
-    from server.imports.files import _cell_text
+    from server.imports.workbook import _cell_text
     assert _cell_text(901234567, "phone") == "0901234567"
     assert _cell_text(1060012345.0, "citizen_id") == "001060012345"
     assert _cell_text(42, "old_card_number") == "42"

@@ -19,6 +19,7 @@ from ..record_fields import (BY_NAME, MAX_LENGTHS, MEMBER_COLUMNS, MEMBER_OPTION
                              REGISTRY_COLUMNS, today_in_vietnam)
 from ..text import clean_text
 from ..text import name_key as _name_key
+from . import hints
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
@@ -26,36 +27,6 @@ COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIO
 COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
 
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# A date as a spreadsheet shows it, which is how it saves a date cell to CSV: day first under Vietnamese regional
-# settings (20/07/1958), month first and a two-digit year under LibreOffice's default (07/20/58). Not read as one
-# (CONTRACT §4: YYYY-MM-DD; 05/07 is 7 May or 5 July, 58 is 1958 or 2058), but the reason says what to do.
-_SHOWN_DATE = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{4}|[0-9]{2})")
-_WITH_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?")
-_SERIAL = re.compile(r"[0-9]{5}(?:\.0)?")  # a date cell's serial number (21386 = 1958-07-20) once its format is lost
-_DATE_HINTS = (
-    (_SHOWN_DATE, "; it is written as a spreadsheet shows dates (day and month first, or a two-digit year): "
-                  "upload the .xlsx with the column as dates, or format the column as YYYY-MM-DD before saving as CSV"),
-    (_WITH_TIME, "; it holds a time of day besides the date: format the column as a date without the time (a time "
-                 "exported from another system may have moved the date: check it)"),
-    (_SERIAL, "; it looks like a spreadsheet's date number: format the column as a date (YYYY-MM-DD)"),
-)
-# A year typed into a cell formatted as a date is kept as day number 1900-2100 of the spreadsheet's calendar: a day
-# between these two (1958 shows as 11/05/1905). Nobody on a roster was born then, and the party was founded in 1930.
-_YEAR_AS_DAY_START, _YEAR_AS_DAY_END = date(1905, 3, 14), date(1905, 9, 30)
-# An ID that went through a spreadsheet as a number: saved to CSV, it lost its leading 0 (every province code starts
-# with one) or most of its digits (3.8058E+10). Lost for good in the CSV; the workbook still holds every digit.
-_ID_AS_NUMBER = re.compile(r"[1-9][0-9]{9,10}|[0-9.,]+[eE]\+?[0-9]+|[0-9]{11,12}[.,]0+")
-_AS_NUMBER = ("; the spreadsheet stored it as a number and the CSV lost digits: upload the .xlsx itself, or format "
-              "the column as Text (or with the number format {zeros}) before saving as CSV")
-# The letter a file saved in a character set without Vietnamese letters (Windows-1252, LibreOffice's default on
-# Western systems) puts where such a letter was. Never part of a name or an address: refused, not stored as "Ph?m".
-_LOST_LETTERS = frozenset({"full_name", "hometown", "permanent_address", "ethnicity", "religion", "name"})
-_LOST_LETTER = re.compile(r"\w\?|\?\w")  # inside a word: a "?" typed for "not known" stays a value
-_LOST_LETTER_REASON = ("contains \"?\" where a letter should be: the file was saved in a character set without "
-                       "Vietnamese letters; save it again as CSV UTF-8 (Excel: \"CSV UTF-8 (Comma delimited)\"; "
-                       "LibreOffice: character set \"Unicode (UTF-8)\")")
-_PHONE_AS_NUMBER = ("has lost its leading 0 (the spreadsheet stored it as a number): upload the .xlsx itself, or "
-                    "format the column as Text (or with the number format 0000000000) before saving as CSV")
 _YEAR = re.compile(r"[0-9]{4}")
 _PHONE = re.compile(PHONE_CHARACTERS)
 # Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
@@ -164,10 +135,10 @@ class Row:
         return value
 
     def lost_letters(self, **values: str | None) -> None:
-        """Refuse a name or place with "?" inside a word (see _LOST_LETTER); callers ask only when a "?" is there."""
+        """Refuse a name or place with "?" inside a word (hints.LOST_LETTER); asked only when a "?" is there."""
         for field, value in values.items():
-            if value and _LOST_LETTER.search(value):
-                self.fail(field, _LOST_LETTER_REASON)
+            if value and hints.LOST_LETTER.search(value):
+                self.fail(field, hints.LOST_LETTER_REASON)
 
     def choice(self, field: str, options, default: str | None = None) -> str | None:
         value = self.values.get(field, "").strip().lower()
@@ -191,11 +162,11 @@ class Row:
             parsed = None
         if parsed is None:
             self.fail(field, "is not a date (YYYY-MM-DD)" + next(
-                (hint for pattern, hint in _DATE_HINTS if pattern.fullmatch(value)), ""))
+                (hint for pattern, hint in hints.DATE_HINTS if pattern.fullmatch(value)), ""))
         elif parsed > self.today:
             self.fail(field, "is in the future")
             return None
-        elif parsed <= _YEAR_AS_DAY_END and parsed >= _YEAR_AS_DAY_START:
+        elif parsed <= hints.YEAR_AS_DAY_END and parsed >= hints.YEAR_AS_DAY_START:
             self.fail(field, "is a day of 1905, which is how a spreadsheet shows a year typed into a cell formatted "
                              "as a date: format the column as General or Text and type the year again")
             return None
@@ -229,8 +200,8 @@ class Row:
             return None
         for code in check_citizen_id(value, gender, birth_year):
             reason = _ID_REASONS.get(code, code)
-            if code == "citizen_id_format" and _ID_AS_NUMBER.fullmatch(value):
-                reason += _AS_NUMBER.format(zeros="0" * 12)
+            if code == "citizen_id_format" and hints.ID_AS_NUMBER.fullmatch(value):
+                reason += hints.AS_NUMBER.format(zeros="0" * 12)
             (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", reason)
         return value
 
@@ -285,13 +256,13 @@ def parse_member(values: dict[str, str], today: date,
     for field in MEMBER_OPTIONAL:
         if field in values:
             record[field] = value = row.text(field) or None
-            if value and "?" in value and field in _LOST_LETTERS:
+            if value and "?" in value and field in hints.LOST_LETTERS:
                 row.lost_letters(**{field: value})
     phone = record.get("phone")
     if phone and not _PHONE.fullmatch(phone):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
     elif phone and phone[0] != "0" and len(phone) in (9, 10) and phone.isdigit():
-        row.fail("phone", _PHONE_AS_NUMBER)  # every number dialled inside Vietnam starts with 0 (mobile: 10 digits)
+        row.fail("phone", hints.PHONE_AS_NUMBER)  # every number dialled inside Vietnam starts with 0
     return record, row.errors, row.warnings
 
 
