@@ -175,6 +175,7 @@ def test_a_workbook_locked_with_a_password_says_so(tmp_path):
     assert "protected with a password" in refusal(XlsxSource(path)).reason
 
 
+@pytest.mark.filterwarnings("ignore:File contains an invalid specification")
 def test_a_strict_open_xml_workbook_says_how_to_save_it(tmp_path):
     """Excel's "Strict Open XML Spreadsheet" is an .xlsx with other XML names, which openpyxl does not read."""
     path = xlsx(tmp_path / "members.xlsx", [GOOD])

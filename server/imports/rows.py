@@ -214,13 +214,12 @@ def _person(row: Row, citizen_id_required: bool) -> tuple[dict, date | None]:
         row.fail("full_name", "is too long")
     dob, year, born = row.birth_date()
     gender = row.choice("gender", BY_NAME["gender"].choices)
-    person = {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
-              "citizen_id": row.citizen_id(gender, year, citizen_id_required),
-              "hometown": row.text("hometown"), "permanent_address": row.text("permanent_address")}
-    if "?" in full_name or "?" in person["hometown"] or "?" in person["permanent_address"]:
-        row.lost_letters(full_name=full_name, hometown=person["hometown"],
-                         permanent_address=person["permanent_address"])
-    return person, born
+    citizen_id = row.citizen_id(gender, year, citizen_id_required)
+    hometown, address = row.text("hometown"), row.text("permanent_address")
+    if "?" in full_name or "?" in hometown or "?" in address:
+        row.lost_letters(full_name=full_name, hometown=hometown, permanent_address=address)
+    return {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
+            "citizen_id": citizen_id, "hometown": hometown, "permanent_address": address}, born
 
 
 def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str], list[str]]:
