@@ -199,7 +199,8 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused(app, tmp_path):
 BAD_MEMBER_ROWS = {
     "malformed date": ({"date_of_birth": "1960-13-01"}, "date_of_birth: is not a date"),
     "day-first date": ({"party_join_date": "19/05/1980"}, "party_join_date: is not a date (YYYY-MM-DD); it is "
-                       "written day first, as a spreadsheet shows dates: upload the .xlsx with the column as dates"),
+                       "written as a spreadsheet shows dates (day and month first, or a two-digit year): upload the "
+                       ".xlsx with the column as dates"),
     "birth year in the future": ({"date_of_birth": "2999"}, "date_of_birth: is in the future"),
     "party date in the future": ({"party_official_date": "2999-01-01"}, "party_official_date: is in the future"),
     "bad gender": ({"gender": "nam"}, "gender: must be male or female"),
@@ -380,7 +381,7 @@ def test_a_stored_import_is_audited_with_counts_only(app, tree, tmp_path):
 
 
 def test_spreadsheet_numbers_get_their_leading_zeros_back():
-    from server.imports.files import _cell_text
+    from server.imports.workbook import _cell_text
     assert _cell_text(901234567, "phone") == "0901234567"
     assert _cell_text(1060012345.0, "citizen_id") == "001060012345"
     assert _cell_text(42, "old_card_number") == "42"

@@ -63,7 +63,7 @@ class CardImport(RecordImport):
     def check(self, source) -> None:
         seen = {name: {} for name in self.unique}  # value → first line
         with source.open() as sheet:
-            problems = check_header(self.kind, sheet.columns)
+            problems = check_header(self.kind, sheet.columns, sheet.sheet)
             if problems:
                 self.report.reject(sheet.header_line, problems)
                 return

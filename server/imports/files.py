@@ -1,4 +1,5 @@
-"""Reading interchange files (CONTRACT §4) as streams of rows: CSV, or the first sheet of an XLSX workbook.
+"""Reading interchange files (CONTRACT §4) as streams of rows: CSV here, the first sheet of an XLSX workbook in
+server.imports.workbook.
 
 Nothing here collects a file into a list: an import reads its file twice (check, then write), each time as a
 stream, so memory stays flat however long the file is. Line numbers are the ones a person sees in a text
@@ -8,17 +9,11 @@ from __future__ import annotations
 
 import codecs
 import csv
-import zipfile
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
-
-# An ID stored as a number in a spreadsheet loses its leading zeros (every province code starts with 0).
-# Numbers a spreadsheet stored as numbers lose their leading zeros: put them back (IDs are 12 digits;
-# Vietnamese phone numbers are 10 digits beginning with 0).
-_PAD_NUMERIC = {"citizen_id": 12, "phone": 10}
 
 
 class FileProblem(Exception):
@@ -36,17 +31,51 @@ class Sheet:
     header_line: int
     columns: list[str]
     rows: Iterator[tuple[int, list[str]]]
+    sheet: str | None = None  # a workbook's sheet that was read, by its name, for reasons about the header
+
+
+# Characters a header cell can carry unseen (a BOM pasted from a text file, a zero-width space from a web page):
+# kept, "member_code" would be an unknown column whose reason reads as the very name the format asks for.
+_UNSEEN = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
 
 
 def _header(line: int, cells: list[str]) -> list[str]:
-    columns = [cell.strip().lower() for cell in cells]
+    columns = [unicodedata.normalize("NFC", cell.translate(_UNSEEN)).strip().lower() for cell in cells]
     while columns and not columns[-1]:
         columns.pop()
     if not columns:
         raise FileProblem(line, "the header row is empty")
     if "" in columns:
-        raise FileProblem(line, f"column {columns.index('') + 1} of the header has no name")
+        raise FileProblem(line, f"column {columns.index('') + 1} of the header has no name (an empty cell, or "
+                                "one of merged cells: every column needs its own name)")
     return columns
+
+
+# What to do with a file saved in another character set or separated otherwise, in both tools' own words.
+SAVE_AS_CSV = ("save it again as CSV UTF-8 (Excel: Save As, file type \"CSV UTF-8 (Comma delimited)\"; "
+               "LibreOffice: Save As \"Text CSV\" with the character set \"Unicode (UTF-8)\")")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls workbook, or an .xlsx locked with a password
+LOCKED_OR_XLS = ("the file is an old .xls workbook or one protected with a password: open it, remove the password "
+                 "(File, Info, Protect Workbook), and save it as Excel Workbook (.xlsx) or as CSV UTF-8")
+
+
+def _refuse_other_formats(head: bytes) -> None:
+    """A file named .csv that is something else says what it is (read as text, it would be "not UTF-8")."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem(1, "the file is UTF-16 text (Excel's \"Unicode Text\"): " + SAVE_AS_CSV)
+    if head.startswith(b"PK\x03\x04"):
+        raise FileProblem(1, "the file is an .xlsx workbook named .csv: name it .xlsx, or " + SAVE_AS_CSV)
+    if head.startswith(_OLE):
+        raise FileProblem(1, LOCKED_OR_XLS)
+
+
+# The csv module's errors in the admin's words (it speaks to programmers: "universal-newline mode").
+_CSV_ERRORS = {
+    "new-line character seen in unquoted field": "its lines end with a lone carriage return (CR, an old Mac text "
+                                                 "format); " + SAVE_AS_CSV,
+    "expected after": "a quoted value goes on after its closing quote (a quote inside a value is written twice: \"\")",
+    "field larger than field limit": "a value is longer than 131,072 characters (a quote left open?)",
+}
 
 
 class CsvSource:
@@ -64,6 +93,7 @@ class CsvSource:
         # reading thread did so every millisecond, which kept the import's writing thread from ever getting it
         # (a waiting thread asks the holder to let go only after 5 ms without a switch).
         with open(self.path, "rb", buffering=1 << 20) as handle:
+            _refuse_other_formats(handle.peek(8)[:8])
             delimiter = self._delimiter(handle)
             reader = csv.reader(self._lines(handle), strict=True, delimiter=delimiter)
             header_line, header = self._first_row(reader)
@@ -71,10 +101,13 @@ class CsvSource:
 
     @staticmethod
     def _delimiter(handle) -> str:
-        """"," unless the first line with anything on it has ";" and no ",". The handle is back at its start."""
+        """"," unless the first line with anything on it has ";" and no ",". The handle is back at its start.
+        One with tabs and neither is refused: Excel's "Text (Tab delimited)", which is not UTF-8 either."""
         try:
-            for raw in handle:
+            for number, raw in enumerate(handle, start=1):
                 if raw.strip(codecs.BOM_UTF8 + b" \t\r\n"):
+                    if b"\t" in raw and b"," not in raw and b";" not in raw:
+                        raise FileProblem(number, "the columns are separated by tabs, not commas: " + SAVE_AS_CSV)
                     return ";" if b";" in raw and b"," not in raw else ","
             return ","
         finally:
@@ -89,7 +122,7 @@ class CsvSource:
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise FileProblem(number, "the file is not UTF-8 text (save it as CSV UTF-8)") from None
+                raise FileProblem(number, "the file is not UTF-8 text: " + SAVE_AS_CSV) from None
 
     @staticmethod
     def _next(reader) -> tuple[int, list[str]] | None:
@@ -99,7 +132,8 @@ class CsvSource:
         except StopIteration:
             return None
         except csv.Error as error:
-            raise FileProblem(line, f"the CSV cannot be read here: {error}") from None
+            said = next((words for key, words in _CSV_ERRORS.items() if key in str(error)), str(error))
+            raise FileProblem(line, f"the CSV cannot be read here: {said}") from None
 
     def _first_row(self, reader) -> tuple[int, list[str]]:
         while (item := self._next(reader)) is not None:
@@ -113,87 +147,12 @@ class CsvSource:
                 yield item
 
 
-def _cell_text(value, column: str | None) -> str:
-    """A spreadsheet cell as the text a CSV would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        text = str(value)
-        width = _PAD_NUMERIC.get(column or "")
-        return text.zfill(width) if width and len(text) < width else text
-    return str(value)
-
-
-# A workbook is a zip, and a few kilobytes of it can declare gigabytes (a zip bomb) that openpyxl would hold in
-# memory — one cell's text, or the whole shared-strings table — before the first row is seen; a CSV cannot do
-# that (the csv module stops a field at 128 KiB). Real sheets expand 5 to 20 times, so a part that expands over
-# MAX_EXPANSION times (past a first MiB) or a workbook over MAX_EXPANDED in all is refused unread. zipfile stops
-# every part at its declared size (and fails its CRC past it), so a header that lies cannot get round this.
-MAX_EXPANSION = 100
-MAX_EXPANDED = 4 << 30
-
-
-def _refuse_zip_bombs(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a zip at all: load_workbook says the file is not a workbook
-    bomb = any(p.file_size > (1 << 20) and p.file_size > MAX_EXPANSION * max(p.compress_size, 1) for p in parts)
-    if bomb or sum(p.file_size for p in parts) > MAX_EXPANDED:
-        raise FileProblem(1, "the workbook unpacks to far more than the file holds (a damaged or hostile file); "
-                             "save it again, or as CSV UTF-8")
-
-
-class XlsxSource:
-    """The first sheet of an .xlsx workbook, read in openpyxl's streaming (read-only) mode."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    @contextmanager
-    def open(self):
-        from openpyxl import load_workbook
-        _refuse_zip_bombs(self.path)
-        try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-        except Exception:  # openpyxl raises many types for a file that is not a workbook
-            raise FileProblem(1, "the file is not a readable .xlsx workbook") from None
-        try:
-            rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-            for line, cells in rows:
-                if any(cell not in (None, "") for cell in cells):
-                    columns = _header(line, [_cell_text(cell, None) for cell in cells])
-                    yield Sheet(line, columns, self._rows(rows, columns))
-                    return
-            raise FileProblem(1, "the first sheet is empty: a header row is required")
-        finally:
-            workbook.close()
-
-    @staticmethod
-    def _rows(rows, columns) -> Iterator[tuple[int, list[str]]]:
-        for line, cells in rows:
-            values = [_cell_text(cell, columns[i] if i < len(columns) else None) for i, cell in enumerate(cells)]
-            while len(values) > len(columns) and not values[-1].strip():
-                values.pop()  # sheets report a rectangle wider than the header
-            if any(value.strip() for value in values):
-                yield line, values
-
-
 def source_for(path: Path):
     """The reader for `path` by its extension; FileProblem for anything but .csv and .xlsx."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return CsvSource(path)
     if suffix == ".xlsx":
+        from .workbook import XlsxSource  # openpyxl is imported only for a workbook
         return XlsxSource(path)
     raise FileProblem(0, "only .csv and .xlsx files can be imported")

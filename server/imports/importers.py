@@ -245,7 +245,7 @@ class RecordImport(ABC):
         seen = {name: Keys() for name in self.unique}  # see _compact
         repeats = []  # (reasons, name, compact) to point at the first line afterwards
         with source.open() as sheet, Background(self.report, self.written_batch) as background:
-            problems = check_header(self.kind, sheet.columns)
+            problems = check_header(self.kind, sheet.columns, sheet.sheet)
             if problems:
                 self.report.reject(sheet.header_line, problems)
                 return

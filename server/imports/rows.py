@@ -19,6 +19,7 @@ from ..record_fields import (BY_NAME, MAX_LENGTHS, MEMBER_COLUMNS, MEMBER_OPTION
                              REGISTRY_COLUMNS, today_in_vietnam)
 from ..text import clean_text
 from ..text import name_key as _name_key
+from . import hints
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
@@ -26,9 +27,6 @@ COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIO
 COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
 
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# A date written day first, as Excel saves a date cell to CSV under Vietnamese regional settings (20/07/1958). Not
-# read as one (CONTRACT §4: YYYY-MM-DD; 05/07 is 7 May in other settings), but the reason says what to do.
-_DAY_FIRST = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}")
 _YEAR = re.compile(r"[0-9]{4}")
 _PHONE = re.compile(PHONE_CHARACTERS)
 # Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
@@ -57,14 +55,34 @@ def article(word: str) -> str:
 today = today_in_vietnam  # where the dates in these files were written
 
 
-def check_header(kind: str, columns: list[str]) -> list[str]:
-    """Reasons the header row is refused: a repeated, unknown or missing column."""
+def _letter(index: int) -> str:
+    """A spreadsheet's name for the column at 0-based `index` (A, Z, AA): where to look for a hidden column."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def check_header(kind: str, columns: list[str], sheet: str | None = None) -> list[str]:
+    """Reasons the header row is refused: a repeated, unknown or missing column. `sheet`: the workbook sheet read."""
     required, optional = COLUMNS[kind]
+    known = required + optional
     reasons = [f"column {name} appears twice" for i, name in enumerate(columns) if name in columns[:i]]
-    unknown = [name for name in columns if name not in required and name not in optional]
+    if not any(name in known for name in columns):
+        # A title row above the header, or the columns named as a person would (in Vietnamese, say): the list of
+        # unknown names alone does not say which.
+        reasons.append(f"this row names none of the columns of a {kind} file: the first row of the file must be the "
+                       "header, naming each column exactly as the import format does; delete any title rows above "
+                       "it and rename columns titled in words" + (
+                           f" (the import reads the workbook's first sheet, \"{sheet}\")" if sheet else ""))
+    unknown = [(i, name) for i, name in enumerate(columns) if name not in known]
     if unknown:
-        reasons.append(f"unknown column(s) {', '.join(unknown)}; a {kind} file has only "
-                       f"{', '.join(required + optional)}")
+        # The column's letter too in a workbook, where an unknown column may be one the admin hid.
+        named = [(f"{name} (write {name.replace(' ', '_')})" if name.replace(" ", "_") in known else name)
+                 + (f" (column {_letter(i)})" if sheet else "") for i, name in unknown]
+        reasons.append(f"unknown column(s) {', '.join(named)}; a {kind} file has only {', '.join(known)}")
     missing = [name for name in required if name not in columns]
     if missing:
         reasons.append(f"missing column(s) {', '.join(missing)}")
@@ -116,6 +134,12 @@ class Row:
             self.fail(field, "contains control characters")
         return value
 
+    def lost_letters(self, **values: str | None) -> None:
+        """Refuse a name or place with "?" inside a word (hints.LOST_LETTER); asked only when a "?" is there."""
+        for field, value in values.items():
+            if value and hints.LOST_LETTER.search(value):
+                self.fail(field, hints.LOST_LETTER_REASON)
+
     def choice(self, field: str, options, default: str | None = None) -> str | None:
         value = self.values.get(field, "").strip().lower()
         if not value and default is not None:
@@ -137,11 +161,14 @@ class Row:
         except ValueError:
             parsed = None
         if parsed is None:
-            self.fail(field, "is not a date (YYYY-MM-DD)" + (
-                "; it is written day first, as a spreadsheet shows dates: upload the .xlsx with the column as "
-                "dates, or format it as YYYY-MM-DD before saving as CSV" if _DAY_FIRST.fullmatch(value) else ""))
+            self.fail(field, "is not a date (YYYY-MM-DD)" + next(
+                (hint for pattern, hint in hints.DATE_HINTS if pattern.fullmatch(value)), ""))
         elif parsed > self.today:
             self.fail(field, "is in the future")
+            return None
+        elif parsed <= hints.YEAR_AS_DAY_END and parsed >= hints.YEAR_AS_DAY_START:
+            self.fail(field, "is a day of 1905, which is how a spreadsheet shows a year typed into a cell formatted "
+                             "as a date: format the column as General or Text and type the year again")
             return None
         return parsed
 
@@ -172,7 +199,10 @@ class Row:
                 self.fail("citizen_id", "is required")
             return None
         for code in check_citizen_id(value, gender, birth_year):
-            (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", _ID_REASONS.get(code, code))
+            reason = _ID_REASONS.get(code, code)
+            if code == "citizen_id_format" and hints.ID_AS_NUMBER.fullmatch(value):
+                reason += hints.AS_NUMBER.format(zeros="0" * 12)
+            (self.warn if code in _ID_WARNINGS else self.fail)("citizen_id", reason)
         return value
 
 
@@ -184,9 +214,12 @@ def _person(row: Row, citizen_id_required: bool) -> tuple[dict, date | None]:
         row.fail("full_name", "is too long")
     dob, year, born = row.birth_date()
     gender = row.choice("gender", BY_NAME["gender"].choices)
+    citizen_id = row.citizen_id(gender, year, citizen_id_required)
+    hometown, address = row.text("hometown"), row.text("permanent_address")
+    if "?" in full_name or "?" in hometown or "?" in address:
+        row.lost_letters(full_name=full_name, hometown=hometown, permanent_address=address)
     return {"full_name": full_name, "name_key": key, "date_of_birth": dob, "birth_year": year, "gender": gender,
-            "citizen_id": row.citizen_id(gender, year, citizen_id_required),
-            "hometown": row.text("hometown"), "permanent_address": row.text("permanent_address")}, born
+            "citizen_id": citizen_id, "hometown": hometown, "permanent_address": address}, born
 
 
 def parse_registry(values: dict[str, str], today: date) -> tuple[dict, list[str], list[str]]:
@@ -221,9 +254,14 @@ def parse_member(values: dict[str, str], today: date,
                                               default="no") == "yes")
     for field in MEMBER_OPTIONAL:
         if field in values:
-            record[field] = row.text(field) or None
-    if record.get("phone") and not _PHONE.fullmatch(record["phone"]):
+            record[field] = value = row.text(field) or None
+            if value and "?" in value and field in hints.LOST_LETTERS:
+                row.lost_letters(**{field: value})
+    phone = record.get("phone")
+    if phone and not _PHONE.fullmatch(phone):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
+    elif phone and phone[0] != "0" and len(phone) in (9, 10) and phone.isdigit():
+        row.fail("phone", hints.PHONE_AS_NUMBER)  # every number dialled inside Vietnam starts with 0
     return record, row.errors, row.warnings
 
 
@@ -235,6 +273,8 @@ def parse_unit(values: dict[str, str]) -> tuple[dict, list[str]]:
         row.fail("code", "may not contain spaces")
     record = {"code": code, "name": row.text("name", 255, required=True), "kind": row.choice("kind", UNIT_KINDS),
               "parent_code": row.text("parent_code", 64) or None}
+    if "?" in record["name"]:
+        row.lost_letters(name=record["name"])
     if record["kind"] == "province" and record["parent_code"]:
         row.fail("parent_code", "must be empty for a province")
     elif record["kind"] not in (None, "province") and not record["parent_code"]:

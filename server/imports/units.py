@@ -27,7 +27,7 @@ class UnitImport:
         existing = {code: kind for code, kind in db.session.execute(select(Unit.code, Unit.kind))}
         rows = []
         with source.open() as sheet:
-            problems = check_header(self.kind, sheet.columns)
+            problems = check_header(self.kind, sheet.columns, sheet.sheet)
             if problems:
                 self.report.reject(sheet.header_line, problems)
                 return

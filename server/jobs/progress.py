@@ -24,7 +24,7 @@ class CountingSource:
     def open(self):
         self.passes += 1
         with self.source.open() as sheet:
-            yield Sheet(sheet.header_line, sheet.columns, self._count(sheet.rows))
+            yield Sheet(sheet.header_line, sheet.columns, self._count(sheet.rows), sheet.sheet)
 
     def _count(self, rows):
         done = 0

@@ -84,6 +84,24 @@ def test_a_good_upload_shows_its_progress_to_completion(admin, console_server):
     assert page.locator("#job-rows [data-job-id]").count() == 2
 
 
+def test_a_file_refused_whole_says_so_and_why(admin, console_server):
+    """Excel's "Unicode Text" (UTF-16) under a .csv name: no row of it was read, so the report speaks of the file,
+    not of "1 rows have errors", and its reason says how to save it."""
+    page = admin
+    before = target(page, console_server, "G1")
+    page.click("[data-nav=imports]")
+    page.select_option("select[name=import_kind]", "members")
+    page.set_input_files("input[type=file][name=import_file]", {
+        "name": "unicode.csv", "mimeType": "text/csv", "buffer": members_csv([("C1", "1970")]).encode("utf-16")})
+    page.click("[data-action=import]")
+    page.wait_for_selector("[data-import-report] [data-job-state=rejected]", timeout=30000)
+    report = page.locator("[data-import-report]")
+    stored = report.locator("[data-nothing-stored]").inner_text()
+    assert "không đọc được tệp" in stored and "Không lưu dòng nào" in stored and "dòng có lỗi" not in stored
+    assert "CSV UTF-8" in report.locator("[data-line='1']").inner_text()
+    assert target(page, console_server, "G1") == before
+
+
 def test_a_user_created_in_the_console_signs_in_at_once(admin, console_server, browser):
     page = admin
     page.click("[data-nav=users]")

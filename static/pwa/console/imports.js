@@ -98,15 +98,18 @@ function render(job) {
     const meter = el('progress', {max: 100, 'aria-label': t('console.state.running')});
     if (p.percent != null) meter.value = p.percent;
     parts.push(meter, el('p', {}, p.stalled ? t('console.imports.stalled') : !p.phase || p.phase === 'starting'
-      ? t('console.imports.queued') : t(`console.imports.${p.phase === 'writing' ? 'writing' : 'checking'}`,
-        {rows: p.rows ?? 0, total: p.total ?? '?'})), el('p', {class: 'muted'}, t('console.imports.goes_on')));
+      ? t('console.imports.queued') : t(`console.imports.${p.phase !== 'writing' ? 'checking'
+        : p.total ? 'writing' : 'writing_rows'}`, {rows: p.rows ?? 0, total: p.total})),  // a workbook's total is unknown
+      el('p', {class: 'muted'}, t('console.imports.goes_on')));
     if (p.stalled) parts.push(retryButton(job));
   } else if (job.state === 'done') {
     const counts = {file: job.filename, ...job.report, n: job.report.rows_read}; // n: "1 row read"
     parts.push(el('p', {class: 'ok-text'}, t('console.imports.done', counts)));
   } else if (job.state === 'rejected') {
-    parts.push(el('p', {class: 'bad-text', 'data-nothing-stored': ''}, t('console.imports.rejected',
-      {file: job.filename, rejected_total: job.report.rejected_total, n: job.report.rejected_total})));
+    // No row read: the file itself (its type, its text, its header) was refused, not rows of it.
+    const whole = !job.report.rows_read;
+    parts.push(el('p', {class: 'bad-text', 'data-nothing-stored': ''}, t(`console.imports.${whole ? 'rejected_file'
+      : 'rejected'}`, {file: job.filename, rejected_total: job.report.rejected_total, n: job.report.rejected_total})));
     parts.push(lines(job.report.rejected, 'rejected'));
     if (job.report.rejected_total > job.report.rejected.length) {
       parts.push(el('p', {}, t('console.imports.more', {count: job.report.rejected_total - job.report.rejected.length})));
