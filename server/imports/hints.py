@@ -34,5 +34,6 @@ LOST_LETTER = re.compile(r"\w\?|\?\w")  # inside a word: a "?" typed for "not kn
 LOST_LETTER_REASON = ("contains \"?\" where a letter should be: the file was saved in a character set without "
                        "Vietnamese letters; save it again as CSV UTF-8 (Excel: \"CSV UTF-8 (Comma delimited)\"; "
                        "LibreOffice: character set \"Unicode (UTF-8)\")")
-PHONE_AS_NUMBER = ("has lost its leading 0 (the spreadsheet stored it as a number): upload the .xlsx itself, or "
-                    "format the column as Text (or with the number format 0000000000) before saving as CSV")
+PHONE_AS_NUMBER = ("had lost its leading 0 (the spreadsheet stored it as a number); stored with the 0 put back. "
+                    "Next time upload the .xlsx itself, or format the column as Text (or with the number format "
+                    "0000000000) before saving as CSV")

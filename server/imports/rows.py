@@ -261,7 +261,10 @@ def parse_member(values: dict[str, str], today: date,
     if phone and not _PHONE.fullmatch(phone):
         row.fail("phone", "may hold only digits, spaces and + - . ( )")
     elif phone and phone[0] != "0" and len(phone) in (9, 10) and phone.isdigit():
-        row.fail("phone", hints.PHONE_AS_NUMBER)  # every number dialled inside Vietnam starts with 0
+        # Every number dialled inside Vietnam starts with 0, and mobiles and landlines then have 10 or 11 digits: the
+        # lost 0 is certain, so it is put back (as for a workbook's number cell) and the row stored with a warning.
+        record["phone"] = "0" + phone
+        row.warn("phone", hints.PHONE_AS_NUMBER)
     return record, row.errors, row.warnings
 
 
