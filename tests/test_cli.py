@@ -143,31 +143,38 @@ def test_commands_on_a_database_never_initialised_say_to_run_init_db(tmp_path):
         assert "run `fieldkit init-db` first" in result.output and "Traceback" not in result.output
 
 
+def cli_import_beside_an_open_one(app, kind, held, command, path):
+    """Import `held` (of `kind`) in a thread and keep its transaction open for a second while the CLI runs `command`
+    on `path`; (what the held import created or the error it met, the CLI's result)."""
+    written, outcome = threading.Event(), {}
+
+    def hold():
+        try:
+            with app.app_context():
+                outcome["created"] = import_file(kind, held, commit=False).created
+                written.set()
+                time.sleep(1.0)  # its transaction open while the CLI's import starts
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 -- reported by the caller's assertion
+            outcome["created"] = repr(error)
+            written.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert written.wait(30)
+    result = app.test_cli_runner().invoke(main, [command, path])
+    holder.join(30)
+    return outcome["created"], result
+
+
 def test_two_overlapping_imports_at_once_both_land(app, tree, tmp_path):
     """Two admins load overlapping first files at the same moment. The second waits for the first to commit
     (PostgreSQL: imports into one table take turns; SQLite: one writer, and the CLI says it waits), then updates
     what the first stored instead of failing on the unique key or on a snapshot the first made stale."""
     first = write_csv(tmp_path / "a.csv", MEMBER_HEADER, [member_row(f"N{i}", citizen_id="") for i in range(5)])
     second = write_csv(tmp_path / "b.csv", MEMBER_HEADER, [member_row(f"N{i}", citizen_id="") for i in range(4, 9)])
-    written, outcome = threading.Event(), {}
-
-    def hold_first():
-        try:
-            with app.app_context():
-                outcome["first"] = import_file("members", first, commit=False).created
-                written.set()
-                time.sleep(1.0)  # its transaction open while the second import starts
-                db.session.commit()
-        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
-            outcome["first"] = repr(error)
-            written.set()
-
-    holder = threading.Thread(target=hold_first)
-    holder.start()
-    assert written.wait(30)
-    result = app.test_cli_runner().invoke(main, ["import-members", second])
-    holder.join(30)
-    assert outcome == {"first": 5}
+    created, result = cli_import_beside_an_open_one(app, "members", first, "import-members", second)
+    assert created == 5
     assert result.exit_code == 0 and "5 rows read, 4 created, 1 updated" in result.output, result.output
     assert count(Member) == 9
     assert "another import is writing" in result.output  # the operator is told why nothing happens yet
@@ -184,25 +191,8 @@ def test_a_members_file_loaded_while_its_units_file_is_stored_finds_the_new_cell
     for row in rows:
         row[1] = "C9"
     members = write_csv(tmp_path / "members.csv", MEMBER_HEADER, rows)
-    written, outcome = threading.Event(), {}
-
-    def hold_units():
-        try:
-            with app.app_context():
-                outcome["units"] = import_file("units", units, commit=False).created
-                written.set()
-                time.sleep(1.0)  # its transaction open while the members import starts
-                db.session.commit()
-        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
-            outcome["units"] = repr(error)
-            written.set()
-
-    holder = threading.Thread(target=hold_units)
-    holder.start()
-    assert written.wait(30)
-    result = app.test_cli_runner().invoke(main, ["import-members", members])
-    holder.join(30)
-    assert outcome == {"units": 1}
+    created, result = cli_import_beside_an_open_one(app, "units", units, "import-members", members)
+    assert created == 1
     assert result.exit_code == 0 and "3 rows read, 3 created" in result.output, result.output
     assert "another import is writing" in result.output  # the operator is told why nothing happens yet
     cell = db.session.scalar(select(Unit).where(Unit.code == "C9"))
