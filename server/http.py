@@ -7,7 +7,7 @@ import time
 import uuid
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -90,9 +90,12 @@ def _after(response):
     if request.path.startswith("/api/"):
         response.headers.setdefault("Cache-Control", "no-store")
     user = g.get("user")
+    # The id from the row's identity, never `user.id`: after the view's commit the row is expired, and reading an
+    # attribute would load the user and their unit again, one more query for every request that stored something.
+    user_id = inspect(user).identity[0] if user is not None else None
     access_log.info("request", extra={"fields": {
         "request_id": g.get("request_id"), "method": request.method, "path": loggable_path(response.status_code),
-        "status": response.status_code, "user_id": user.id if user is not None else None,
+        "status": response.status_code, "user_id": user_id,
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)}})
     return response
 

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from flask import Blueprint
 
+from server.extensions import db
 from server.http import JsonLines
 
 
@@ -96,6 +97,30 @@ def test_json_log_lines_carry_ids_not_query_strings(client, app, caplog):
     line = json.loads(JsonLines().format(records[-1]))
     assert line["path"] == "/api/v1/auth/me" and line["status"] == 401 and line["request_id"]
     assert "Nguy" not in json.dumps(line) and "q=" not in json.dumps(line)
+
+
+def test_the_access_line_of_a_request_that_committed_names_its_user_without_loading_them_again(app, login_as):
+    """After the view's commit the user's row is expired: the access line takes the id from the row's identity, so
+    a request that stored something does not load the user and their unit once more just to be logged."""
+    from sqlalchemy import event
+    officer = login_as("officer", "C1")
+    records, statements = [], []
+    handler = logging.Handler()
+    handler.emit = records.append
+
+    def seen(_conn, _cursor, statement, *_):
+        statements.append(statement)
+    logging.getLogger("fieldkit.access").addHandler(handler)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = officer.post("/api/v1/sync/device-report", json={
+            "device_id": "tablet-1", "counts": {"queued": 3}, "oldest_unsent_at": None})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+        logging.getLogger("fieldkit.access").removeHandler(handler)
+    assert response.status_code < 300
+    assert json.loads(JsonLines().format(records[-1]))["user_id"] == officer.user.id
+    assert not [statement for statement in statements if statement.lstrip().startswith("SELECT users.")]
 
 
 MEMBERS_HEADER = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
