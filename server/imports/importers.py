@@ -169,7 +169,9 @@ def _take_turn(kind: str, on_wait) -> None:
         text(f"SELECT pg_try_advisory_xact_lock{mode}(hashtext(:name))"), {"name": f"fieldkit import {table}"}).scalar()]
     if missing and on_wait is not None:
         on_wait()
-    for mode, table in missing:  # imports only wait for the kind they read, never the reverse: no deadlock
+    # An import waits holding at most its own kind's lock, and waits only on its own kind or the kind it reads
+    # (cards → members → units): no cycle, no deadlock.
+    for mode, table in missing:
         connection.execute(text(f"SELECT pg_advisory_xact_lock{mode}(hashtext(:name))"),
                            {"name": f"fieldkit import {table}"})
 
