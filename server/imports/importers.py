@@ -165,15 +165,17 @@ def _take_turn(kind: str, on_wait) -> None:
     locks = [("", IMPORTS[kind].model.__tablename__)]
     if kind in READS:
         locks.append(("_shared", IMPORTS[READS[kind]].model.__tablename__))
-    missing = [(mode, table) for mode, table in locks if not connection.execute(
-        text(f"SELECT pg_try_advisory_xact_lock{mode}(hashtext(:name))"), {"name": f"fieldkit import {table}"}).scalar()]
-    if missing and on_wait is not None:
-        on_wait()
-    # An import waits holding at most its own kind's lock, and waits only on its own kind or the kind it reads
-    # (cards → members → units): no cycle, no deadlock.
-    for mode, table in missing:
-        connection.execute(text(f"SELECT pg_advisory_xact_lock{mode}(hashtext(:name))"),
-                           {"name": f"fieldkit import {table}"})
+    # One at a time, its own kind's first: an import waits holding at most its own kind's lock, and only on its own
+    # kind or the kind it reads (cards → members → units), so no two imports can wait on each other.
+    told = False
+    for mode, table in locks:
+        name = {"name": f"fieldkit import {table}"}
+        if connection.execute(text(f"SELECT pg_try_advisory_xact_lock{mode}(hashtext(:name))"), name).scalar():
+            continue
+        if not told and on_wait is not None:
+            on_wait()
+            told = True
+        connection.execute(text(f"SELECT pg_advisory_xact_lock{mode}(hashtext(:name))"), name)
 
 
 # SQLite: how long an import waits for the write lock another import holds. Imports are background work (an
