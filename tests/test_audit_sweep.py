@@ -32,7 +32,8 @@ from tests.cards_support import handover, post_handovers
 from tests.conftest import PASSWORD
 from tests.schedule_support import at, day, station_body
 from tests.sync_support import item, post_items
-from tests.test_cross_unit import _reopen, _upload_members, jpeg, ok, world  # noqa: F401 -- `world` is a fixture
+from tests.test_cross_unit import (_reopen, _upload_members, api_routes, jpeg, ok,  # noqa: F401 -- `world` is a fixture
+                                   world)
 
 OFF_ROSTER = {"full_name": "Đinh Thị Vãng Lai", "citizen_id": "001175000321", "date_of_birth": "1975-07-07",
               "gender": "female", "phone": "0912000111"}
@@ -307,20 +308,9 @@ def test_every_change_export_and_print_adds_its_audit_row(world):
     assert not found, f"audit rows carry personal data: {found}"
 
 
-def _routed(app) -> set[tuple[str, str]]:
-    routed = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
-            continue
-        routed |= {(rule.rule, method) for method in rule.methods - {"OPTIONS", "HEAD"}}
-        if hasattr(getattr(app.view_functions[rule.endpoint], "view_class", None), "head"):
-            routed.add((rule.rule, "HEAD"))  # a HEAD of its own, not GET's
-    return routed
-
-
 def test_every_api_rule_is_audited_or_exempt(sqlite_app):
     """A new /api endpoint fails here until it has a row in AUDITED or a reason in NOT_AUDITED."""
-    routed, tabled = _routed(sqlite_app), {row.endpoint for row in AUDITED}
+    routed, tabled = api_routes(sqlite_app), {row.endpoint for row in AUDITED}
     assert tabled <= routed, f"rows for endpoints that no longer exist: {sorted(tabled - routed)}"
     gone = set(NOT_AUDITED) - routed
     assert not gone, f"exemptions for endpoints that no longer exist: {sorted(gone)}"

@@ -105,7 +105,7 @@ def run_import(kind: str, source, report: ImportReport | None = None, *, user=No
 
     `job`: the importer to run (the console's jobs give one scoped to the uploader's unit, `unit_id`, which the
     audit row carries); by default the kind's own. `on_wait()` is called if the import must first wait for another
-    one to finish (SQLite's one writer)."""
+    one to finish (_take_turn)."""
     report = report or ImportReport(kind, source.path.name)
     job = job or IMPORTS[kind](kind, report)
     job.user = user  # who imports: cards are stored at their unit (server.cards.importer)

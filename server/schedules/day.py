@@ -48,14 +48,13 @@ def _unit(user: User, unit_code: str | None):
     return unit_in_scope(unit_code, user) if unit_code else user.unit
 
 
-def _missed(user: User, unit_code: str | None):
-    unit = _unit(user, unit_code)
+def _missed(unit):
     return (booking_rows().where(Booking.status == "booked", Booking.end < utcnow() - MISSED_AFTER,
                                  Member.unit_id.in_(subtree_unit_ids(unit)), Member.removed_at.is_(None)))
 
 
 def missed(user: User, unit_code: str | None) -> list[dict]:
-    rows = db.session.execute(_missed(user, unit_code).order_by(Booking.start, Booking.id)).all()
+    rows = db.session.execute(_missed(_unit(user, unit_code)).order_by(Booking.start, Booking.id)).all()
     out = describe_rows(rows)
     for row, described in zip(rows, out):
         described["full_name"] = row.full_name
@@ -67,7 +66,8 @@ def replan_missed(user: User, unit_code: str | None, first: date, last: date) ->
     require_role(user, "team_lead")
     check_range(first, last)
     rank = case(*((Member.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=2)
-    ids = [r.id for r in db.session.execute(_missed(user, unit_code).order_by(rank, Member.name_key, Booking.id))]
+    unit = _unit(user, unit_code)
+    ids = [r.id for r in db.session.execute(_missed(unit).order_by(rank, Member.name_key, Booking.id))]
     moved, left = [], []
     stations = db.session.scalars(select(Station).where(Station.id.in_(
         select(Booking.station_id).where(Booking.id.in_(ids)))).order_by(Station.id)).all()
@@ -81,8 +81,7 @@ def replan_missed(user: User, unit_code: str | None, first: date, last: date) ->
         moved += done
         left += rest
     db.session.flush()
-    audit.record("schedule.replan_missed", user=user, object_type="unit", unit_id=_unit(user, unit_code).id,
-                 outcome="ok",
+    audit.record("schedule.replan_missed", user=user, object_type="unit", unit_id=unit.id, outcome="ok",
                  moved=[b.id for b in moved], left=[b.id for b in left])
     db.session.commit()
     pick = lambda items: describe_rows(db.session.execute(  # noqa: E731
@@ -97,7 +96,8 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
     require_role(user, "team_lead")
     for assignee_id in dict.fromkeys(assignee_ids):  # refuse before anything changes
         eligible_assignee(user, assignee_id, [])
-    rows = db.session.execute(_missed(user, unit_code).where(Booking.id.in_(booking_ids))).all()
+    unit = _unit(user, unit_code)
+    rows = db.session.execute(_missed(unit).where(Booking.id.in_(booking_ids))).all()
     found = {r.id for r in rows}
     if any(i not in found for i in booking_ids):
         raise invalid("not_missed", "booking_ids", "Only missed bookings in scope can become visits.")
@@ -106,7 +106,7 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
         member.needs_home_visit = True
     for booking in db.session.scalars(select(Booking).where(Booking.id.in_(found))):
         booking.status = "cancelled"
-    audit.record("schedule.missed_to_visits", user=user, object_type="unit", unit_id=_unit(user, unit_code).id,
+    audit.record("schedule.missed_to_visits", user=user, object_type="unit", unit_id=unit.id,
                  outcome="ok", bookings=sorted(found), members=[m.id for m in members])
     cells = sorted({r.cell_code for r in rows})
     result = bulk_plan(user, cells, assignee_ids, strategy, due_date) if cells else {
