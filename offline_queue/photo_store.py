@@ -35,8 +35,8 @@ CHUNK = 1 << 16
 class Store(Protocol):
     """What the API, the upload path and `fieldkit photos migrate` need of a photo store."""
 
-    def put(self, data: bytes) -> str:
-        """Store `data` durably under its SHA-256 and return that digest."""
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """Store `data` durably under its SHA-256 (`digest`, when the caller has just computed it) and return it."""
 
     def read(self, digest: str) -> bytes:
         """The whole object (raises FileNotFoundError when absent)."""
@@ -86,8 +86,8 @@ class FileStore:
             if is_sha256(path.stem):
                 yield path.stem
 
-    def put(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        digest = digest or hashlib.sha256(data).hexdigest()
         final = self.path(digest)
         if self.holds(digest, data):
             return digest
@@ -145,8 +145,8 @@ class S3Store:
     def key(self, digest: str) -> str:
         return f"{self.prefix}/{key(digest)}" if self.prefix else key(digest)
 
-    def put(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        digest = digest or hashlib.sha256(data).hexdigest()
         md5 = hashlib.md5(data, usedforsecurity=False)
         answer = self.client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=data,
                                         ContentType="image/jpeg", ContentMD5=base64.b64encode(md5.digest()).decode(),
@@ -258,7 +258,7 @@ def store_upload(digest: str, body: bytes, user: User, store: Store, *,
         return answer(existing), False
     with _DECODES:
         photo = normalise(body, max_pixels=max_pixels, optimize=optimize)
-    store.put(photo.jpeg)
+    store.put(photo.jpeg, photo.sha256)  # hashed by normalise() a moment ago
     row = Photo(sha256=digest, stored_sha256=photo.sha256, width=photo.width, height=photo.height,
                 bytes=len(photo.jpeg), quality=photo.quality, uploaded_by_id=user.id)
     db.session.add(row)
