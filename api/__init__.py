@@ -27,8 +27,9 @@ def _blueprints():
     from api.dashboard.routes import blp as dashboard
     from api.schedules.routes import bookings_blp, schedules_blp, stations_blp
     from api.cards.routes import blp as cards
+    from api.prints.routes import blp as prints
     return [auth, photos, sync, roster, progress, visits, review, users, audit, documents, jobs, dashboard,
-            stations_blp, schedules_blp, bookings_blp, cards], [docs]
+            stations_blp, schedules_blp, bookings_blp, cards, prints], [docs]
 
 
 def _document_standard_errors(api):

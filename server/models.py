@@ -291,3 +291,4 @@ from .login_throttle import models as _login_throttle_models  # noqa: E402,F401
 from .photo_access import models as _photo_access_models  # noqa: E402,F401
 from .schedules import models as _schedule_models  # noqa: E402,F401
 from .cards import models as _card_models  # noqa: E402,F401
+from .form_prints import models as _form_print_models  # noqa: E402,F401

@@ -232,6 +232,10 @@ AUDITED = [
         lambda w, c: post_handovers(c, [handover("K-4", w.m["m4"].id)], device_id="tablet-c1")),
     Row("print a cell's hand-over list", ("/api/v1/cards/handover-list.pdf", "GET"), C1_OFFICER,
         "card.handover_list_printed", "C1", lambda w, c: c.get("/api/v1/cards/handover-list.pdf?unit=C1")),
+    Row("print the member form on a tablet", ("/api/v1/prints", "POST"), C1_OFFICER, "form.print", "C1",
+        lambda w, c: c.post("/api/v1/prints", json={"device_id": "tablet-c1", "items": [{
+            "client_id": "5b0c2f4e-8a61-4c1e-9d2a-7f3e1b6c9d01", "member_id": w.m["m4"].id,
+            "printed_at": "2025-09-20T09:30:00+07:00"}]})),
 ]
 
 

@@ -361,7 +361,15 @@ CARD_PROBES = [
     Probe("hand over a card", ("/api/v1/cards/handovers", "POST"), "officer",
           lambda w, c, t: _handover(w, c, t), lambda w: "K-4", "K-NOPE", status=200,
           control=lambda w, c: _handover(w, c, "K-4")),
+    Probe("tell of a member form printed on a tablet", ("/api/v1/prints", "POST"), "officer",
+          lambda w, c, t: _print_notice(c, t), lambda w: w.m["m1"].id, MISSING_ID, status=200,
+          control=lambda w, c: _print_notice(c, w.m["m1"].id)),
 ]
+
+
+def _print_notice(client, member_id):
+    return client.post("/api/v1/prints", json={"device_id": "tablet", "items": [{
+        "client_id": str(uuid.uuid4()), "member_id": member_id, "printed_at": "2025-09-20T09:30:00+07:00"}]})
 
 PROBES = [
     # -- visits

@@ -2,8 +2,8 @@
 poor light, with noise; `scan-id` reads its QR code with the vendored wasm reader (Chromium on Linux has no
 BarcodeDetector) with the network off and the server down, fills the form, says what changed and that the card
 agrees with the registry, and offers the card's old address without writing over the form's; `print-form` builds
-the A4 member form from the form's values and calls the browser's print; the record saved after the scan reaches
-the server with identity_source "qr". A hand-held scanner typing the card's text into the citizen ID field
+the A4 member form from the form's values and calls the browser's print, and the print reaches the audit trail
+with the next sync; the record saved after the scan reaches the server with identity_source "qr". A hand-held scanner typing the card's text into the citizen ID field
 fills a new person's form the same way.
 
 One browser of its own (the fake camera's video file is a launch flag), one context."""
@@ -109,10 +109,11 @@ def test_scan_fill_print_and_send_with_the_network_off(server, desk, portrait):
             assert expected in printed["text"], expected
         assert printed["photo"] > 0
         assert page.evaluate("matchMedia('print').matches") is False
+        wait_queue_count(page, 1)  # printed offline: the notice for the audit trail waits in the queue
 
         page.locator("input[type=checkbox][name=consent]").check()
         page.locator("[data-action=save]").click()
-        wait_queue_count(page, 1)
+        wait_queue_count(page, 2)
 
         server.start()
         context.set_offline(False)
@@ -121,6 +122,10 @@ def test_scan_fill_print_and_send_with_the_network_off(server, desk, portrait):
         stored = server.query("SELECT identity_source, json_extract(fields, '$.full_name') FROM submissions "
                               "WHERE member_id = ?", desk["member_id"])
         assert stored == [("qr", NAME)]
+        printed = server.query("SELECT e.object_type, e.object_id, e.outcome, p.record_client_id = s.client_id "
+                               "FROM audit_events e JOIN form_prints p ON p.member_id = e.object_id "
+                               "JOIN submissions s ON s.member_id = p.member_id WHERE e.action = 'form.print'")
+        assert printed == [("member", str(desk["member_id"]), "printed", 1)]
 
         # A hand-held scanner types the card's text and Enter into the citizen ID field of a new person's form.
         page.locator("[data-action=new-person]").click()

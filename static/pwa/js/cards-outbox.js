@@ -5,6 +5,7 @@
  * the records to POST /api/v1/cards/handovers under the client_id made when it was saved; it leaves the
  * tablet only on `accepted` or `duplicate`. Never shows a screen (a toast says when a card was already given).
  */
+import {sendInBatches} from './batch-outbox.js';
 import {addStrings, t} from './i18n.js';
 import {CARDS_STRINGS} from './strings-cards.js';
 import {toast} from './ui.js';
@@ -12,8 +13,6 @@ import {toast} from './ui.js';
 // The waiting list itself is fetched at start beside the roster by the much smaller cards-fetch.js.
 export {loadCards, refreshCards} from './cards-fetch.js';
 
-export const BATCH_SIZE = 50;
-const GONE = new Set(['accepted', 'duplicate']);
 addStrings(CARDS_STRINGS); // its notices and the server's codes, wherever the officer is
 
 /**
@@ -31,8 +30,7 @@ export function queueHandover(store, {card, memberName, recipient, proxyName, id
 }
 
 /**
- * Send queued hand-overs in batches. Network, auth and server failures are thrown (the caller parks the
- * queue); a refused item stays on the tablet as needs_fix with the server's codes.
+ * Send queued hand-overs (batch-outbox.js); a refused item stays on the tablet as needs_fix with the server's codes.
  * @param {import('./queue-store.js').QueueStore} store
  * @param {import('./api-client.js').ApiClient} client
  * @param {string} deviceId
@@ -41,24 +39,9 @@ export function queueHandover(store, {card, memberName, recipient, proxyName, id
  */
 export async function sendHandovers(store, client, deviceId, metas, report) {
   let elsewhere = 0;
-  for (let start = 0; start < metas.length; start += BATCH_SIZE) {
-    const batch = metas.slice(start, start + BATCH_SIZE);
-    const records = await Promise.all(batch.map((meta) => store.get(meta.clientId)));
-    const data = await client.json('/api/v1/cards/handovers',
-      {method: 'POST', json: {device_id: deviceId, items: records.map((r) => r.item)}});
-    for (const [i, result] of (data.results || []).entries()) {
-      const meta = batch[i];
-      if (result.client_id !== meta.clientId) continue; // answers are in order; never trust a mismatch
-      if (GONE.has(result.outcome)) {
-        await store.remove(meta.clientId);
-        report.stored += 1;
-      } else {
-        await store.markNeedsFix(meta.clientId, result.errors || []);
-        report.rejected += 1;
-        if ((result.errors || []).some((e) => e.code === 'already_handed_over')) elsewhere += 1;
-      }
-    }
-  }
+  await sendInBatches(store, client, '/api/v1/cards/handovers', deviceId, metas, report, (result) => {
+    if ((result.errors || []).some((e) => e.code === 'already_handed_over')) elsewhere += 1;
+  });
   // Two tablets gave out one card: the officer must know that theirs was not recorded.
   if (elsewhere) toast(t('cards.alreadyHanded', {n: elsewhere}), {kind: 'warn', timeoutMs: 0, id: 'cards'});
 }

@@ -7,6 +7,8 @@
 import {sha256Hex} from './photo.js';
 
 export const FORMAT = 'fieldkit-queue-export';
+// The kinds queued without a photo, and the key each one's item must carry.
+const WITHOUT_PHOTO = new Map([['outcome', 'visit_id'], ['handover', 'card_number'], ['print', 'printed_at']]);
 
 function toBase64(bytes) {
   const view = new Uint8Array(bytes);
@@ -52,8 +54,8 @@ export async function importQueue(store, doc) {
   if (doc?.format !== FORMAT || !Array.isArray(doc.records)) throw new Error('import_format');
   const prepared = [];
   for (const record of doc.records) {
-    if (record.kind === 'outcome' || record.kind === 'handover') { // no photo: a visit report or a card hand-over
-      const target = record.kind === 'outcome' ? record.item?.visit_id : record.item?.card_number;
+    if (WITHOUT_PHOTO.has(record.kind)) { // no photo: a visit report, a card hand-over or a print notice
+      const target = record.item?.[WITHOUT_PHOTO.get(record.kind)];
       if (record.item?.client_id !== record.client_id || target == null) {
         throw new Error('import_corrupt');
       }

@@ -3,12 +3,14 @@
  * out like the paper phiếu đảng viên — masthead, unit and cell, every field with its label, the 3×4 portrait when
  * taken, the date and place of capture, signature lines for the member and the officer — built from the form's
  * current values into a print-only container (css/desk.css: @media print, @page A4), then the browser's print.
- * Nothing leaves the tablet and nothing is fetched but the app's own precached files: it works offline.
+ * Nothing is fetched but the app's own precached files: it works offline. What leaves the tablet is a notice that
+ * the form was printed (print-outbox.js, for the audit trail), with the next sync.
  * Loaded on first use.
  */
-import {app} from './app-state.js';
+import {app, emit} from './app-state.js';
 import {addStrings, t} from './i18n.js';
 import {loadStyle} from './lazy.js';
+import {queuePrint} from './print-outbox.js';
 import {TEXTS as VI_RECORD} from './record-texts-vi.js';
 import {DESK_STRINGS} from './strings-desk.js';
 import {el, toast} from './ui.js';
@@ -98,6 +100,10 @@ export async function printForm(form) {
     const image = sheet.querySelector('img');
     if (image) await image.decode().catch(() => {}); // the portrait must be on the page before it prints
     window.print();
+    // Every print of personal data goes to the audit trail: a notice waits in the queue for the next sync.
+    await queuePrint(app.store, {item, memberName: item.fields.full_name || data.member?.full_name || ''});
+    emit('queue');
+    emit('sync-request', 'saved');
   } catch (error) {
     toast(t('print.failed', {error: error.message || error.name}), {kind: 'error', id: 'print'});
   }

@@ -82,8 +82,8 @@ export async function renderQueueScreen() {
         ? t('visits.outcomeRecord', {name: record.label || '—', reason: t(`outcome.${record.item.reason}`)})
         : record.kind === 'handover'
           ? t('cards.queueRecord', {name: record.label || '—', card: record.item.card_number})
-          : record.label || '—'),
-      el('span', {class: 'muted'}, `${t('queue.captured')} ${formatTime(record.createdAt)}`),
+          : record.kind === 'print' ? t('queue.printRecord', {name: record.label || '—'}) : record.label || '—'),
+      el('span', {class: 'muted'}, `${t(record.kind === 'print' ? 'queue.printed' : 'queue.captured')} ${formatTime(record.createdAt)}`),
       isStale(record) ? el('span', {class: 'warn'}, t('queue.staleOne')) : null,
       registryText(record.registry) ? el('span', {class: 'muted reg-line'}, registryText(record.registry)) : null,
       record.state === 'needs_fix' ? el('span', {class: 'error-text'}, errorText(record.errors)) : null),
@@ -93,17 +93,22 @@ export async function renderQueueScreen() {
   $('#storage-info').textContent = await storageText();
 }
 
+/** Kinds the officer cannot edit: a refused one can only be dropped. */
+const NOTHING_TO_FIX = new Set(['outcome', 'handover', 'print']);
+
 function fixButton(record) {
-  if (record.kind !== 'outcome' && record.kind !== 'handover') {
+  if (!NOTHING_TO_FIX.has(record.kind)) {
     return el('button', {type: 'button', class: 'btn primary', 'data-action': 'fix',
       onclick: () => openRecord(record.clientId)}, t('queue.fix'));
   }
-  // A refused visit report has nothing to fix on the tablet: the officer reads why, then lets it go.
+  // A refused visit report, hand-over or print notice has nothing to fix on the tablet: the officer reads why,
+  // then lets it go.
+  const outcome = record.kind === 'outcome';
   return el('button', {type: 'button', class: 'btn', 'data-action': 'discard', onclick: async () => {
-    if (!confirm(t('visits.discardConfirm'))) return;
+    if (!confirm(t(outcome ? 'visits.discardConfirm' : 'queue.discardConfirm'))) return;
     await app.store.remove(record.clientId);
     emit('queue');
-  }}, t('visits.discard'));
+  }}, t(outcome ? 'visits.discard' : 'queue.discard'));
 }
 
 async function exportFile() {

@@ -1,15 +1,26 @@
 /**
  * Replay of the queue against the server (CONTRACT §5): for each record HEAD its photo and PUT it if
  * missing, then POST the records in batches of at most 50. A record leaves the device only on `accepted`
- * or `duplicate`, a visit outcome only on a 2xx (visit-outbox.js). The first network failure stops the run
- * (everything stays queued); a 401 parks the records as `waiting` for a new sign-in. Never runs twice at
- * once (the caller holds the lock).
+ * or `duplicate`, a visit outcome only on a 2xx (visit-outbox.js), a card hand-over or a print notice as a
+ * record does (batch-outbox.js). The first network failure stops the run (everything stays queued); a 401
+ * parks the records as `waiting` for a new sign-in. Never runs twice at once (the caller holds the lock).
  */
 import {ApiError, NetworkError, isAuthError} from './api-client.js';
 
 export const BATCH_SIZE = 50;
 const SENDABLE = new Set(['queued', 'sending', 'waiting']);
 const GONE = new Set(['accepted', 'duplicate']);
+
+/** The queue's other kinds, in the order a run sends them, and how each is sent. */
+const OUTBOXES = [
+  {kind: 'outcome', send: async () => {
+    const {sendOutcomes} = await import('./visit-outbox.js');
+    return (store, client, deviceId, metas, report) => sendOutcomes(store, client, metas, report);
+  }},
+  {kind: 'handover', send: async () => (await import('./cards-outbox.js')).sendHandovers},
+  {kind: 'print', send: async () => (await import('./print-outbox.js')).sendPrints},
+];
+const OUTBOX_KINDS = new Set(OUTBOXES.map((outbox) => outbox.kind));
 
 /** Why a run stopped before the end. */
 export class SyncStopped extends Error {
@@ -102,7 +113,7 @@ async function park(store, error, onChange) {
 }
 
 /**
- * Send every sendable record of the store (records, then visit outcomes). Throws SyncStopped when it had to stop early.
+ * Send every sendable record of the store (records, then visit outcomes, hand-overs and print notices). Throws SyncStopped when it had to stop early.
  * @param {{store: import('./queue-store.js').QueueStore, client: import('./api-client.js').ApiClient,
  *          deviceId: string, onChange?: Function}} options
  * @returns {Promise<{stored: number, rejected: number}>}
@@ -110,7 +121,7 @@ async function park(store, error, onChange) {
 export async function syncQueue({store, client, deviceId, onChange = () => {}}) {
   const report = {stored: 0, rejected: 0};
   const sendable = (await store.metas()).filter((meta) => SENDABLE.has(meta.state));
-  const pending = sendable.filter((meta) => meta.kind !== 'outcome' && meta.kind !== 'handover');
+  const pending = sendable.filter((meta) => !OUTBOX_KINDS.has(meta.kind));
   for (let start = 0; start < pending.length; start += BATCH_SIZE) {
     const batch = pending.slice(start, start + BATCH_SIZE);
     const ids = batch.map((meta) => meta.clientId);
@@ -132,37 +143,21 @@ export async function syncQueue({store, client, deviceId, onChange = () => {}}) 
     }
     onChange();
   }
-  // Visit outcomes ("could not collect") ride in the same run, after the records (their code loads when needed).
-  const outcomes = sendable.filter((meta) => meta.kind === 'outcome');
-  if (outcomes.length) {
-    let sendOutcomes;
+  // Visit outcomes ("could not collect"), card hand-overs and print notices ride in the same run, after the
+  // records, each sent by its own module (loaded only when there is something of its kind to send).
+  for (const {kind, send} of OUTBOXES) {
+    const metas = sendable.filter((meta) => meta.kind === kind);
+    if (!metas.length) continue;
+    let sender;
     try {
-      ({sendOutcomes} = await import('./visit-outbox.js'));
+      sender = await send();
     } catch (error) {
       throw new SyncStopped('network', error); // its code could not be fetched: try again later, keep everything
     }
-    await store.setState(outcomes.map((meta) => meta.clientId), 'sending');
+    await store.setState(metas.map((meta) => meta.clientId), 'sending');
     onChange();
     try {
-      await sendOutcomes(store, client, outcomes, report);
-    } catch (error) {
-      throw await park(store, error, onChange);
-    }
-    onChange();
-  }
-  // Card hand-overs (cards-outbox.js) ride in the same run too, after the records and the outcomes.
-  const handovers = sendable.filter((meta) => meta.kind === 'handover');
-  if (handovers.length) {
-    let sendHandovers;
-    try {
-      ({sendHandovers} = await import('./cards-outbox.js'));
-    } catch (error) {
-      throw new SyncStopped('network', error);
-    }
-    await store.setState(handovers.map((meta) => meta.clientId), 'sending');
-    onChange();
-    try {
-      await sendHandovers(store, client, deviceId, handovers, report);
+      await sender(store, client, deviceId, metas, report);
     } catch (error) {
       throw await park(store, error, onChange);
     }
