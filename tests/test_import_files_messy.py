@@ -16,7 +16,7 @@ from server.cli import main
 from server.extensions import db
 from server.imports import hints
 from server.imports.files import CsvSource, FileProblem
-from server.imports.workbook import XlsxSource, _cell_text
+from server.imports.workbook import HIDDEN_ROW, XlsxSource, _cell_text
 from server.imports.importers import import_file
 from server.imports.rows import check_header, parse_member
 from server.models import Member
@@ -275,3 +275,21 @@ def test_cli_and_console_report_a_mangled_file_the_same_way(app, tree, login_as,
         (rejected,) = job["report"]["rejected"]
         assert rejected["line"] == line and reason in "; ".join(rejected["reasons"]), rejected
     assert count_members() == 0
+
+
+def test_a_row_hidden_by_a_filter_or_hide_is_refused_and_an_empty_hidden_row_is_not(app, tree, tmp_path):
+    """The admin filtered the sheet to the rows they meant to load (or hid the ones they did not): the import must
+    not load what they cannot see. Before, every hidden row was stored like the others."""
+    rows = [GOOD, ["N2"] + GOOD[1:5] + ["038058001123"] + GOOD[6:], [""] * len(HEADER),
+            ["N3"] + GOOD[1:5] + [""] + GOOD[6:]]
+
+    def hide(rows_to_hide):
+        def edit(book, sheet):
+            for number in rows_to_hide:
+                sheet.row_dimensions[number].hidden = True
+        return edit
+    report = import_file("members", xlsx(tmp_path / "filtered.xlsx", rows, edit=hide([3])))
+    assert report.rejected == [(3, [HIDDEN_ROW])]
+    assert count_members() == 0
+    report = import_file("members", xlsx(tmp_path / "blank-hidden.xlsx", rows, edit=hide([4])))
+    assert (report.created, report.rejected) == (3, []), report.summary()

@@ -97,24 +97,46 @@ def _has_unsaved_result(data: bytes) -> bool:
     return False
 
 
-def _check_first_sheet(workbook, sheet) -> None:
+# A row hidden by a filter or by Hide: <row r="57" hidden="1">. The admin filtered the sheet to the rows they meant
+# to load, or hid the ones they did not, and sees only the others; a reader of values sees every row.
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN_ATTR = re.compile(rb'\bhidden="(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+HIDDEN_ROW = ("this row is hidden in the workbook (by a filter, or Hide) and the import would read it like any "
+              "other: show every row (Data > Clear filter, or select all rows > Unhide), delete the rows that are "
+              "not to be imported, save and import again")
+
+
+def _hidden_rows(data: bytes, into: set[int]) -> None:
+    for match in _ROW_TAG.finditer(data):
+        attributes = match.group(1)
+        if _HIDDEN_ATTR.search(attributes) and (number := _ROW_NUMBER.search(attributes)):
+            into.add(int(number.group(1)))
+
+
+def _check_first_sheet(workbook, sheet) -> set[int]:
     """Refuse a first sheet the admin does not see (hidden behind the one they filled in) or whose formulas have
-    no saved results; both would be read as something other than what the spreadsheet shows."""
+    no saved results; both would be read as something other than what the spreadsheet shows. Returns the numbers
+    of the sheet's hidden rows (refused by XlsxSource if they hold data)."""
     if sheet.sheet_state != "visible":
         raise FileProblem(1, f"the first sheet of the workbook (\"{sheet.title}\") is hidden, and the import reads "
                              "the first sheet: move the sheet with the data to the first place, or delete the "
                              "hidden one")
-    tail = b""
+    tail, hidden = b"", set()
     try:
         with workbook._archive.open(sheet._worksheet_path) as part:  # openpyxl's own handles on the sheet's XML
             while chunk := part.read(1 << 20):
-                if _has_unsaved_result(tail + chunk):
+                data = tail + chunk  # the tail again: a tag or formula cut by the chunk's end is whole here
+                if b"hidden=" in data:
+                    _hidden_rows(data, hidden)
+                if _has_unsaved_result(data):
                     raise FileProblem(1, "the first sheet holds formulas whose results were never saved (the program "
                                          "that wrote the file does not calculate them): open the file in Excel or "
                                          "LibreOffice and save it again, or replace the formulas by their values")
                 tail = chunk[-_FORMULA_WINDOW:]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise FileProblem(1, DAMAGED) from None
+    return hidden
 
 
 DAMAGED = ("the workbook is damaged from here on (its XML or its compression is broken): open it in Excel or "
@@ -169,7 +191,7 @@ class XlsxSource:
         except Exception:  # openpyxl raises many types for a file that is not a workbook
             raise FileProblem(1, _unreadable_workbook(self.path)) from None
         try:
-            _check_first_sheet(workbook, sheet)
+            hidden = _check_first_sheet(workbook, sheet)
             # The rows the sheet has, not the range its <dimension> claims: a writer that leaves it stale ("A1", or
             # the size of an earlier draft) would otherwise have rows or columns past it dropped without a word.
             sheet.reset_dimensions()
@@ -178,18 +200,20 @@ class XlsxSource:
             for line, cells in rows:
                 if any(cell.value not in (None, "") for cell in cells):
                     columns = _header(line, [_cell_text(cell.value, None) for cell in cells])
-                    yield Sheet(line, columns, self._rows(rows, columns), sheet.title)
+                    yield Sheet(line, columns, self._rows(rows, columns, hidden), sheet.title)
                     return
             raise FileProblem(1, "the first sheet is empty: a header row is required")
         finally:
             workbook.close()
 
     @staticmethod
-    def _rows(rows, columns) -> Iterator[tuple[int, list[str]]]:
+    def _rows(rows, columns, hidden: set[int]) -> Iterator[tuple[int, list[str]]]:
         width = len(columns)
         for line, cells in rows:
             values = [_shown(cell, columns[i] if i < width else None) for i, cell in enumerate(cells)]
             while len(values) > len(columns) and not values[-1].strip():
                 values.pop()  # sheets report a rectangle wider than the header
             if any(value.strip() for value in values):
+                if line in hidden:
+                    raise FileProblem(line, HIDDEN_ROW)
                 yield line, values
