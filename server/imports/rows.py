@@ -281,5 +281,5 @@ def parse_unit(values: dict[str, str]) -> tuple[dict, list[str]]:
     if record["kind"] == "province" and record["parent_code"]:
         row.fail("parent_code", "must be empty for a province")
     elif record["kind"] not in (None, "province") and not record["parent_code"]:
-        row.fail("parent_code", f"is required for a {record['kind']} unit")
+        row.fail("parent_code", f"is required for {article(record['kind'])} unit")
     return record, row.errors

@@ -18,6 +18,7 @@ from server import audit
 from server.extensions import db
 from server.imports.files import FileProblem, source_for
 from server.imports.importers import IMPORTS, ImportReport
+from server.imports.reasons_vi import to_vi
 from server.models import User, utcnow
 
 from . import queue
@@ -140,10 +141,14 @@ def _import(job: Job, upload: str | None) -> tuple[str, dict]:
 
 
 def report_dict(report: ImportReport) -> dict:
+    """The report as the console shows it: each line's reasons as the CLI prints them and, beside them, in
+    Vietnamese (None for a reason not translated yet: the console shows that one in English)."""
+    def lines(entries):
+        return [{"line": line, "reasons": reasons, "reasons_vi": [to_vi(reason) for reason in reasons]}
+                for line, reasons in entries]
     return {"rows_read": report.rows_read, "created": report.created, "updated": report.updated,
             "unchanged": report.unchanged, "stored": report.stored, "rejected_total": report.rejected_total,
-            "rejected": [{"line": line, "reasons": reasons} for line, reasons in report.rejected],
-            "warnings": [{"line": line, "reasons": reasons} for line, reasons in getattr(report, "warnings", [])]}
+            "rejected": lines(report.rejected), "warnings": lines(getattr(report, "warnings", []))}
 
 
 def _reconcile(job: Job) -> tuple[str, dict]:

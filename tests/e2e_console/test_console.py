@@ -66,7 +66,8 @@ def test_an_upload_with_a_bad_row_shows_its_line_and_stores_nothing(admin, conso
     page.wait_for_selector("[data-import-report] [data-job-state=rejected]", timeout=30000)
     report = page.locator("[data-import-report]")
     assert report.locator("[data-line]").evaluate_all("els => els.map(e => e.dataset.line)") == ["3"]
-    assert "date_of_birth" in report.locator("[data-line='3']").inner_text()
+    # in Vietnamese, the column named as the file names it too
+    assert "Ngày sinh (date_of_birth): không phải ngày" in report.locator("[data-line='3']").inner_text()
     assert "Không lưu dòng nào" in report.locator("[data-nothing-stored]").inner_text()
     assert target(page, console_server, "G1") == 6
 
@@ -98,7 +99,8 @@ def test_a_file_refused_whole_says_so_and_why(admin, console_server):
     report = page.locator("[data-import-report]")
     stored = report.locator("[data-nothing-stored]").inner_text()
     assert "không đọc được tệp" in stored and "Không lưu dòng nào" in stored and "dòng có lỗi" not in stored
-    assert "CSV UTF-8" in report.locator("[data-line='1']").inner_text()
+    assert "tệp là văn bản UTF-16" in report.locator("[data-line='1']").inner_text()
+    assert "hãy lưu lại thành CSV UTF-8" in report.locator("[data-line='1']").inner_text()
     assert target(page, console_server, "G1") == before
 
 

@@ -3,7 +3,7 @@
  * the job for its progress and shows its report in [data-import-report]. Closing the page does not stop the
  * job; the recent jobs list brings any report back.
  */
-import {formatTime, t} from '../js/i18n.js';
+import {formatTime, language, t} from '../js/i18n.js';
 import {$, el} from '../js/ui.js';
 import {api, errorText, fail} from './main.js';
 
@@ -134,10 +134,16 @@ function render(job) {
   box.replaceChildren(...parts);
 }
 
+/** A line's reasons in the console's language: the server's Vietnamese beside each English reason it translates. */
+function reasons(entry) {
+  const vi = language() === 'vi' && entry.reasons_vi;
+  return entry.reasons.map((reason, i) => (vi && vi[i]) || reason).join('; ');
+}
+
 function lines(entries, kind) {
   return el('ol', {class: `report-lines ${kind}`}, ...entries.map((entry) => el('li', {'data-line': entry.line},
     el('strong', {}, entry.line ? t('console.imports.line', {line: entry.line}) : t('console.imports.file_level')),
-    ': ', entry.reasons.join('; '))));
+    ': ', reasons(entry))));
 }
 
 function retryButton(job) {
