@@ -98,7 +98,7 @@ class Prepared:
 
 
 def prepare(batch: Batch, raw) -> Prepared:
-    key = _client_id(raw)
+    key = client_id(raw)
     data, errors = validate_item(raw, now=batch.now, tolerance_seconds=batch.tolerance_seconds)
     return Prepared(raw, key, item_hash(raw, key), data, errors)
 
@@ -146,7 +146,7 @@ def _group():
         raise
 
 
-def _client_id(raw) -> str | None:
+def client_id(raw) -> str | None:
     """The item's client_id as the key it is stored under, or None when it cannot be one."""
     value = raw.get("client_id") if isinstance(raw, dict) else None
     try:
@@ -155,7 +155,8 @@ def _client_id(raw) -> str | None:
         return None
 
 
-def _echo(raw):
+def echo(raw) -> str | None:
+    """The client_id as sent, to answer with (whatever it is, if it is short text)."""
     value = raw.get("client_id") if isinstance(raw, dict) else None
     return value if isinstance(value, str) and len(value) <= 128 else None
 
@@ -203,7 +204,7 @@ def _answer_prior(batch: Batch, raw, key: str, digest: str, prior, look: ItemLoo
                        look)
     look.audit("submission.duplicate", user=batch.user_id, object_type="submission", object_id=prior.id,
                  unit_id=prior.unit_id, device_id=batch.device_id, outcome="duplicate", client_id=key)
-    return ItemResult(_echo(raw), "duplicate", prior.id, prior.status)
+    return ItemResult(echo(raw), "duplicate", prior.id, prior.status)
 
 
 def _process(batch: Batch, item: Prepared, look: ItemLookups) -> ItemResult:
@@ -266,7 +267,7 @@ def _reject(batch: Batch, raw, key: str | None, errors: list, member: Member | N
     look.audit("submission.rejected", user=user.id, object_type="rejected_payload", object_id=kept.id,
                  unit_id=unit_id, device_id=batch.device_id, outcome="rejected", client_id=key,
                  codes=sorted({error["code"] for error in errors}))
-    return ItemResult(_echo(raw), "rejected", errors=errors)
+    return ItemResult(echo(raw), "rejected", errors=errors)
 
 
 def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: Member | None,
@@ -297,5 +298,5 @@ def _accept(batch: Batch, raw: dict, key: str, digest: str, data: dict, member: 
     look.audit("submission.accepted", user=user.id, object_type="submission", object_id=submission.id,
                unit_id=submission.unit_id, device_id=batch.device_id, outcome=submission.status,
                client_id=key, reasons=reasons)
-    return ItemResult(_echo(raw), "accepted", submission.id, submission.status,
+    return ItemResult(echo(raw), "accepted", submission.id, submission.status,
                       accepted=(submission, member, visit, earlier))

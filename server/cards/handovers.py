@@ -12,16 +12,15 @@ from datetime import timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, validates_schema
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
-from offline_queue.canonical import content_hash
-from offline_queue.ingest import Batch  # what every item of one request shares, as for records
+from offline_queue.ingest import Batch, echo  # what every item of one request shares, as for records
 from offline_queue.item_fields import CapturedAt, Choice, ClientId, Id, Text, coded
+from offline_queue.queued_items import each_alone, yours
 from offline_queue.validation import flatten
 from server import audit
 from server.dashboard import tallies
 from server.extensions import db
-from server.models import Member, Unit, User, utcnow
+from server.models import Member, User, utcnow
 
 from .models import ID_CHECKS, RECIPIENTS, Card, CardEvent, CardHandover
 from .queries import card_in_scope
@@ -51,60 +50,22 @@ class HandoverItemSchema(Schema):
 
 
 _schema = HandoverItemSchema()
-_CLIENT_ID = ClientId()
 
 
 def ingest_handovers(user: User, device_id: str, items: list, *, tolerance_seconds: int) -> list[dict]:
     """Each item in its own transaction; one result per item, in order."""
     batch = Batch(user.id, device_id, utcnow(), tolerance_seconds)
-    return [_one(batch, raw) for raw in items]
+    return [each_alone(batch, raw, _process) for raw in items]
 
 
 def _result(raw, outcome, handover_id=None, errors=None) -> dict:
-    echo = raw.get("client_id") if isinstance(raw, dict) else None
-    return {"client_id": echo if isinstance(echo, str) and len(echo) <= 128 else None, "outcome": outcome,
-            "handover_id": handover_id, "status": "handed_over" if outcome != "rejected" else None,
-            "errors": errors or []}
-
-
-def _key(raw) -> str | None:
-    try:
-        return _CLIENT_ID.deserialize(raw.get("client_id")) if isinstance(raw, dict) else None
-    except ValidationError:
-        return None
-
-
-def _one(batch: Batch, raw) -> dict:
-    key = _key(raw)
-    digest = content_hash({**raw, "client_id": key} if key else raw) if isinstance(raw, dict) else ""
-    try:
-        result = _process(batch, raw, key, digest)
-        db.session.commit()
-        return result
-    except IntegrityError:
-        # Another request stored this client_id, or handed this card over, between our look-up and insert.
-        db.session.rollback()
-        result = _process(batch, raw, key, digest)
-        if result["outcome"] == "accepted":  # cannot happen twice: the constraint spoke for a reason
-            raise
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    return {"client_id": echo(raw), "outcome": outcome, "handover_id": handover_id,
+            "status": "handed_over" if outcome != "rejected" else None, "errors": errors or []}
 
 
 def _prior(key):
     return db.session.execute(select(CardHandover.id, CardHandover.content_hash, CardHandover.user_id,
                                      CardHandover.unit_id).where(CardHandover.client_id == key)).one_or_none()
-
-
-def _yours(batch: Batch, prior) -> bool:
-    """The caller sent it, or their scope holds the card's unit; anyone else hears nothing of it."""
-    if prior.user_id == batch.user_id:
-        return True
-    path = db.session.scalar(select(Unit.path).where(Unit.id == prior.unit_id)) or ""
-    return path.startswith(batch.user.unit.path)
 
 
 def _reject(batch: Batch, raw, key, errors, unit_id=None) -> dict:
@@ -115,7 +76,7 @@ def _reject(batch: Batch, raw, key, errors, unit_id=None) -> dict:
 
 
 def _answer_prior(batch, raw, key, digest, prior) -> dict:
-    if prior.content_hash != digest or not _yours(batch, prior):
+    if prior.content_hash != digest or not yours(batch, prior):
         return _reject(batch, raw, key, [{"field": "client_id", "code": "client_id_reused", "params": {}}])
     audit.record("card.handover_duplicate", user=batch.user_id, object_type="card_handover",
                  object_id=prior.id, unit_id=prior.unit_id, device_id=batch.device_id, outcome="duplicate",
@@ -125,7 +86,7 @@ def _answer_prior(batch, raw, key, digest, prior) -> dict:
 
 def _process(batch: Batch, raw, key, digest) -> dict:
     prior = _prior(key) if key is not None else None
-    if prior is not None and _yours(batch, prior):
+    if prior is not None and yours(batch, prior):
         return _answer_prior(batch, raw, key, digest, prior)
     if not isinstance(raw, dict):
         return _reject(batch, raw, key, [{"field": None, "code": "invalid_type", "params": {}}])

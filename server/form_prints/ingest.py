@@ -13,15 +13,14 @@ from datetime import timedelta
 
 from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from offline_queue.canonical import content_hash
-from offline_queue.ingest import Batch
+from offline_queue.ingest import Batch, echo
 from offline_queue.item_fields import CapturedAt, ClientId, Id, coded
+from offline_queue.queued_items import each_alone, yours
 from offline_queue.validation import flatten
 from server import audit
 from server.extensions import db
-from server.models import Member, Unit, User, utcnow
+from server.models import Member, User, utcnow
 from server.scope import in_scope
 
 from .models import FormPrint
@@ -43,58 +42,21 @@ class PrintItemSchema(Schema):
 
 
 _schema = PrintItemSchema()
-_CLIENT_ID = ClientId()
 
 
 def ingest_prints(user: User, device_id: str, items: list, *, tolerance_seconds: int) -> list[dict]:
     """Each notice in its own transaction; one result per item, in order."""
     batch = Batch(user.id, device_id, utcnow(), tolerance_seconds)
-    return [_one(batch, raw) for raw in items]
+    return [each_alone(batch, raw, _process) for raw in items]
 
 
 def _result(raw, outcome, errors=None) -> dict:
-    echo = raw.get("client_id") if isinstance(raw, dict) else None
-    return {"client_id": echo if isinstance(echo, str) and len(echo) <= 128 else None, "outcome": outcome,
-            "errors": errors or []}
-
-
-def _key(raw) -> str | None:
-    try:
-        return _CLIENT_ID.deserialize(raw.get("client_id")) if isinstance(raw, dict) else None
-    except ValidationError:
-        return None
-
-
-def _one(batch: Batch, raw) -> dict:
-    key = _key(raw)
-    digest = content_hash({**raw, "client_id": key} if key else raw) if isinstance(raw, dict) else ""
-    try:
-        result = _process(batch, raw, key, digest)
-        db.session.commit()
-        return result
-    except IntegrityError:
-        # The same notice stored by a concurrent request between our look-up and our insert: now it is the prior.
-        db.session.rollback()
-        result = _process(batch, raw, key, digest)
-        if result["outcome"] == "accepted":
-            raise
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    return {"client_id": echo(raw), "outcome": outcome, "errors": errors or []}
 
 
 def _prior(key):
     return db.session.execute(select(FormPrint.id, FormPrint.content_hash, FormPrint.user_id, FormPrint.unit_id)
                               .where(FormPrint.client_id == key)).one_or_none()
-
-
-def _yours(batch: Batch, prior) -> bool:
-    if prior.user_id == batch.user_id:
-        return True
-    path = db.session.scalar(select(Unit.path).where(Unit.id == prior.unit_id)) or ""
-    return path.startswith(batch.user.unit.path)
 
 
 def _reject(batch: Batch, raw, key, errors) -> dict:
@@ -105,14 +67,14 @@ def _reject(batch: Batch, raw, key, errors) -> dict:
 
 
 def _answer_prior(batch: Batch, raw, key, digest, prior) -> dict:
-    if prior.content_hash != digest or not _yours(batch, prior):
+    if prior.content_hash != digest or not yours(batch, prior):
         return _reject(batch, raw, key, [{"field": "client_id", "code": "client_id_reused", "params": {}}])
     return _result(raw, "duplicate")  # audited once, when it was stored
 
 
 def _process(batch: Batch, raw, key, digest) -> dict:
     prior = _prior(key) if key is not None else None
-    if prior is not None and _yours(batch, prior):
+    if prior is not None and yours(batch, prior):
         return _answer_prior(batch, raw, key, digest, prior)
     if not isinstance(raw, dict):
         return _reject(batch, raw, key, [{"field": None, "code": "invalid_type", "params": {}}])
