@@ -119,6 +119,9 @@ def group_cpu_seconds(pgid: int) -> float:
     return sum(process_cpu_seconds(pgid).values())
 
 
+# --connection-per-request: each request on a new connection, as gunicorn sees them behind a balancer that does not
+# keep its connections to the app open (HAProxy's `option http-server-close`): taken by whichever worker is free.
+CONNECTION_PER_REQUEST = False
 SPLITS = {}  # (server port, phase run) → the busiest worker's share of the server's CPU in that run
 
 
@@ -127,7 +130,8 @@ def run_threads(server, clients: int, work) -> tuple[float, float]:
     connection, which stays with the gunicorn worker that accepted it); (wall seconds, server CPU seconds).
     The busiest worker's share of the CPU goes to SPLITS: with few connections the kernel may hand most of them
     to one worker, whose one interpreter lock then limits the rate."""
-    signed_in = [Client(server.port).login("officer") for _ in range(clients)]
+    signed_in = [Client(server.port, connection_per_request=CONNECTION_PER_REQUEST).login("officer")
+                 for _ in range(clients)]
     errors = []
 
     def target(client, index):
@@ -301,8 +305,13 @@ def main():
     parser.add_argument("--no-baseline", action="store_true", help="measure the code as it is only")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--connection-per-request", action="store_true",
+                        help="a new connection for every request (\"Connection: close\"), as behind a balancer that "
+                             "does not keep its connections to the app open")
     parser.add_argument("--baseline-rev", default=BASELINE_REV, help=f"the baseline's commit ({BASELINE_REV})")
     args = parser.parse_args()
+    global CONNECTION_PER_REQUEST
+    CONNECTION_PER_REQUEST = args.connection_per_request
     pg_url = os.environ.get("FIELDKIT_BENCH_PG_URL") or os.environ.get("FIELDKIT_TEST_PG_URL")
     if args.backend != "sqlite" and not pg_url:
         # No PostgreSQL given: run this same bench again under a throwaway one.
@@ -310,7 +319,8 @@ def main():
 
     jpeg = portrait_jpeg()
     variants = ("now",) if args.no_baseline else ("now", "baseline")
-    print(f"{args.records} records per phase, {args.clients} client threads, batches of {BATCH}, "
+    print(f"{args.records} records per phase, {args.clients} client threads "
+          f"({'a connection per request' if CONNECTION_PER_REQUEST else 'keep-alive connections'}), batches of {BATCH}, "
           f"gunicorn {args.workers} workers × {args.threads} threads (gthread), {os.cpu_count()} cores; "
           f"photo 1200×1600 JPEG of {len(jpeg) / 1e3:.0f} KB")
     failed = False

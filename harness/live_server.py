@@ -173,13 +173,16 @@ class LiveServer(Gunicorn):
 class Client:
     """A signed-in (or not yet) API client over one keep-alive connection."""
 
-    def __init__(self, port: int, timeout: float = 120):
+    def __init__(self, port: int, timeout: float = 120, *, connection_per_request: bool = False):
         self.port, self.timeout = port, timeout
+        self.close_each = connection_per_request  # "Connection: close": a new connection for every request
         self.cookie = self.csrf = None
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"):
         headers = {"Content-Type": content_type} if body is not None else {}
+        if self.close_each:
+            headers["Connection"] = "close"
         if self.cookie:
             headers["Cookie"] = self.cookie
         if self.csrf and method not in ("GET", "HEAD"):
