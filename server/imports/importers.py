@@ -341,6 +341,7 @@ class MemberImport(RecordImport):
     model, key, unique = Member, "member_code", ("member_code", "citizen_id")
 
     def prepare(self) -> None:
+        self._tallied = 0  # a first import: the highest member id whose tallies are added (_new_and_moved)
         self.cells = {code: unit_id if kind == "cell" else kind
                       for code, unit_id, kind in db.session.execute(select(Unit.code, Unit.id, Unit.kind))}
 
@@ -353,25 +354,37 @@ class MemberImport(RecordImport):
                 "touched": {"updated_at": ":now", "removed_at": "NULL",
                             "previous_unit_id": f"CASE WHEN {moved} THEN t.unit_id ELSE t.previous_unit_id END",
                             "moved_at": f"CASE WHEN {moved} THEN :now ELSE t.moved_at END"},
-                "watch": _new_and_moved,
+                "watch": self._new_and_moved,
                 "also": "t.removed_at IS NOT NULL"}
 
     def written_batch(self, seen) -> None:
         # Rows written below the ORM: the progress counters count the new members and recount the moved ones
         # (and those back on the roster) at the commit.
         new, moved = seen
+        if new is None:  # a first import's batch, counted already on the writing thread
+            tallies.mark_uncounted()
+            return
         tallies.touch(moved)
         if new:
             tallies.add_new_members([code for code, _ in new], Counter(unit for _, unit in new))
 
+    def _new_and_moved(self, upsert, rows) -> tuple[list | None, list]:
+        """What a members batch is about to change for the counters: the (code, unit) of members not yet stored,
+        and the ids of stored ones that move cell or come back on the roster, which written_batch counts on the
+        reading thread. A direct batch (into an empty table) is all new: its members' tallies are added here, on
+        the writing thread, while the reader checks the next batch (on the reader they held it up for as long
+        as the batch's COPY), and (None, []) says so. A staged batch is asked in the staging table, before its
+        UPDATE and INSERT."""
+        if upsert.direct:
+            unit = upsert.names.index("unit_id")
+            self._tallied = tallies.add_first_members(upsert.conn, self._tallied,
+                                                      Counter(row[unit] for row in rows))
+            return None, []
+        return _new_and_moved(upsert, rows)
+
 
 def _new_and_moved(upsert, rows) -> tuple[list, list]:
-    """What a members batch is about to change for the counters: the (code, unit) of members not yet stored,
-    and the ids of stored ones that move cell or come back on the roster. A direct batch (into an empty table)
-    is all new and its rows say it; a staged one is asked in the staging table, before its UPDATE and INSERT."""
-    if upsert.direct:
-        code, unit = upsert.names.index("member_code"), upsert.names.index("unit_id")
-        return [(row[code], row[unit]) for row in rows], []
+    """A staged members batch: (code, unit) of the members it adds, ids of those it moves or brings back."""
     conn, stage, target = upsert.conn, upsert.stage, upsert.target
     new = conn.exec_driver_sql(f"SELECT s.member_code, s.unit_id FROM {stage} AS s WHERE NOT EXISTS "
                                f"(SELECT 1 FROM {target} AS t WHERE t.member_code = s.member_code)").all()
