@@ -1,9 +1,10 @@
 """A first members import (into an empty table: written straight into it, server.imports.write) counts its members
 in the progress counters batch by batch on the writing thread: exact after several batches, gone with a refusal."""
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from server.dashboard.models import MemberTally, TallyPending
 from server.extensions import db
+from server.imports import pg_bulk
 from server.imports.importers import import_file
 from server.models import Member
 from tests.test_dashboard_tallies import assert_exact
@@ -31,3 +32,54 @@ def test_a_first_import_refused_after_a_written_batch_counts_nothing(app, tree, 
     assert db.session.scalar(select(func.count()).select_from(Member)) == 0
     assert assert_exact() == {}
     assert db.session.scalar(select(func.count()).select_from(MemberTally)) == 0
+
+
+def schema():
+    """The members table's indexes, foreign keys and unique constraints as committed (a connection of its own)."""
+    found = inspect(db.engine)
+    return (sorted(map(repr, found.get_indexes("members"))), sorted(map(repr, found.get_foreign_keys("members"))),
+            sorted(map(repr, found.get_unique_constraints("members"))))
+
+
+def test_a_first_import_leaves_the_indexes_and_keys_as_they_were_stored_or_refused(app, tree, tmp_path,
+                                                                                  monkeypatch):
+    """PostgreSQL sets the plain indexes and foreign keys aside for a first import (server.imports.pg_bulk) and
+    makes them again; a refused file gets them back with the rollback. Either way the schema is unchanged."""
+    monkeypatch.setattr("server.imports.importers.BATCH", 2)
+    calls = []
+    real = pg_bulk.set_aside
+    monkeypatch.setattr(pg_bulk, "set_aside", lambda conn, target: calls.append(real(conn, target)) or calls[-1])
+    before = schema()
+    refused = [member(member_code=f"F{i}", citizen_id="") for i in range(3)] + [member(member_code="F9",
+                                                                                      gender="x")]
+    assert import_file("members", write_csv(tmp_path / "refused.csv", refused)).rejected
+    db.session.rollback()
+    assert schema() == before
+    rows = [member(member_code=f"F{i}", citizen_id=f"0380580011{i:02d}") for i in range(5)]
+    assert import_file("members", write_csv(tmp_path / "members.csv", rows)).created == 5
+    assert schema() == before
+    if app.config["BACKEND"] == "postgres":
+        assert len(calls) == 2 and all(len(statements) == 7 for statements in calls)  # 5 indexes, 2 keys
+    else:
+        assert calls == []
+    db.session.rollback()
+    assert [m.citizen_id for m in db.session.scalars(select(Member).where(Member.citizen_id == "038058001103"))
+            ] == ["038058001103"]  # the rebuilt index answers
+
+
+def test_a_first_import_beside_a_reader_of_the_table_keeps_the_indexes_and_stores_the_same(app, tree, tmp_path,
+                                                                                           monkeypatch):
+    """Someone reading members when the import begins: the import does not queue behind them for the table (nor
+    make every later reader queue behind it); it writes with the indexes in place."""
+    calls = []
+    real = pg_bulk.set_aside
+    monkeypatch.setattr(pg_bulk, "set_aside", lambda conn, target: calls.append(real(conn, target)) or calls[-1])
+    before = schema()
+    with db.engine.connect() as reader:
+        assert reader.execute(select(func.count()).select_from(Member)).scalar() == 0  # holds the table till the end
+        rows = [member(member_code=f"F{i}", citizen_id="") for i in range(3)]
+        assert import_file("members", write_csv(tmp_path / "members.csv", rows)).created == 3
+        reader.rollback()
+    assert calls == ([None] if app.config["BACKEND"] == "postgres" else [])
+    assert schema() == before
+    assert assert_exact() == {tree["C1"].id: (3, 0, 0, 0, 0, 0)}

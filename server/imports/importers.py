@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from .. import audit, is_sqlite_locked, sqlite_busy_timeout_ms
 from ..dashboard import tallies
 from ..extensions import db
+from .fast_rows import member_reader
 from .files import FileProblem, source_for
 from .keys import Keys, compact
 from .rows import check_header, parse_member, parse_registry, row_values, today
@@ -230,6 +231,11 @@ class RecordImport(ABC):
     def parse(self, values: dict[str, str]) -> tuple[dict, list[str], list[str]]:
         """One row's values as a record for the table, its refusals and its warnings (empty when the row is good)."""
 
+    def quick_reader(self, columns: list[str]):
+        """A function that returns the record parse() would make of a row's values when it has no reason and no
+        warning, else None (then parse() is asked); None when this kind has none. See server.imports.fast_rows."""
+        return None
+
     def _row(self, columns, values) -> tuple[dict, list[str], list[str]]:
         values, errors = row_values(columns, values)
         return self.parse(values) if not errors else ({}, errors, [])
@@ -255,11 +261,16 @@ class RecordImport(ABC):
                 return
             batches, writing = _Batches(self, background), True
             report, unique, compact_of = self.report, self.unique, self._compact
+            quick = self.quick_reader(sheet.columns)
             for line, values in sheet.rows:
                 report.rows_read += 1
-                record, errors, warnings = self._row(sheet.columns, values)
-                if warnings:
-                    report.warn(line, warnings)
+                record = quick(values) if quick is not None else None
+                if record is not None:  # a good row (see quick_reader): no reason, no warning
+                    errors = []
+                else:
+                    record, errors, warnings = self._row(sheet.columns, values)
+                    if warnings:
+                        report.warn(line, warnings)
                 for name in unique:
                     compact = compact_of(name, record.get(name))
                     if compact is None:
@@ -331,7 +342,7 @@ class _Batches:
             self.background.write(self.writer, self.rows)
         self.background.wait()
         if self.writer is not None:
-            self.writer.close()
+            self.writer.close(complete=flush)
 
 
 class MemberImport(RecordImport):
@@ -348,13 +359,16 @@ class MemberImport(RecordImport):
     def parse(self, values):
         return parse_member(values, self.today, self.cells)
 
+    def quick_reader(self, columns):
+        return member_reader(columns, self.today, self.cells)
+
     def upsert_options(self) -> dict:
         moved = "t.unit_id <> s.unit_id"
         return {"inserted": {"status": "pending", "created_at": self._now, "updated_at": self._now},
                 "touched": {"updated_at": ":now", "removed_at": "NULL",
                             "previous_unit_id": f"CASE WHEN {moved} THEN t.unit_id ELSE t.previous_unit_id END",
                             "moved_at": f"CASE WHEN {moved} THEN :now ELSE t.moved_at END"},
-                "watch": self._new_and_moved,
+                "watch": self._new_and_moved, "set_aside": True,
                 "also": "t.removed_at IS NOT NULL"}
 
     def written_batch(self, seen) -> None:
@@ -400,6 +414,9 @@ class RegistryImport(RecordImport):
 
     def parse(self, values):
         return parse_registry(values, self.today)
+
+    def upsert_options(self) -> dict:
+        return {"set_aside": True}
 
 
 IMPORTS = {"units": UnitImport, "members": MemberImport, "registry": RegistryImport}

@@ -34,6 +34,7 @@ from psycopg.copy import LibpqWriter
 from sqlalchemy import ARRAY, Table, any_, bindparam, select, text
 
 from ..extensions import db
+from . import pg_bulk
 
 _names = itertools.count(1)
 CACHE_SIZE = -8192  # SQLite page cache while an import writes, in KiB (negative): 8 MiB, memory stays bounded
@@ -91,13 +92,15 @@ class StagedUpsert:
 
     `inserted`: values of other columns for new rows (Python-side defaults fill the rest). `touched`: SQL for
     other columns of a changed row, in terms of `t` (the old row), `s` (the file's row) and `:now`. `also`: an SQL
-    condition on `t` that makes a row changed even when its values are equal. `watch(upsert, rows)`: asked after a
+    condition on `t` that makes a row changed even when its values are equal. `set_aside`: a first import on PostgreSQL drops the table's plain indexes and foreign keys for the load and makes them
+    again at close() (server.imports.pg_bulk). `watch(upsert, rows)`: asked after a
     batch is staged and before it is written (on the writing thread: the upsert's connection only; a direct batch
     is already in the target and entirely new); what it returns reaches the reading thread (Background's
     `written`)."""
 
     def __init__(self, table: Table, names: list[str], key: str, now, *, inserted: dict | None = None,
-                 touched: dict[str, str] | None = None, also: str = "", watch=None):
+                 touched: dict[str, str] | None = None, also: str = "", watch=None,
+                 set_aside: bool = False):
         self.conn = db.session.connection()
         dialect = self.conn.dialect
         self.postgres = dialect.name == "postgresql"
@@ -134,8 +137,11 @@ class StagedUpsert:
         # Safe to look: run_import has taken this import's turn (importers._take_turn), so no other import into the
         # table is under way; two admins loading overlapping first files at once would both see it empty.
         self.direct = self.conn.execute(select(table.c[key]).limit(1)).first() is None
+        self.rebuild = None  # PostgreSQL, a first import: the indexes to make again at the end (pg_bulk)
         if self.direct:
             self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)
+            if self.postgres and set_aside:
+                self.rebuild = pg_bulk.set_aside(self.conn, target)
             dest, dest_columns = target, columns + [quote(n) for n in extra]
         else:
             self.extra = ()
@@ -199,7 +205,11 @@ class StagedUpsert:
         self.conn.exec_driver_sql(f"TRUNCATE {self.stage}" if self.postgres else f"DELETE FROM {self.stage}")
         return created, changed, seen
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
+        """Done with the file: drop the staging table; `complete` (every row written, nothing refused): make the
+        indexes set aside again (a refused file's savepoint brings them back with the rollback)."""
+        if self.rebuild is not None and complete:
+            pg_bulk.restore(self.conn, self.rebuild)
         if not self.direct:
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
         if not self.postgres:
