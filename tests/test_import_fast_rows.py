@@ -78,3 +78,21 @@ def test_the_demo_generators_rows_agree_and_most_are_answered():
     read = member_reader(HEADER, TODAY, cells)
     answered = [agree(read, HEADER, row, cells) for row, _ in generator.members()]
     assert sum(answered) > 0.9 * len(answered)  # all but the decomposed (NFD) text
+
+
+def test_the_compact_key_set_answers_exactly_when_remainders_collide(monkeypatch):
+    """IntKeys' bitmap of remainders (server.imports.keys) only ever says "look": with 97 slots nearly every new key
+    finds its bit set by another, and add_new and `in` still answer exactly, across merges."""
+    from server.imports.keys import IntKeys, Keys
+    monkeypatch.setattr(IntKeys, "FLOOR", 8)
+    monkeypatch.setattr(IntKeys, "SLOTS", 97)
+    keys, reference, added, rng = Keys(), set(), [5], random.Random(3)
+    for _ in range(4000):
+        key = rng.randrange(10 ** 12) if rng.random() < 0.6 else rng.choice(added)
+        if rng.random() < 0.05:
+            key = f"long code {key}"  # not an integer form: the plain set
+        assert (key in keys) == (key in reference)
+        assert keys.add_new(key) == (key not in reference)
+        reference.add(key)
+        added.append(key)
+    assert len(keys) == len(reference) and len(keys.ints.sorted) > len(keys.ints.recent)

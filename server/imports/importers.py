@@ -275,12 +275,10 @@ class RecordImport(ABC):
                     compact = compact_of(name, record.get(name))
                     if compact is None:
                         continue
-                    if compact in seen[name]:
+                    if not seen[name].add_new(compact):
                         errors.append(f"{name}: repeats an earlier row")
                         if len(report.rejected) < MAX_LISTED:  # only listed rows get the line named
                             repeats.append((errors, name, compact))
-                    else:
-                        seen[name].add(compact)
                 if errors:
                     report.reject(line, errors)
                     writing = False  # nothing of this file will be kept: stop writing, go on checking
