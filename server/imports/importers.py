@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from .. import audit, is_sqlite_locked, sqlite_busy_timeout_ms
 from ..dashboard import tallies
+from ..dashboard.models import MemberTally
 from ..extensions import db
 from .fast_rows import member_reader
 from .files import FileProblem, source_for
@@ -366,7 +367,7 @@ class MemberImport(RecordImport):
                 "touched": {"updated_at": ":now", "removed_at": "NULL",
                             "previous_unit_id": f"CASE WHEN {moved} THEN t.unit_id ELSE t.previous_unit_id END",
                             "moved_at": f"CASE WHEN {moved} THEN :now ELSE t.moved_at END"},
-                "watch": self._new_and_moved, "set_aside": True,
+                "watch": self._new_and_moved, "set_aside": (Member.__table__, MemberTally.__table__),
                 "also": "t.removed_at IS NOT NULL"}
 
     def written_batch(self, seen) -> None:
@@ -414,7 +415,7 @@ class RegistryImport(RecordImport):
         return parse_registry(values, self.today)
 
     def upsert_options(self) -> dict:
-        return {"set_aside": True}
+        return {"set_aside": (RegistryRecord.__table__,)}
 
 
 IMPORTS = {"units": UnitImport, "members": MemberImport, "registry": RegistryImport}

@@ -92,15 +92,15 @@ class StagedUpsert:
 
     `inserted`: values of other columns for new rows (Python-side defaults fill the rest). `touched`: SQL for
     other columns of a changed row, in terms of `t` (the old row), `s` (the file's row) and `:now`. `also`: an SQL
-    condition on `t` that makes a row changed even when its values are equal. `set_aside`: a first import on PostgreSQL drops the table's plain indexes and foreign keys for the load and makes them
-    again at close() (server.imports.pg_bulk). `watch(upsert, rows)`: asked after a
-    batch is staged and before it is written (on the writing thread: the upsert's connection only; a direct batch
-    is already in the target and entirely new); what it returns reaches the reading thread (Background's
-    `written`)."""
+    condition on `t` that makes a row changed even when its values are equal. `set_aside`: tables (the target,
+    and any that `watch` fills) whose plain indexes and foreign keys a first import on PostgreSQL drops for the
+    load and makes again at close() (server.imports.pg_bulk). `watch(upsert, rows)`: asked after a batch is staged
+    and before it is written (on the writing thread: the upsert's connection only; a direct batch is already in
+    the target and entirely new); what it returns reaches the reading thread (Background's `written`)."""
 
     def __init__(self, table: Table, names: list[str], key: str, now, *, inserted: dict | None = None,
                  touched: dict[str, str] | None = None, also: str = "", watch=None,
-                 set_aside: bool = False):
+                 set_aside: tuple[Table, ...] = ()):
         self.conn = db.session.connection()
         dialect = self.conn.dialect
         self.postgres = dialect.name == "postgresql"
@@ -141,7 +141,8 @@ class StagedUpsert:
         if self.direct:
             self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)
             if self.postgres and set_aside:
-                self.rebuild = pg_bulk.set_aside(self.conn, target)
+                self.rebuild = pg_bulk.set_aside(self.conn, [dialect.identifier_preparer.format_table(t)
+                                                             for t in set_aside])
             dest, dest_columns = target, columns + [quote(n) for n in extra]
         else:
             self.extra = ()
