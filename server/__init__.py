@@ -32,8 +32,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def create_app(config=None) -> Flask:
-    """Build the app from `config` (an object, e.g. TestConfig) or from the environment."""
+def create_app(config=None, *, http_api: bool = True) -> Flask:
+    """Build the app from `config` (an object, e.g. TestConfig) or from the environment. `http_api=False`: without
+    the HTTP API (for command-line work that only uses the database: see server.cli)."""
     from . import cli, http, pwa
     from .config import Config
 
@@ -48,8 +49,9 @@ def create_app(config=None) -> Flask:
     from .jobs import queue as job_queue
     job_queue.init_app(app)
 
-    import api as api_package  # only create_app imports the HTTP layer
-    api_package.register(app, api)
+    if http_api:
+        import api as api_package  # only create_app imports the HTTP layer
+        api_package.register(app, api)
     app.register_blueprint(pwa.bp)
     cli.init_app(app)
     return app

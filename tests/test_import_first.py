@@ -85,3 +85,29 @@ def test_a_first_import_beside_a_reader_of_the_table_keeps_the_indexes_and_store
     assert calls == ([None] if app.config["BACKEND"] == "postgres" else [])
     assert schema() == before
     assert assert_exact() == {tree["C1"].id: (3, 0, 0, 0, 0, 0)}
+
+
+def test_the_command_line_import_runs_without_the_http_api_and_stores_the_file(app, tree, tmp_path):
+    """`fieldkit import-members` makes its app without the HTTP API (server.cli: a quarter of its start-up), and
+    the import it runs is the same: stored, counted, audited."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from server.models import AuditEvent
+    db.session.commit()
+    rows = [member(member_code=f"F{i}", citizen_id="") for i in range(3)]
+    path = write_csv(tmp_path / "members.csv", rows)
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test",
+               FIELDKIT_DATA_DIR=str(tmp_path / "cli"))
+    code = ("import atexit, sys; atexit.register(lambda: print('http api loaded:', 'api' in sys.modules)); "
+            "from server.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, "import-members", str(path)], env=env, capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "3 created" in done.stdout and "http api loaded: False" in done.stdout
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Member)) == 3
+    assert assert_exact() == {tree["C1"].id: (3, 0, 0, 0, 0, 0)}
+    assert db.session.scalar(select(AuditEvent.outcome).where(AuditEvent.action == "import.members")) == "stored"
