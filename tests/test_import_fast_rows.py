@@ -8,6 +8,7 @@ import unicodedata
 from datetime import date
 
 from server.demo.gen import DemoGenerator
+from server.imports import copy_text
 from server.imports.fast_rows import member_reader
 from server.imports.rows import parse_member, row_values
 from server.record_fields import MEMBER_COLUMNS, MEMBER_OPTIONAL
@@ -37,47 +38,60 @@ def slow(columns, values, cells=CELLS):
 
 
 def agree(read, columns, values, cells=CELLS) -> bool:
-    """Whether the one-step check answered; asserts it agrees with parse_member when it does."""
-    quick = read(list(values))
+    """Whether the one-step check answered; asserts it agrees with parse_member when it does, and that its COPY
+    text (if any) is the record's values as copy_text.line writes them."""
+    found = read(list(values))
     record, errors, warnings = slow(columns, list(values), cells)
-    if quick is None:
+    if found is None:
         return False
+    quick, text = found
     assert (errors, warnings) == ([], []), (values, errors, warnings)
     assert list(quick.items()) == list(record.items()), values
+    if text is not None:
+        assert text + "\n" == copy_text.line(record.values()), values
     return True
 
 
+def readers(columns, cells=CELLS):
+    """The check as SQLite's import uses it (records only) and as PostgreSQL's does (with COPY text)."""
+    return [member_reader(columns, TODAY, cells), member_reader(columns, TODAY, cells, copy_text=True)]
+
+
 def test_every_field_replaced_by_messy_values_agrees_with_parse_member():
-    read = member_reader(HEADER, TODAY, CELLS)
-    answered = sum(agree(read, HEADER, GOOD[:i] + [value] + GOOD[i + 1:])
-                   for i in range(len(HEADER)) for value in MESSY)
-    assert agree(read, HEADER, GOOD)
-    assert answered > 100  # the many harmless replacements (a spaced name, an optional field left empty, ...)
-    rng = random.Random(14)
-    for _ in range(3000):  # two or three fields messy at once: dates against each other, ID against birth year
-        values = list(GOOD)
-        for i in rng.sample(range(len(HEADER)), rng.choice((2, 3))):
-            values[i] = rng.choice(MESSY)
-        agree(read, HEADER, values)
-    for cut in (len(GOOD) - 1, len(GOOD) + 1):  # a missing or an extra value: parse_member's to judge
-        assert read((GOOD + ["", "x"])[:cut]) is None
+    for read in readers(HEADER):
+        answered = sum(agree(read, HEADER, GOOD[:i] + [value] + GOOD[i + 1:])
+                       for i in range(len(HEADER)) for value in MESSY)
+        assert agree(read, HEADER, GOOD)
+        assert answered > 100  # the many harmless replacements (a spaced name, an optional field left empty, ...)
+        rng = random.Random(14)
+        for _ in range(1500):  # two or three fields messy at once: dates against each other, ID against birth year
+            values = list(GOOD)
+            for i in rng.sample(range(len(HEADER)), rng.choice((2, 3))):
+                values[i] = rng.choice(MESSY)
+            agree(read, HEADER, values)
+        for cut in (len(GOOD) - 1, len(GOOD) + 1):  # a missing or an extra value: parse_member's to judge
+            assert read((GOOD + ["", "x"])[:cut]) is None
+    with_text = readers(HEADER)[1]
+    assert with_text(GOOD)[1] is not None
+    assert with_text(GOOD[:6] + ["Thôn 2 \\ Đông"] + GOOD[7:])[1] is None  # a backslash: copy_text.line escapes it
 
 
 def test_other_headers_agree_too():
     for columns in (list(MEMBER_COLUMNS), list(reversed(HEADER)), list(MEMBER_COLUMNS) + ["phone"]):
-        read = member_reader(columns, TODAY, CELLS)
         good = dict(zip(HEADER, GOOD))
-        assert agree(read, columns, [good[name] for name in columns])
-        for name, value in itertools.product(columns, MESSY[::3]):
-            agree(read, columns, [value if column == name else good[column] for column in columns])
+        for read in readers(columns):
+            assert agree(read, columns, [good[name] for name in columns])
+            for name, value in itertools.product(columns, MESSY[::3]):
+                agree(read, columns, [value if column == name else good[column] for column in columns])
 
 
 def test_the_demo_generators_rows_agree_and_most_are_answered():
     generator = DemoGenerator(members=3000, seed=11)
     cells = {code: i if kind == "cell" else kind for i, (code, _, kind, _) in enumerate(generator.units)}
-    read = member_reader(HEADER, TODAY, cells)
-    answered = [agree(read, HEADER, row, cells) for row, _ in generator.members()]
-    assert sum(answered) > 0.9 * len(answered)  # all but the decomposed (NFD) text
+    rows = [row for row, _ in generator.members()]
+    for read in readers(HEADER, cells):
+        answered = [agree(read, HEADER, row, cells) for row in rows]
+        assert sum(answered) > 0.9 * len(answered)  # all but the decomposed (NFD) text
 
 
 def test_the_compact_key_set_answers_exactly_when_remainders_collide(monkeypatch):
@@ -96,3 +110,24 @@ def test_the_compact_key_set_answers_exactly_when_remainders_collide(monkeypatch
         reference.add(key)
         added.append(key)
     assert len(keys) == len(reference) and len(keys.ints.sorted) > len(keys.ints.recent)
+
+
+def test_copy_text_lines_read_back_as_the_values_written(app):
+    """copy_text.line, which writes the rows a members batch sends to PostgreSQL as COPY text: every value comes
+    back as it went in (escapes, NULL against the text "\\N", booleans, dates, non-BMP text)."""
+    from sqlalchemy import text as sql
+
+    from server.extensions import db
+    rows = [("a\\tb", "\\N", None, True, 7, date(2004, 6, 13), "tab\there\nnew\rret\bb\ff\vv", "Hà Nội 𝕍 \\"),
+            ("", "=1+2", "", False, -1, date(1, 1, 1), "\\\\", "x\\y")]
+    assert copy_text.line(rows[1]) == "\t=1+2\t\tf\t-1\t0001-01-01\t\\\\\\\\\tx\\\\y\n"
+    if app.config["BACKEND"] != "postgres":
+        return  # SQLite takes JSON, not COPY text (server.imports.write)
+    connection = db.session.connection()
+    connection.exec_driver_sql("CREATE TEMPORARY TABLE copy_check (a text, b text, c text, d boolean, e integer, "
+                               "f date, g text, h text)")
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy("COPY copy_check FROM STDIN") as copy:
+            copy.write("".join(copy_text.line(row) for row in rows))
+    assert [tuple(row) for row in connection.execute(sql("SELECT * FROM copy_check"))] == rows
+    db.session.rollback()

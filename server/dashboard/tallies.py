@@ -116,7 +116,7 @@ def add_new_members(codes: list[str], per_unit: dict[int, int]) -> None:
     db.session.info[_UNCOUNTED] = True
 
 
-def add_first_members(conn, after_id: int, per_unit: dict[int, int]) -> int:
+def add_first_members(conn, after_id: int) -> int:
     """add_new_members for a batch of a first import (server.imports.write: direct), on `conn` (the import's own
     connection, used by its writing thread): the members with an id above `after_id`, found by the primary key
     instead of by their codes. Every one of them is this import's and new: the table was empty when it began and
@@ -129,7 +129,9 @@ def add_first_members(conn, after_id: int, per_unit: dict[int, int]) -> int:
         ["member_id", "unit_id", *COUNTS, "first_day"],
         select(Member.id, Member.unit_id, literal(1), *[literal(0)] * (len(COUNTS) - 1), null())
         .where(Member.id > after_id, Member.id <= last)))
-    conn.execute(TallyPending.__table__.insert(), [{"unit_id": u, "target": n} for u, n in per_unit.items()])
+    conn.execute(TallyPending.__table__.insert().from_select(
+        ["unit_id", "target"], select(Member.unit_id, func.count()).where(Member.id > after_id, Member.id <= last)
+        .group_by(Member.unit_id)))
     return last
 
 

@@ -18,11 +18,14 @@ from unicodedata import is_normalized
 from ..citizen_id import check_citizen_id
 from ..record_fields import BY_NAME, MAX_LENGTHS, MEMBER_COLUMNS, MEMBER_OPTIONAL
 from .hints import LOST_LETTERS
+from .copy_text import NULL
 from .rows import _PHONE, Row, name_key
 
 
-def member_reader(columns: list[str], today: date, cells: dict[str, int | str]):
-    """The one-step check for rows under the header `columns` (a members file's, already checked)."""
+def member_reader(columns: list[str], today: date, cells: dict[str, int | str], copy_text: bool = False):
+    """The one-step check for rows under the header `columns` (a members file's, already checked): None, or
+    (record, text), text being with `copy_text` the record's values in its own order as a line of PostgreSQL's
+    COPY text format without its end (server.imports.copy_text), else (or if a value would need escaping) None."""
     at = {name: i for i, name in enumerate(columns)}
     if any(name not in at for name in MEMBER_COLUMNS):
         return None
@@ -35,15 +38,16 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str]):
     genders = BY_NAME["gender"].choices
     priorities = BY_NAME["priority"].choices
     visits = BY_NAME["needs_home_visit"].choices
-    births: dict[str, tuple] = {}  # text → (value, year, earliest day) of a good date_of_birth
-    days: dict[str, date] = {}  # text → the day of a good party date
+    births: dict[str, tuple] = {}  # text → (value, year, earliest day, the year as text) of a good date_of_birth
+    days: dict[str, tuple] = {}  # text → (the day, as text) of a good party date
+    cell_ids = {code: str(unit) for code, unit in cells.items() if unit.__class__ is int}
 
     def birth(text: str):
         row = Row({"date_of_birth": text}, today)
         found = row.birth_date()
         if row.errors or row.warnings:
             return None
-        births[text] = found
+        births[text] = found = (*found, str(found[1]))
         return found
 
     def day(text: str):
@@ -51,16 +55,16 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str]):
         found = row.date("party_join_date")
         if row.errors or row.warnings or found is None:
             return None
-        days[text] = found
+        days[text] = found = (found, found.isoformat())
         return found
 
     def read(values: list[str]) -> dict | None:
         if len(values) != width:
             return None
-        joined = ",".join(values)
+        joined_row = ",".join(values)
         # Every value printable and NFC, as Row.text's quick path asks (a comma composes with nothing, so the
         # joined text is NFC exactly when each value is); otherwise text() cleans, and may refuse.
-        if not joined.isprintable() or not (joined.isascii() or is_normalized("NFC", joined)):
+        if not joined_row.isprintable() or not (joined_row.isascii() or is_normalized("NFC", joined_row)):
             return None
         code = " ".join(values[code_at].split())
         unit_code = " ".join(values[unit_at].split())
@@ -80,7 +84,7 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str]):
         found = births.get(text) or birth(text)
         if found is None:
             return None
-        dob, year, born = found
+        dob, year, born, year_text = found
         gender = values[gender_at].strip().lower()
         if gender not in genders:
             return None
@@ -96,18 +100,20 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str]):
             return None
         text = values[joined_at].strip()
         if text:
-            joined = days.get(text) or day(text)
-            if joined is None or joined < born:
+            found = days.get(text) or day(text)
+            if found is None or found[0] < born:
                 return None
+            joined, joined_text = found
         else:
-            joined = None
+            joined, joined_text = None, NULL
         text = values[official_at].strip()
         if text:
-            official = days.get(text) or day(text)
-            if official is None or official < born or (joined is not None and official < joined):
+            found = days.get(text) or day(text)
+            if found is None or found[0] < born or (joined is not None and found[0] < joined):
                 return None
+            official, official_text = found
         else:
-            official = None
+            official, official_text = None, NULL
         priority = values[priority_at].strip().lower() or "standard"
         visit = values[visit_at].strip().lower() or "no"
         if priority not in priorities or visit not in visits:
@@ -125,6 +131,14 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str]):
         if phone and (not _PHONE.fullmatch(phone) or (phone[0] != "0" and len(phone) in (9, 10)
                                                       and phone.isdigit())):
             return None
-        return record
+        if not copy_text:
+            return record, None
+        if "\\" in joined_row:  # COPY would need it escaped: copy_text.line does that for the few such rows
+            return record, None
+        # The record's values in its order (tests/test_import_fast_rows.py holds it to copy_text.line(record)).
+        text = "\t".join((code, cell_ids[unit_code], full_name, key, dob, year_text, gender, citizen_id or NULL,
+                          hometown, address, joined_text, official_text, priority, "t" if visit == "yes" else "f",
+                          *[record[name] or NULL for name, _, _, _ in optional]))
+        return record, text
 
     return read

@@ -233,8 +233,9 @@ class RecordImport(ABC):
         """One row's values as a record for the table, its refusals and its warnings (empty when the row is good)."""
 
     def quick_reader(self, columns: list[str]):
-        """A function that returns the record parse() would make of a row's values when it has no reason and no
-        warning, else None (then parse() is asked); None when this kind has none. See server.imports.fast_rows."""
+        """A function that returns (the record parse() would make of a row's values, its COPY text or None) when
+        the row has no reason and no warning, else None (then parse() is asked); None when this kind has none.
+        See server.imports.fast_rows."""
         return None
 
     def _row(self, columns, values) -> tuple[dict, list[str], list[str]]:
@@ -265,10 +266,11 @@ class RecordImport(ABC):
             quick = self.quick_reader(sheet.columns)
             for line, values in sheet.rows:
                 report.rows_read += 1
-                record = quick(values) if quick is not None else None
-                if record is not None:  # a good row (see quick_reader): no reason, no warning
-                    errors = []
+                found = quick(values) if quick is not None else None
+                if found is not None:  # a good row (see quick_reader): no reason, no warning
+                    (record, text), errors = found, []
                 else:
+                    text = None
                     record, errors, warnings = self._row(sheet.columns, values)
                     if warnings:
                         report.warn(line, warnings)
@@ -284,7 +286,7 @@ class RecordImport(ABC):
                     report.reject(line, errors)
                     writing = False  # nothing of this file will be kept: stop writing, go on checking
                 elif writing:
-                    batches.add(record, line)
+                    batches.add(record, line, text)
             batches.finish(flush=writing)
         del seen
         if repeats:
@@ -327,10 +329,10 @@ class _Batches:
     def __init__(self, importer: RecordImport, background: Background):
         self.importer, self.background, self.writer, self.rows = importer, background, None, []
 
-    def add(self, record: dict, line: int) -> None:
+    def add(self, record: dict, line: int, text: str | None = None) -> None:
         if self.writer is None:
             self.writer = self.importer._writer(record)
-        self.rows.append(self.writer.row(record, line))
+        self.rows.append(self.writer.row(record, line, text))
         if len(self.rows) == BATCH:
             self.background.write(self.writer, self.rows)
             self.rows = []
@@ -359,7 +361,8 @@ class MemberImport(RecordImport):
         return parse_member(values, self.today, self.cells)
 
     def quick_reader(self, columns):
-        return member_reader(columns, self.today, self.cells)
+        postgres = db.session.get_bind().dialect.name == "postgresql"  # COPY text is for PostgreSQL alone
+        return member_reader(columns, self.today, self.cells, copy_text=postgres)
 
     def upsert_options(self) -> dict:
         moved = "t.unit_id <> s.unit_id"
@@ -389,9 +392,7 @@ class MemberImport(RecordImport):
         as the batch's COPY), and (None, []) says so. A staged batch is asked in the staging table, before its
         UPDATE and INSERT."""
         if upsert.direct:
-            unit = upsert.names.index("unit_id")
-            self._tallied = tallies.add_first_members(upsert.conn, self._tallied,
-                                                      Counter(row[unit] for row in rows))
+            self._tallied = tallies.add_first_members(upsert.conn, self._tallied)
             return None, []
         return _new_and_moved(upsert, rows)
 

@@ -34,7 +34,7 @@ from psycopg.copy import LibpqWriter
 from sqlalchemy import ARRAY, Table, any_, bindparam, select, text
 
 from ..extensions import db
-from . import pg_bulk
+from . import copy_text, pg_bulk
 
 _names = itertools.count(1)
 CACHE_SIZE = -8192  # SQLite page cache while an import writes, in KiB (negative): 8 MiB, memory stays bounded
@@ -138,8 +138,11 @@ class StagedUpsert:
         # table is under way; two admins loading overlapping first files at once would both see it empty.
         self.direct = self.conn.execute(select(table.c[key]).limit(1)).first() is None
         self.rebuild = None  # PostgreSQL, a first import: the indexes to make again at the end (pg_bulk)
+        self.suffix = "\n"  # PostgreSQL, direct: what completes a row given as COPY text (row())
         if self.direct:
             self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)
+            if self.extra:
+                self.suffix = "\t" + copy_text.line(self.extra)
             if self.postgres and set_aside:
                 self.rebuild = pg_bulk.set_aside(self.conn, [dialect.identifier_preparer.format_table(t)
                                                              for t in set_aside])
@@ -178,9 +181,12 @@ class StagedUpsert:
         params = [bindparam(name, value, type_=types.get(name)) for name, value in values.items() if f":{name}" in sql]
         return text(sql).bindparams(*params)
 
-    def row(self, record: dict, line: int) -> tuple:
+    def row(self, record: dict, line: int, text: str | None = None) -> tuple | str:
         """The stored form of one checked record: its values in `names` order, then (staged) its line, which keeps
-        new rows in file order, or (direct) the new rows' other columns."""
+        new rows in file order, or (direct) the new rows' other columns. `text`: PostgreSQL, those values as COPY
+        text already (server.imports.fast_rows); the row is then that line, completed."""
+        if text is not None and self.postgres:
+            return text + (self.suffix if self.direct else f"\t{line}\n")
         values = self._get(record)
         if self._convert:
             values = list(values)
@@ -194,8 +200,11 @@ class StagedUpsert:
         if self.postgres:
             with self.conn.connection.driver_connection.cursor() as cursor, \
                     cursor.copy(self.copy_sql, writer=_OneSend(cursor)) as copy:
-                for row in rows:
-                    copy.write_row(row)
+                if any(row.__class__ is str for row in rows):  # lines of COPY text, and maybe a few tuples
+                    copy.write("".join([row if row.__class__ is str else copy_text.line(row) for row in rows]))
+                else:
+                    for row in rows:
+                        copy.write_row(row)
         else:
             self.conn.exec_driver_sql(self.fill_sql, (json_rows(rows),))
         seen = self.watch(self, rows) if self.watch is not None else None
