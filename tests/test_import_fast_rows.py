@@ -26,7 +26,8 @@ MESSY = ["", " ", "  N1 ", "a  b", " Phạm  Văn Bình ", NFD, "Ph\u200bạm", 
          "2026-01-02", "2027", "1905-06-01", "1905-03-14", "1905-09-30", "1905-10-01", "1979-01-01", "1981-05-18",
          "038058001122", "38058001122", "038158001122", "038058001123", "999058001122", "03805800112", "０３８",
          "912345678", "0912345678", "+84 912 345 678", "0912-345-678", "091234567x", "1234567890", "C2", "G1", "P",
-         "Z9", "standard", "former_central_committee", "no", "yes", "N2", "0", "Kinh", "Mường"]
+         "Z9", "standard", "former_central_committee", "no", "yes", "N2", "0", "Kinh", "Mường",
+         unicodedata.normalize("NFD", "Mường"), "fe\u0301male", "1958-07-2\u0301", "KINH\u212a", "Ye\u0301s"]
 OPTIONAL = {name: HEADER.index(name) for name in MEMBER_OPTIONAL}
 
 

@@ -13,7 +13,7 @@ which bounds the cache by the days since 1900.
 from __future__ import annotations
 
 from datetime import date
-from unicodedata import is_normalized
+from unicodedata import is_normalized, normalize
 
 from ..citizen_id import check_citizen_id
 from ..record_fields import BY_NAME, MAX_LENGTHS, MEMBER_COLUMNS, MEMBER_OPTIONAL
@@ -41,6 +41,7 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
     births: dict[str, tuple] = {}  # text → (value, year, earliest day, the year as text) of a good date_of_birth
     days: dict[str, tuple] = {}  # text → (the day, as text) of a good party date
     cell_ids = {code: str(unit) for code, unit in cells.items() if unit.__class__ is int}
+    texts = {code_at, unit_at, name_at, home_at, address_at, *(i for _, i, _, _ in optional)}  # read by Row.text
 
     def birth(text: str):
         row = Row({"date_of_birth": text}, today)
@@ -62,10 +63,15 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
         if len(values) != width:
             return None
         joined_row = ",".join(values)
-        # Every value printable and NFC, as Row.text's quick path asks (a comma composes with nothing, so the
-        # joined text is NFC exactly when each value is); otherwise text() cleans, and may refuse.
-        if not joined_row.isprintable() or not (joined_row.isascii() or is_normalized("NFC", joined_row)):
+        # Every value printable (else text() cleans it, and may refuse it) and NFC: a comma composes with nothing,
+        # so the joined text is NFC exactly when each value is. Text typed as decomposed characters is made NFC
+        # as text() makes it; a value read otherwise (a date, a choice) must be NFC already.
+        if not joined_row.isprintable():
             return None
+        if not (joined_row.isascii() or is_normalized("NFC", joined_row)):
+            values = [normalize("NFC", value) if i in texts else value for i, value in enumerate(values)]
+            if not is_normalized("NFC", ",".join(values)):
+                return None
         code = " ".join(values[code_at].split())
         unit_code = " ".join(values[unit_at].split())
         full_name = values[name_at]
