@@ -44,8 +44,8 @@ def schema():
 
 def test_a_first_import_leaves_the_indexes_and_keys_as_they_were_stored_or_refused(app, tree, tmp_path,
                                                                                   monkeypatch):
-    """PostgreSQL sets the plain indexes and foreign keys aside for a first import (server.imports.pg_bulk) and
-    makes them again; a refused file gets them back with the rollback. Either way the schema is unchanged."""
+    """PostgreSQL sets the plain indexes aside for a first import (server.imports.pg_bulk) and makes them again;
+    a refused file gets them back with the rollback. Either way the schema is unchanged."""
     monkeypatch.setattr("server.imports.importers.BATCH", 2)
     calls = []
     real = pg_bulk.set_aside
@@ -60,8 +60,8 @@ def test_a_first_import_leaves_the_indexes_and_keys_as_they_were_stored_or_refus
     assert import_file("members", write_csv(tmp_path / "members.csv", rows)).created == 5
     assert schema() == before
     if app.config["BACKEND"] == "postgres":
-        # members: 5 plain indexes and 2 foreign keys; member_tallies: 1 and 1
-        assert len(calls) == 2 and all(len(statements) == 9 for statements in calls)
+        # members: 5 plain indexes; member_tallies: 1
+        assert len(calls) == 2 and all(len(statements) == 6 for statements in calls)
     else:
         assert calls == []
     db.session.rollback()
@@ -88,8 +88,8 @@ def test_a_first_import_beside_a_reader_of_the_table_keeps_the_indexes_and_store
 
 
 def test_the_command_line_import_runs_without_the_http_api_and_stores_the_file(app, tree, tmp_path):
-    """`fieldkit import-members` makes its app without the HTTP API (server.cli: a quarter of its start-up), and
-    the import it runs is the same: stored, counted, audited."""
+    """`fieldkit import-members` makes its app without the HTTP API and the job queue (server.cli: a third of its
+    start-up), and the import it runs is the same: stored, counted, audited."""
     import os
     import subprocess
     import sys
@@ -101,12 +101,12 @@ def test_the_command_line_import_runs_without_the_http_api_and_stores_the_file(a
     path = write_csv(tmp_path / "members.csv", rows)
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test",
                FIELDKIT_DATA_DIR=str(tmp_path / "cli"))
-    code = ("import atexit, sys; atexit.register(lambda: print('http api loaded:', 'api' in sys.modules)); "
-            "from server.cli import main; main()")
+    code = ("import atexit, sys; atexit.register(lambda: print('http api loaded:', 'api' in sys.modules, "
+            "'job queue loaded:', 'server.jobs.queue' in sys.modules)); from server.cli import main; main()")
     done = subprocess.run([sys.executable, "-c", code, "import-members", str(path)], env=env, capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "3 created" in done.stdout and "http api loaded: False" in done.stdout
+    assert "3 created" in done.stdout and "http api loaded: False job queue loaded: False" in done.stdout
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Member)) == 3
     assert assert_exact() == {tree["C1"].id: (3, 0, 0, 0, 0, 0)}

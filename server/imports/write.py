@@ -93,8 +93,8 @@ class StagedUpsert:
     `inserted`: values of other columns for new rows (Python-side defaults fill the rest). `touched`: SQL for
     other columns of a changed row, in terms of `t` (the old row), `s` (the file's row) and `:now`. `also`: an SQL
     condition on `t` that makes a row changed even when its values are equal. `set_aside`: tables (the target,
-    and any that `watch` fills) whose plain indexes and foreign keys a first import on PostgreSQL drops for the
-    load and makes again at close() (server.imports.pg_bulk). `watch(upsert, rows)`: asked after a batch is staged
+    and any that `watch` fills) whose plain indexes a first import on PostgreSQL drops for the load and makes
+    again at close() (server.imports.pg_bulk). `watch(upsert, rows)`: asked after a batch is staged
     and before it is written (on the writing thread: the upsert's connection only; a direct batch is already in
     the target and entirely new); what it returns reaches the reading thread (Background's `written`)."""
 
