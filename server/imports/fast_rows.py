@@ -102,7 +102,8 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
             hometown = " ".join(hometown.split())
         if "  " in address or address.strip(" ") is not address:
             address = " ".join(address.split())
-        if len(hometown) > home_max or len(address) > address_max or "?" in full_name or "?" in hometown or "?" in address:
+        if len(hometown) > home_max or len(address) > address_max or "?" in full_name or "?" in hometown \
+                or "?" in address:
             return None
         text = values[joined_at].strip()
         if text:

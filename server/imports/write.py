@@ -1,7 +1,8 @@
 """Set-based upserts for the record imports: checked rows go to a staging table in bulk, then two statements.
 
 Per batch (BATCH rows of one file): the rows go into a temporary staging table in one statement — COPY FROM STDIN
-on PostgreSQL (rows formatted by psycopg, sent as one block), one INSERT … SELECT FROM json_each(one JSON array) on
+on PostgreSQL (rows formatted by psycopg, or given as COPY text already — a members file's ordinary rows, see
+server.imports.fast_rows and copy_text — sent as one block), one INSERT … SELECT FROM json_each(one JSON array) on
 SQLite — and then
   1. `UPDATE target … FROM staging` sets the rows whose key exists and whose values differ (or that a subclass
      says must be touched, e.g. a member removed earlier and listed again), with the subclass's extra columns
