@@ -111,3 +111,22 @@ def test_the_command_line_import_runs_without_the_http_api_and_stores_the_file(a
     assert db.session.scalar(select(func.count()).select_from(Member)) == 3
     assert assert_exact() == {tree["C1"].id: (3, 0, 0, 0, 0, 0)}
     assert db.session.scalar(select(AuditEvent.outcome).where(AuditEvent.action == "import.members")) == "stored"
+
+
+def test_an_import_puts_the_interpreters_switch_interval_back(app, tree, tmp_path, monkeypatch):
+    """server.imports.write shortens the GIL's switch interval while an import writes beside its checks (the
+    writing thread gets the GIL back sooner); afterwards, stored or refused, it is what it was."""
+    import sys
+
+    from server.imports.write import StagedUpsert
+    before, seen, real = sys.getswitchinterval(), [], StagedUpsert.write
+
+    def spy(self, rows):
+        seen.append(sys.getswitchinterval())
+        return real(self, rows)
+    monkeypatch.setattr(StagedUpsert, "write", spy)
+    rows = [member(member_code=f"F{i}", citizen_id="") for i in range(3)]
+    assert import_file("members", write_csv(tmp_path / "members.csv", rows)).created == 3
+    assert import_file("members", write_csv(tmp_path / "bad.csv", rows + [member(member_code="X", gender="?")])
+                       ).rejected
+    assert seen == [0.001] and sys.getswitchinterval() == before
