@@ -176,6 +176,11 @@ def main() -> None:
         if os.environ.get("FIELDKIT_BENCH_PG_URL"):
             backends.append(("postgres", os.environ["FIELDKIT_BENCH_PG_URL"]))
         code = previous_code(options.baseline_rev, work) if options.baseline_rev != "none" else None
+        # Bytecode compiled ahead, as an installed deployment has it: with PYTHONDONTWRITEBYTECODE set (as on this
+        # machine) every command would compile the app's modules again, about 0.1 s of each step's start-up.
+        for tree in [ROOT] + ([code] if code else []):
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "server", "api", "offline_queue"], cwd=tree,
+                           stdout=subprocess.DEVNULL, check=False)
         results, previous = {}, {}
         for backend, url in backends:
             results[backend], old = bench_backend(backend, url, paths, counts, work, code)

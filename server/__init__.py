@@ -32,8 +32,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def create_app(config=None) -> Flask:
-    """Build the app from `config` (an object, e.g. TestConfig) or from the environment."""
+def create_app(config=None, *, serving: bool = True) -> Flask:
+    """Build the app from `config` (an object, e.g. TestConfig) or from the environment. `serving=False`: without
+    the HTTP API and the job queue, for command-line work that only uses the database (see server.cli)."""
     from . import cli, http, pwa
     from .config import Config
 
@@ -45,11 +46,11 @@ def create_app(config=None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(cli.MIGRATIONS_DIR), render_as_batch=True)
     http.init_app(app)
-    from .jobs import queue as job_queue
-    job_queue.init_app(app)
-
-    import api as api_package  # only create_app imports the HTTP layer
-    api_package.register(app, api)
+    if serving:
+        from .jobs import queue as job_queue
+        job_queue.init_app(app)
+        import api as api_package  # only create_app imports the HTTP layer
+        api_package.register(app, api)
     app.register_blueprint(pwa.bp)
     cli.init_app(app)
     return app

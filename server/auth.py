@@ -15,8 +15,11 @@ from .errors import DomainError, NotAuthenticated
 from .extensions import db
 from .models import ROLES, AuthSession, Unit, User, utcnow
 
-# A hash to check against when the username is unknown, so timing does not tell which usernames exist.
-_DUMMY_HASH = generate_password_hash("not-a-password")
+# A hash to check against when the username is unknown, so timing does not tell which usernames exist. Written out
+# (it is generate_password_hash("not-a-password")), not made at import: that cost every process, a command-line
+# import included, 80 ms of scrypt. tests/test_auth.py checks it has the parameters new hashes get.
+_DUMMY_HASH = ("scrypt:32768:8:1$EqJVcHfJhWoAoPBA$f3a5348dc5ad42a645a2c8286cd8d3c7b4193265e149c160e467e67c3feb8a557ec5"
+               "e305906b1b0a1f269796803bd3aeb752fa61a6cb3fad11eb15b4fccf7ac5")
 
 
 def hash_password(password: str) -> str:

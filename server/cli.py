@@ -9,9 +9,16 @@ from flask.cli import FlaskGroup, with_appcontext
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+# Commands that only use the database get an app without the HTTP API and the job queue: importing and setting
+# them up (blueprints, schemas, the OpenAPI document, huey and redis) was a third of an import's start-up, and
+# nothing an import run from here needs them.
+_DATABASE_ONLY = {"import-units", "import-members", "import-registry", "import-cards"}
+
+
 def _create_app():
     from . import create_app
-    return create_app()
+    command = click.get_current_context(silent=True)
+    return create_app(serving=command is None or command.info_name not in _DATABASE_ONLY)
 
 
 def _missing_tables(error: BaseException) -> bool:

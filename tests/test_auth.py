@@ -126,3 +126,13 @@ def test_overlong_username_is_just_wrong_credentials_and_still_throttled(client,
         response = client.post("/api/v1/auth/login", json={"username": name, "password": "whatever-1"})
         assert response.status_code == 401 and response.json["error"]["code"] == "invalid_credentials"
     assert client.post("/api/v1/auth/login", json={"username": name, "password": "x"}).status_code == 429
+
+
+def test_the_unknown_user_hash_costs_what_a_real_one_does():
+    """server.auth._DUMMY_HASH is written out: it must be a hash of the method and parameters new passwords get
+    (else an unknown username would answer faster or slower than a known one), and a valid one."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    from server.auth import _DUMMY_HASH
+    assert _DUMMY_HASH.split("$")[0] == generate_password_hash("x").split("$")[0]
+    assert check_password_hash(_DUMMY_HASH, "not-a-password")

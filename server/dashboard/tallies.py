@@ -116,6 +116,30 @@ def add_new_members(codes: list[str], per_unit: dict[int, int]) -> None:
     db.session.info[_UNCOUNTED] = True
 
 
+def add_first_members(conn, after_id: int) -> int:
+    """add_new_members for a batch of a first import (server.imports.write: direct), on `conn` (the import's own
+    connection, used by its writing thread): the members with an id above `after_id`, found by the primary key
+    instead of by their codes. Every one of them is this import's and new: the table was empty when it began and
+    no other import can add members before it commits (importers._take_turn), and ids only grow. Returns the
+    highest id counted, the next batch's `after_id`. The caller marks the session uncounted (mark_uncounted)."""
+    last = conn.execute(select(func.max(Member.id))).scalar() or after_id
+    # Both bounds: a range the planner reads through the primary key even while the table's statistics still say
+    # it is empty (with only a lower bound it guesses a third of the table and scans all of it, every batch).
+    conn.execute(MemberTally.__table__.insert().from_select(
+        ["member_id", "unit_id", *COUNTS, "first_day"],
+        select(Member.id, Member.unit_id, literal(1), *[literal(0)] * (len(COUNTS) - 1), null())
+        .where(Member.id > after_id, Member.id <= last)))
+    conn.execute(TallyPending.__table__.insert().from_select(
+        ["unit_id", "target"], select(Member.unit_id, func.count()).where(Member.id > after_id, Member.id <= last)
+        .group_by(Member.unit_id)))
+    return last
+
+
+def mark_uncounted() -> None:
+    """The session holds tally_pending rows to add to the unit counters at the commit (add_first_members)."""
+    db.session.info[_UNCOUNTED] = True
+
+
 def _take_uncounted(session, units: dict) -> None:
     table = TallyPending.__table__
     for unit_id, target in session.execute(select(table.c.unit_id, func.sum(table.c.target))

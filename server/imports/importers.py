@@ -20,7 +20,9 @@ from sqlalchemy.exc import OperationalError
 
 from .. import audit, is_sqlite_locked, sqlite_busy_timeout_ms
 from ..dashboard import tallies
+from ..dashboard.models import MemberTally
 from ..extensions import db
+from .fast_rows import member_reader
 from .files import FileProblem, source_for
 from .keys import Keys, compact
 from .rows import check_header, parse_member, parse_registry, row_values, today
@@ -230,6 +232,12 @@ class RecordImport(ABC):
     def parse(self, values: dict[str, str]) -> tuple[dict, list[str], list[str]]:
         """One row's values as a record for the table, its refusals and its warnings (empty when the row is good)."""
 
+    def quick_reader(self, columns: list[str]):
+        """A function that returns (the record parse() would make of a row's values, its COPY text or None) when
+        the row has no reason and no warning, else None (then parse() is asked); None when this kind has none.
+        See server.imports.fast_rows."""
+        return None
+
     def _row(self, columns, values) -> tuple[dict, list[str], list[str]]:
         values, errors = row_values(columns, values)
         return self.parse(values) if not errors else ({}, errors, [])
@@ -255,26 +263,30 @@ class RecordImport(ABC):
                 return
             batches, writing = _Batches(self, background), True
             report, unique, compact_of = self.report, self.unique, self._compact
+            quick = self.quick_reader(sheet.columns)
             for line, values in sheet.rows:
                 report.rows_read += 1
-                record, errors, warnings = self._row(sheet.columns, values)
-                if warnings:
-                    report.warn(line, warnings)
+                found = quick(values) if quick is not None else None
+                if found is not None:  # a good row (see quick_reader): no reason, no warning
+                    (record, text), errors = found, []
+                else:
+                    text = None
+                    record, errors, warnings = self._row(sheet.columns, values)
+                    if warnings:
+                        report.warn(line, warnings)
                 for name in unique:
                     compact = compact_of(name, record.get(name))
                     if compact is None:
                         continue
-                    if compact in seen[name]:
+                    if not seen[name].add_new(compact):
                         errors.append(f"{name}: repeats an earlier row")
                         if len(report.rejected) < MAX_LISTED:  # only listed rows get the line named
                             repeats.append((errors, name, compact))
-                    else:
-                        seen[name].add(compact)
                 if errors:
                     report.reject(line, errors)
                     writing = False  # nothing of this file will be kept: stop writing, go on checking
                 elif writing:
-                    batches.add(record, line)
+                    batches.add(record, line, text)
             batches.finish(flush=writing)
         del seen
         if repeats:
@@ -317,10 +329,10 @@ class _Batches:
     def __init__(self, importer: RecordImport, background: Background):
         self.importer, self.background, self.writer, self.rows = importer, background, None, []
 
-    def add(self, record: dict, line: int) -> None:
+    def add(self, record: dict, line: int, text: str | None = None) -> None:
         if self.writer is None:
             self.writer = self.importer._writer(record)
-        self.rows.append(self.writer.row(record, line))
+        self.rows.append(self.writer.row(record, line, text))
         if len(self.rows) == BATCH:
             self.background.write(self.writer, self.rows)
             self.rows = []
@@ -331,7 +343,7 @@ class _Batches:
             self.background.write(self.writer, self.rows)
         self.background.wait()
         if self.writer is not None:
-            self.writer.close()
+            self.writer.close(complete=flush)
 
 
 class MemberImport(RecordImport):
@@ -341,11 +353,16 @@ class MemberImport(RecordImport):
     model, key, unique = Member, "member_code", ("member_code", "citizen_id")
 
     def prepare(self) -> None:
+        self._tallied = 0  # a first import: the highest member id whose tallies are added (_new_and_moved)
         self.cells = {code: unit_id if kind == "cell" else kind
                       for code, unit_id, kind in db.session.execute(select(Unit.code, Unit.id, Unit.kind))}
 
     def parse(self, values):
         return parse_member(values, self.today, self.cells)
+
+    def quick_reader(self, columns):
+        postgres = db.session.get_bind().dialect.name == "postgresql"  # COPY text is for PostgreSQL alone
+        return member_reader(columns, self.today, self.cells, copy_text=postgres)
 
     def upsert_options(self) -> dict:
         moved = "t.unit_id <> s.unit_id"
@@ -353,25 +370,35 @@ class MemberImport(RecordImport):
                 "touched": {"updated_at": ":now", "removed_at": "NULL",
                             "previous_unit_id": f"CASE WHEN {moved} THEN t.unit_id ELSE t.previous_unit_id END",
                             "moved_at": f"CASE WHEN {moved} THEN :now ELSE t.moved_at END"},
-                "watch": _new_and_moved,
+                "watch": self._new_and_moved, "set_aside": (Member.__table__, MemberTally.__table__),
                 "also": "t.removed_at IS NOT NULL"}
 
     def written_batch(self, seen) -> None:
         # Rows written below the ORM: the progress counters count the new members and recount the moved ones
         # (and those back on the roster) at the commit.
         new, moved = seen
+        if new is None:  # a first import's batch, counted already on the writing thread
+            tallies.mark_uncounted()
+            return
         tallies.touch(moved)
         if new:
             tallies.add_new_members([code for code, _ in new], Counter(unit for _, unit in new))
 
+    def _new_and_moved(self, upsert, rows) -> tuple[list | None, list]:
+        """What a members batch is about to change for the counters: the (code, unit) of members not yet stored,
+        and the ids of stored ones that move cell or come back on the roster, which written_batch counts on the
+        reading thread. A direct batch (into an empty table) is all new: its members' tallies are added here, on
+        the writing thread, while the reader checks the next batch (on the reader they held it up for as long
+        as the batch's COPY), and (None, []) says so. A staged batch is asked in the staging table, before its
+        UPDATE and INSERT."""
+        if upsert.direct:
+            self._tallied = tallies.add_first_members(upsert.conn, self._tallied)
+            return None, []
+        return _new_and_moved(upsert, rows)
+
 
 def _new_and_moved(upsert, rows) -> tuple[list, list]:
-    """What a members batch is about to change for the counters: the (code, unit) of members not yet stored,
-    and the ids of stored ones that move cell or come back on the roster. A direct batch (into an empty table)
-    is all new and its rows say it; a staged one is asked in the staging table, before its UPDATE and INSERT."""
-    if upsert.direct:
-        code, unit = upsert.names.index("member_code"), upsert.names.index("unit_id")
-        return [(row[code], row[unit]) for row in rows], []
+    """A staged members batch: (code, unit) of the members it adds, ids of those it moves or brings back."""
     conn, stage, target = upsert.conn, upsert.stage, upsert.target
     new = conn.exec_driver_sql(f"SELECT s.member_code, s.unit_id FROM {stage} AS s WHERE NOT EXISTS "
                                f"(SELECT 1 FROM {target} AS t WHERE t.member_code = s.member_code)").all()
@@ -387,6 +414,9 @@ class RegistryImport(RecordImport):
 
     def parse(self, values):
         return parse_registry(values, self.today)
+
+    def upsert_options(self) -> dict:
+        return {"set_aside": (RegistryRecord.__table__,)}
 
 
 IMPORTS = {"units": UnitImport, "members": MemberImport, "registry": RegistryImport}

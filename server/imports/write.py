@@ -1,7 +1,8 @@
 """Set-based upserts for the record imports: checked rows go to a staging table in bulk, then two statements.
 
 Per batch (BATCH rows of one file): the rows go into a temporary staging table in one statement — COPY FROM STDIN
-on PostgreSQL (rows formatted by psycopg, sent as one block), one INSERT … SELECT FROM json_each(one JSON array) on
+on PostgreSQL (rows formatted by psycopg, or given as COPY text already — a members file's ordinary rows, see
+server.imports.fast_rows and copy_text — sent as one block), one INSERT … SELECT FROM json_each(one JSON array) on
 SQLite — and then
   1. `UPDATE target … FROM staging` sets the rows whose key exists and whose values differ (or that a subclass
      says must be touched, e.g. a member removed earlier and listed again), with the subclass's extra columns
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from operator import itemgetter
@@ -34,6 +37,7 @@ from psycopg.copy import LibpqWriter
 from sqlalchemy import ARRAY, Table, any_, bindparam, select, text
 
 from ..extensions import db
+from . import copy_text, pg_bulk
 
 _names = itertools.count(1)
 CACHE_SIZE = -8192  # SQLite page cache while an import writes, in KiB (negative): 8 MiB, memory stays bounded
@@ -91,13 +95,15 @@ class StagedUpsert:
 
     `inserted`: values of other columns for new rows (Python-side defaults fill the rest). `touched`: SQL for
     other columns of a changed row, in terms of `t` (the old row), `s` (the file's row) and `:now`. `also`: an SQL
-    condition on `t` that makes a row changed even when its values are equal. `watch(upsert, rows)`: asked after a
-    batch is staged and before it is written (on the writing thread: the upsert's connection only; a direct batch
-    is already in the target and entirely new); what it returns reaches the reading thread (Background's
-    `written`)."""
+    condition on `t` that makes a row changed even when its values are equal. `set_aside`: tables (the target,
+    and any that `watch` fills) whose plain indexes a first import on PostgreSQL drops for the load and makes
+    again at close() (server.imports.pg_bulk). `watch(upsert, rows)`: asked after a batch is staged
+    and before it is written (on the writing thread: the upsert's connection only; a direct batch is already in
+    the target and entirely new); what it returns reaches the reading thread (Background's `written`)."""
 
     def __init__(self, table: Table, names: list[str], key: str, now, *, inserted: dict | None = None,
-                 touched: dict[str, str] | None = None, also: str = "", watch=None):
+                 touched: dict[str, str] | None = None, also: str = "", watch=None,
+                 set_aside: tuple[Table, ...] = ()):
         self.conn = db.session.connection()
         dialect = self.conn.dialect
         self.postgres = dialect.name == "postgresql"
@@ -134,8 +140,15 @@ class StagedUpsert:
         # Safe to look: run_import has taken this import's turn (importers._take_turn), so no other import into the
         # table is under way; two admins loading overlapping first files at once would both see it empty.
         self.direct = self.conn.execute(select(table.c[key]).limit(1)).first() is None
+        self.rebuild = None  # PostgreSQL, a first import: the indexes to make again at the end (pg_bulk)
+        self.suffix = "\n"  # PostgreSQL, direct: what completes a row given as COPY text (row())
         if self.direct:
             self.extra = tuple(self._stored(table.c[name].type, dialect, inserted[name]) for name in extra)
+            if self.extra:
+                self.suffix = "\t" + copy_text.line(self.extra)
+            if self.postgres and set_aside:
+                self.rebuild = pg_bulk.set_aside(self.conn, [dialect.identifier_preparer.format_table(t)
+                                                             for t in set_aside])
             dest, dest_columns = target, columns + [quote(n) for n in extra]
         else:
             self.extra = ()
@@ -171,9 +184,12 @@ class StagedUpsert:
         params = [bindparam(name, value, type_=types.get(name)) for name, value in values.items() if f":{name}" in sql]
         return text(sql).bindparams(*params)
 
-    def row(self, record: dict, line: int) -> tuple:
+    def row(self, record: dict, line: int, text: str | None = None) -> tuple | str:
         """The stored form of one checked record: its values in `names` order, then (staged) its line, which keeps
-        new rows in file order, or (direct) the new rows' other columns."""
+        new rows in file order, or (direct) the new rows' other columns. `text`: PostgreSQL, those values as COPY
+        text already (server.imports.fast_rows); the row is then that line, completed."""
+        if text is not None and self.postgres:
+            return text + (self.suffix if self.direct else f"\t{line}\n")
         values = self._get(record)
         if self._convert:
             values = list(values)
@@ -187,8 +203,11 @@ class StagedUpsert:
         if self.postgres:
             with self.conn.connection.driver_connection.cursor() as cursor, \
                     cursor.copy(self.copy_sql, writer=_OneSend(cursor)) as copy:
-                for row in rows:
-                    copy.write_row(row)
+                if any(row.__class__ is str for row in rows):  # lines of COPY text, and maybe a few tuples
+                    copy.write("".join([row if row.__class__ is str else copy_text.line(row) for row in rows]))
+                else:
+                    for row in rows:
+                        copy.write_row(row)
         else:
             self.conn.exec_driver_sql(self.fill_sql, (json_rows(rows),))
         seen = self.watch(self, rows) if self.watch is not None else None
@@ -199,7 +218,11 @@ class StagedUpsert:
         self.conn.exec_driver_sql(f"TRUNCATE {self.stage}" if self.postgres else f"DELETE FROM {self.stage}")
         return created, changed, seen
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
+        """Done with the file: drop the staging table; `complete` (every row written, nothing refused): make the
+        indexes set aside again (a refused file's savepoint brings them back with the rollback)."""
+        if self.rebuild is not None and complete:
+            pg_bulk.restore(self.conn, self.rebuild)
         if not self.direct:
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
         if not self.postgres:
@@ -218,6 +241,7 @@ class Background:
         self.report, self.written, self.pending, self.pool = report, written, None, None
 
     def __enter__(self):
+        _quick_switches(+1)
         return self
 
     def write(self, writer: StagedUpsert, batch: list[tuple]) -> None:
@@ -246,4 +270,24 @@ class Background:
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True)
+            _quick_switches(-1)
         return False
+
+
+# While an import writes beside its checks, the interpreter lets a waiting thread have the GIL after 1 ms instead of
+# 5: the writing thread needs it back after each statement, and the reading thread, busy in Python, gave it up
+# only when the interval ran out (250,000 members: 0.2-0.5 s less of the reader waiting for the writer; the same
+# CPU). Process-wide, so counted: the last import to finish puts the interval back.
+_SWITCH = 0.001
+_switching = {"imports": 0, "before": None}
+_switching_lock = threading.Lock()
+
+
+def _quick_switches(step: int) -> None:
+    with _switching_lock:
+        if step > 0 and _switching["imports"] == 0:
+            _switching["before"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_SWITCH, _switching["before"]))
+        _switching["imports"] += step
+        if step < 0 and _switching["imports"] == 0:
+            sys.setswitchinterval(_switching["before"])
