@@ -20,7 +20,11 @@ accepted-and-verified path; every photo has pixels of its own, so each upload wr
 PostgreSQL: FIELDKIT_BENCH_PG_URL (or FIELDKIT_TEST_PG_URL) names a server to create throwaway databases
 on; without either the bench starts its own via tests/tools/with_postgres.sh.
 
-Run: .venv/bin/python bench/ingest_bench.py [--records 400] [--clients 4] [--backend both|sqlite|postgres]
+Each request goes on a new connection, as gunicorn sees them behind the balancer the README sets up (HAProxy's
+`option http-server-close`); --keep-alive keeps one connection per client instead, which stays with the gunicorn
+worker that accepted it. Each phase prints the busiest worker's share of the server's CPU.
+
+Run: .venv/bin/python bench/ingest_bench.py [--records 400] [--clients 4] [--backend both|sqlite|postgres] [--keep-alive]
      [--no-baseline] [--baseline-rev REV]
 """
 import argparse
@@ -119,14 +123,15 @@ def group_cpu_seconds(pgid: int) -> float:
     return sum(process_cpu_seconds(pgid).values())
 
 
-# --connection-per-request: each request on a new connection, as gunicorn sees them behind a balancer that does not
-# keep its connections to the app open (HAProxy's `option http-server-close`): taken by whichever worker is free.
-CONNECTION_PER_REQUEST = False
+# Each request on a new connection, as gunicorn sees them behind the balancer the README sets up (HAProxy's `option
+# http-server-close`): taken by whichever worker is free. --keep-alive: each client keeps one connection, which
+# stays with the worker that accepted it (with 4 clients, often 3 or 4 of them on one worker).
+CONNECTION_PER_REQUEST = True
 SPLITS = {}  # (server port, phase run) → the busiest worker's share of the server's CPU in that run
 
 
 def run_threads(server, clients: int, work) -> tuple[float, float]:
-    """Run work(client, thread_index) in `clients` threads, each signed in on its own (its own keep-alive
+    """Run work(client, thread_index) in `clients` threads, each signed in on its own (with --keep-alive, on its own
     connection, which stays with the gunicorn worker that accepted it); (wall seconds, server CPU seconds).
     The busiest worker's share of the CPU goes to SPLITS: with few connections the kernel may hand most of them
     to one worker, whose one interpreter lock then limits the rate."""
@@ -305,13 +310,13 @@ def main():
     parser.add_argument("--no-baseline", action="store_true", help="measure the code as it is only")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
-    parser.add_argument("--connection-per-request", action="store_true",
-                        help="a new connection for every request (\"Connection: close\"), as behind a balancer that "
-                             "does not keep its connections to the app open")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="each client keeps its connection open (by default a new connection for every request, "
+                             "\"Connection: close\", as behind the README's balancer)")
     parser.add_argument("--baseline-rev", default=BASELINE_REV, help=f"the baseline's commit ({BASELINE_REV})")
     args = parser.parse_args()
     global CONNECTION_PER_REQUEST
-    CONNECTION_PER_REQUEST = args.connection_per_request
+    CONNECTION_PER_REQUEST = not args.keep_alive
     pg_url = os.environ.get("FIELDKIT_BENCH_PG_URL") or os.environ.get("FIELDKIT_TEST_PG_URL")
     if args.backend != "sqlite" and not pg_url:
         # No PostgreSQL given: run this same bench again under a throwaway one.

@@ -37,6 +37,9 @@ frontend fieldkit
     default_backend app
 backend app
     balance roundrobin
+    # Each request on its own connection to the node, taken by whichever gunicorn worker is free: a kept-alive
+    # connection stays with the worker that accepted it (README, "Spreading requests over a node's workers").
+    option http-server-close
     option httpchk GET /healthz
 {servers}
 """
