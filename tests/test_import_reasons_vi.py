@@ -3,9 +3,9 @@ importers themselves from the bad rows and files the other import tests use, has
 job report carries it beside the English."""
 import re
 
-import pytest
 from sqlalchemy import select
 
+from server.extensions import db
 from server.imports import hints
 from server.imports.files import CsvSource
 from server.imports.importers import ImportReport, import_file, run_import
@@ -108,7 +108,7 @@ def test_reasons_of_units_cards_and_a_unit_admins_upload_are_translated(app, tre
     cards = write_cards(tmp_path / "cards.csv", [["K-1", "M1", "B1", ""], ["K-2", "NOPE", "B1", ""],
                                                  ["K-1", "M2", "B1", ""], ["K 9", "M3", "B1", "01/09/2025"]])
     reasons += [r for _, rs in import_file("cards", cards).rejected for r in rs]
-    root = db_unit("A1")
+    root = db.session.scalar(select(Unit).where(Unit.code == "A1"))
     scoped = write_csv(tmp_path / "scoped.csv", [{"code": "G2", "name": "Của A2", "kind": "grassroots",
                                                   "parent_code": "A1"},
                                                  {"code": "Z1", "name": "Không cấp trên", "kind": "grassroots",
@@ -121,11 +121,6 @@ def test_reasons_of_units_cards_and_a_unit_admins_upload_are_translated(app, tre
     assert len(reasons) >= 12
     untranslated = sorted({reason for reason in reasons if to_vi(reason) is None})
     assert not untranslated, untranslated
-
-
-def db_unit(code):
-    from server.extensions import db
-    return db.session.scalar(select(Unit).where(Unit.code == code))
 
 
 def test_a_translation_keeps_the_column_the_values_and_the_line_of_the_english():
