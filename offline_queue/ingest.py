@@ -17,7 +17,7 @@ insert of a client_id *is* the duplicate, and the stored content hash decides du
 Every item is answered and audited; a rejected item is kept whole in rejected_payloads. This module
 must never answer before an accepted item is committed, nor let one item's failure touch another.
 """
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -166,17 +166,12 @@ def ingest_item(batch: Batch, item: Prepared, look: ItemLookups, *, isolated: bo
     in the group's transaction itself, where any constraint's error fails the group (ingest_batch then redoes it
     isolated)."""
     raw, key, digest = item.raw, item.key, item.digest
-    if not isolated:
-        result = _process(batch, item, look)
-        if result.accepted is not None:
-            look.accepted(key, *result.accepted)
-        return result
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested() if isolated else nullcontext():
             result = _process(batch, item, look)
     except IntegrityError:
         # Another request stored this client_id between our look-up and our insert: it is now the prior.
-        prior = ItemLookups(batch).prior(key) if key else None
+        prior = ItemLookups(batch).prior(key) if key and isolated else None
         if prior is None:
             raise
         with db.session.begin_nested():

@@ -4,6 +4,8 @@ Every row names the unit it concerns, because the console shows a unit admin the
 and nothing else: a row without a unit is seen by nobody. The operator CLI acts on the whole tree, so its rows
 belong to the root unit (`root_unit_id`); an action over several units belongs to the deepest unit holding them
 all (`common_unit_id`)."""
+import os
+
 from sqlalchemy import select
 
 from .extensions import db
@@ -28,12 +30,5 @@ def root_unit_id() -> int | None:
 def common_unit_id(units) -> int | None:
     """The deepest unit whose subtree holds every one of `units` (by their materialised paths)."""
     paths = [[part for part in unit.path.strip("/").split("/") if part] for unit in units]
-    if not paths:
-        return None
-    shared = paths[0]
-    for path in paths[1:]:
-        same = 0
-        while same < min(len(shared), len(path)) and shared[same] == path[same]:
-            same += 1
-        shared = shared[:same]
+    shared = os.path.commonprefix(paths) if paths else []  # element by element: whole unit ids, never digits
     return int(shared[-1]) if shared else None
