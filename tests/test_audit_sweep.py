@@ -32,8 +32,8 @@ from tests.cards_support import handover, post_handovers
 from tests.conftest import PASSWORD
 from tests.schedule_support import at, day, station_body
 from tests.sync_support import item, post_items
-from tests.test_cross_unit import (_reopen, _upload_members, api_routes, jpeg, ok,  # noqa: F401 -- `world` is a fixture
-                                   world)
+from tests.test_cross_unit import (_print_notice, _reopen, _upload_members, api_routes, jpeg, ok,  # noqa: F401
+                                   world)  # `world` is a fixture
 
 OFF_ROSTER = {"full_name": "Đinh Thị Vãng Lai", "citizen_id": "001175000321", "date_of_birth": "1975-07-07",
               "gender": "female", "phone": "0912000111"}
@@ -233,9 +233,7 @@ AUDITED = [
     Row("print a cell's hand-over list", ("/api/v1/cards/handover-list.pdf", "GET"), C1_OFFICER,
         "card.handover_list_printed", "C1", lambda w, c: c.get("/api/v1/cards/handover-list.pdf?unit=C1")),
     Row("print the member form on a tablet", ("/api/v1/prints", "POST"), C1_OFFICER, "form.print", "C1",
-        lambda w, c: c.post("/api/v1/prints", json={"device_id": "tablet-c1", "items": [{
-            "client_id": "5b0c2f4e-8a61-4c1e-9d2a-7f3e1b6c9d01", "member_id": w.m["m4"].id,
-            "printed_at": "2025-09-20T09:30:00+07:00"}]})),
+        lambda w, c: _print_notice(c, w.m["m4"].id)),
 ]
 
 
