@@ -103,8 +103,10 @@ def record(member_id: int, index: int, photo: str) -> dict:
                 "party_join_date": "1985-03-01", "party_official_date": "1986-03-01"}}
 
 
-def process_cpu_seconds(pgid: int) -> dict[int, float]:
-    """CPU time (user + system) used so far by each process of one process group (Linux /proc), by pid."""
+def process_cpu_seconds(pgid: int, *, parent: int | None = None) -> dict[int, float]:
+    """CPU time (user + system) used so far by each process of one process group (Linux /proc), by pid; with
+    `parent`, by that process (with its ended children's) and its children instead (PostgreSQL's backends each
+    start a session of their own)."""
     used, tick = {}, os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -113,8 +115,13 @@ def process_cpu_seconds(pgid: int) -> dict[int, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # gone meanwhile
-        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ... utime(11) stime(12)
+        # fields after the command: state ppid pgrp ... utime(11) stime(12) cutime(13) cstime(14)
+        if parent is None and int(fields[2]) == pgid:
             used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        elif parent is not None and int(fields[1]) == parent:
+            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        elif parent is not None and int(entry.name) == parent:
+            used[parent] = sum(int(value) for value in fields[11:15]) / tick
     return used
 
 
@@ -128,6 +135,10 @@ def group_cpu_seconds(pgid: int) -> float:
 # stays with the worker that accepted it (with 4 clients, often 3 or 4 of them on one worker).
 CONNECTION_PER_REQUEST = True
 SPLITS = {}  # (server port, phase run) → the busiest worker's share of the server's CPU in that run
+# What else the 2 cores did in that run (CPU seconds): this process's client threads, and the database server's
+# processes (PostgreSQL's backends; SQLite runs inside the workers, so nothing), by server port.
+OTHERS = {}
+DATABASE_SERVER = {}  # server port → the pid of its PostgreSQL server (the postmaster)
 
 
 def run_threads(server, clients: int, work) -> tuple[float, float]:
@@ -147,12 +158,18 @@ def run_threads(server, clients: int, work) -> tuple[float, float]:
 
     threads = [threading.Thread(target=target, args=(c, i)) for i, c in enumerate(signed_in)]
     before = process_cpu_seconds(server.proc.pid)
+    postmaster = DATABASE_SERVER.get(server.port)
+    database_before = sum(process_cpu_seconds(0, parent=postmaster).values()) if postmaster else 0.0
+    client_before = time.process_time()
     start = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
+    OTHERS[server.port] = (time.process_time() - client_before,
+                           sum(process_cpu_seconds(0, parent=postmaster).values()) - database_before
+                           if postmaster else 0.0)
     used = {pid: cpu - before.get(pid, 0.0) for pid, cpu in process_cpu_seconds(server.proc.pid).items()}
     cpu = sum(used.values())
     SPLITS[server.port] = max(used.values()) / cpu if cpu else 0.0
@@ -174,6 +191,19 @@ def send(client: Client, items: list):
     outcomes = {r["outcome"] for r in answer["results"]} if status == 200 else {status}
     if outcomes != {"accepted"}:
         raise RuntimeError(f"submissions answered {status}: {outcomes}")
+
+
+def _postmaster(database_url: str | None) -> int | None:
+    """The pid of the PostgreSQL server behind `database_url`: the parent of a backend."""
+    if not database_url or not database_url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    engine.dispose()
+    fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1])
 
 
 def _database_bytes(database_url: str | None) -> int | None:
@@ -231,6 +261,7 @@ def bench_backend(name: str, database_urls: dict, records: int, clients: int, jp
                 with served_from(tree if old else None):
                     members[which] = server.prepare(members=2 * records, registry=True)["members"]
                     server.start()
+                    DATABASE_SERVER[server.port] = _postmaster(url)
             # Bodies are made when sent (800 of them would take 700 MB); their addresses are kept.
             shas = [hashlib.sha256(variant(jpeg, f"{name}-{i}", i)).hexdigest() for i in range(2 * records)]
             share = records // clients
@@ -266,7 +297,9 @@ def bench_backend(name: str, database_urls: dict, records: int, clients: int, jp
                 # Alternate which variant goes first, so neither always meets the machine in the same state.
                 for which in sorted(servers, reverse=turn % 2 == 1):
                     wall, cpu = run_threads(servers[which], clients, work(phase, members[which]))
-                    figures[which][phase] = (done / wall, cpu / done * 1000, SPLITS[servers[which].port])
+                    client, database = OTHERS[servers[which].port]
+                    figures[which][phase] = (done / wall, cpu / done * 1000, SPLITS[servers[which].port],
+                                             client / done * 1000, database / done * 1000)
             if size is not None:  # database growth per stored submission (with its photo row, audit, indexes)
                 figures["now"]["bytes_per_submission"] = (_database_bytes(database_urls["now"]) - size) / (2 * done)
             return figures
@@ -285,11 +318,15 @@ def report(backend: str, figures: dict) -> bool:
         if base:
             line += f" {base[phase][0]:16.1f} {base[phase][1]:7.2f} {now[phase][1] / base[phase][1]:12.2f}×"
         print(line)
-    rate, cpu, busiest = now["end_to_end"]
+    rate, cpu, busiest, client, database = now["end_to_end"]
     print(f"  end to end {rate:.1f}/s = {rate / GOAL:.2f}× the goal of ≥ {GOAL:.0f}/s"
           + (f"; {rate / base['end_to_end'][0]:.2f}× the baseline's rate" if base else "")
           + f"; the server's CPU alone would allow {1000 * (os.cpu_count() or 1) / cpu:.0f}/s on "
           f"{os.cpu_count()} idle cores; the busiest of the gunicorn workers did {busiest:.0%} of its work")
+    print(f"  end to end, CPU per submission: gunicorn {cpu:.1f} ms + "
+          + (f"PostgreSQL {database:.1f} ms + " if database else "")
+          + f"the bench's clients {client:.1f} ms = {cpu + database + client:.1f} ms; "
+          f"{os.cpu_count()} cores give {1000 * (os.cpu_count() or 1) / (cpu + database + client):.0f}/s at most")
     photo_cpu, record_cpu = now["photos"][1], now["records"][1]
     print(f"  photo upload {photo_cpu:.1f} ms CPU = {photo_cpu / PHOTO_CPU_GOAL_MS:.2f}× the goal of "
           f"≤ {PHOTO_CPU_GOAL_MS:.0f} ms" + (f" (baseline {base['photos'][1]:.1f} ms)" if base else ""))
