@@ -88,7 +88,7 @@ def capture(page, query: str, member_id: int, photo_path, *, fields: dict | None
     page.wait_for_function("() => document.querySelector('#camera img.preview').naturalWidth > 0")
     # Cropped to 3:4 and scaled to the card-portrait size on the device.
     assert page.evaluate("(() => { const i = document.querySelector('#camera img.preview');"
-                         " return [i.naturalWidth, i.naturalHeight]; })()") == [900, 1200]
+                         " return [i.naturalWidth, i.naturalHeight]; })()") == [600, 800]
     page.locator("input[type=checkbox][name=consent]").check()
     page.locator("[data-action=save]").click()
     page.locator("section[data-screen=form]").wait_for(state="hidden")

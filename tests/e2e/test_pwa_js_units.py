@@ -250,3 +250,44 @@ def test_ready_to_work_offline_waits_for_the_first_sign_in(app_page):
     enter_pin(app_page)
     enter_pin(app_page)
     expect(app_page.locator("[data-toast=offline-ready]")).to_be_visible(timeout=20000)
+
+
+def test_the_portrait_leaves_the_tablet_at_the_card_size(app_page):
+    """A camera frame is cropped to 3:4 and brought down to 600×800 (never up), as a JPEG named by its SHA-256;
+    the server decodes such a portrait without scaling it, and a 900×1200 one cost it ~4× the CPU."""
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    got = app_page.evaluate("""async () => {
+      const {encodePortrait} = await import('/js/photo.js');
+      const frame = (w, h) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = w; canvas.height = h;
+        const context = canvas.getContext('2d');
+        const image = context.createImageData(w, h);
+        for (let i = 0; i < image.data.length; i += 4) {
+          const v = (i * 2654435761) >>> 24;  // noise: a frame that does not compress to nothing
+          image.data.set([v, 255 - v, (v * 7) & 255, 255], i);
+        }
+        context.putImageData(image, 0, 0);
+        return canvas;
+      };
+      const out = [];
+      for (const [w, h] of [[1200, 1600], [1920, 1080], [480, 640]]) {
+        const p = await encodePortrait(frame(w, h), w, h);
+        out.push({width: p.width, height: p.height, type: p.type, sha256: p.sha256,
+                  bytes: Array.from(new Uint8Array(p.bytes))});
+      }
+      return out;
+    }""")
+    sizes = []
+    for portrait in got:
+        data = bytes(portrait["bytes"])
+        assert portrait["type"] == "image/jpeg" and hashlib.sha256(data).hexdigest() == portrait["sha256"]
+        with Image.open(io.BytesIO(data)) as img:
+            assert img.format == "JPEG" and img.size == (portrait["width"], portrait["height"])
+        sizes.append((portrait["width"], portrait["height"]))
+    # a tall frame and a landscape one both give the card portrait; a small frame is cropped, not enlarged
+    assert sizes == [(600, 800), (600, 800), (480, 640)]

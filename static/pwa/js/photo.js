@@ -1,11 +1,13 @@
 /**
- * The portrait on the device: crop to 3:4 around the centre, downscale to about 900×1200 and encode as
- * JPEG 0.85 before anything is stored or sent, and name the bytes by their SHA-256 (the server's key).
- * Returns plain ArrayBuffers (Blobs in IndexedDB fail on Safari).
+ * The portrait on the device: crop to 3:4 around the centre, downscale to the card portrait's 600×800 and
+ * encode as JPEG 0.92 before anything is stored or sent, and name the bytes by their SHA-256 (the server's key).
+ * The server keeps 600×800 whatever it gets: more pixels would only be sent over a field network to be thrown
+ * away, and a larger frame costs the server several times the CPU (900×1200 needs a full decode and a resample;
+ * 600×800 needs neither). Returns plain ArrayBuffers (Blobs in IndexedDB fail on Safari).
  */
-export const WIDTH = 900;
-export const HEIGHT = 1200;
-export const QUALITY = 0.85;
+export const WIDTH = 600;
+export const HEIGHT = 800;
+export const QUALITY = 0.92;
 
 /**
  * Lowercase hex SHA-256 of some bytes.
