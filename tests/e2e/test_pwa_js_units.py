@@ -1,15 +1,21 @@
 """Unit tests of the tablet app's JavaScript, run in the same Chromium (no Node): name folding and search
 checked against the server's own keys, the form rules against the server's item validation, and the
 queue store, its database migrations and the key wrapping."""
+import base64
+import hashlib
+import io
 import re
 from datetime import datetime, timezone
 
 import pytest
+from PIL import Image, ImageFilter
 from playwright.sync_api import expect
 
 from harness.app_driver import enter_pin, sign_in
+from offline_queue.photos import normalise
 from offline_queue.validation import validate_item
 from server.text import name_key, search_key
+from tests.test_photos import encode, portrait
 
 pytestmark = pytest.mark.e2e
 
@@ -255,11 +261,6 @@ def test_ready_to_work_offline_waits_for_the_first_sign_in(app_page):
 def test_the_portrait_leaves_the_tablet_at_the_card_size(app_page):
     """A camera frame is cropped to 3:4 and brought down to 600×800 (never up), as a JPEG named by its SHA-256;
     the server decodes such a portrait without scaling it, and a 900×1200 one cost it ~4× the CPU."""
-    import hashlib
-    import io
-
-    from PIL import Image
-
     got = app_page.evaluate("""async () => {
       const {encodePortrait} = await import('/js/photo.js');
       const frame = (w, h) => {
@@ -291,3 +292,26 @@ def test_the_portrait_leaves_the_tablet_at_the_card_size(app_page):
         sizes.append((portrait["width"], portrait["height"]))
     # a tall frame and a landscape one both give the card portrait; a small frame is cropped, not enlarged
     assert sizes == [(600, 800), (600, 800), (480, 640)]
+
+
+def test_the_servers_blur_check_still_tells_sharp_from_blurred_portraits_made_on_the_tablet(app_page):
+    """The sharpness threshold was set on portraits the server shrank itself; now the browser shrinks them. A
+    sharp frame still passes and the same frame blurred (radius 2 at source size) still asks for a retake."""
+    frame = portrait((1080, 1440))
+    urls = ["data:image/jpeg;base64," + base64.b64encode(encode(img, quality=95)).decode()
+            for img in (frame, frame.filter(ImageFilter.GaussianBlur(2)))]
+    made = app_page.evaluate("""async (urls) => {
+      const {encodePortrait} = await import('/js/photo.js');
+      const out = [];
+      for (const url of urls) {
+        const img = new Image();
+        img.src = url;
+        await img.decode();
+        const p = await encodePortrait(img, img.naturalWidth, img.naturalHeight);
+        out.push(Array.from(new Uint8Array(p.bytes)));
+      }
+      return out;
+    }""", urls)
+    sharp, blurred = (normalise(bytes(data)).quality for data in made)
+    assert sharp["sharpness"]["verdict"] == "pass" and sharp["verdict"] == "pass"
+    assert blurred["sharpness"]["verdict"] == "warn" and blurred["brightness"]["verdict"] == "pass"
