@@ -26,3 +26,18 @@ def test_console_texts_are_complete_and_share_the_tablets_namespace():
     page = (PWA / "console" / "index.html").read_text("utf-8")
     used = set(re.findall(r'data-i18n="([^"]+)"', page))
     assert used and used <= ours[0] | ours[1], used - (ours[0] | ours[1])
+
+
+def test_every_kind_of_audited_object_has_words_in_the_console():
+    """The audit page names what each row is about in words; a new object type without them showed its raw code
+    (form prints and members did)."""
+    root = PWA.parent.parent
+    written = set()
+    for package in ("server", "api", "offline_queue"):
+        for path in (root / package).rglob("*.py"):
+            written |= set(re.findall(r'object_type="([a-z_]+)"', path.read_text("utf-8")))
+    words = tables(PWA / "console" / "strings.js")
+    for table in ("VI", "EN"):
+        named = {key.removeprefix("console.audit.object.") for key in words[table]
+                 if key.startswith("console.audit.object.")}
+        assert written and written <= named, (table, written - named)

@@ -85,3 +85,14 @@ def test_what_is_not_a_notice_is_refused_with_codes_and_nothing_stored(login_as,
 def test_a_viewer_cannot_send_print_notices(login_as, tree, members):
     viewer = login_as("viewer", "G1")
     assert post_prints(viewer, [notice(members["m1"].id)]).status_code == 403
+
+
+def test_every_answer_names_the_notice_by_the_id_it_was_sent_with(login_as, tree, members):
+    """The tablet finds its notice by the client_id in the answer: an upper-case UUID is stored folded but
+    answered as sent, accepted and duplicate alike (it was answered folded, so the tablet sent it again)."""
+    officer = login_as("officer", "G1")
+    item = notice(members["m1"].id, client_id=str(uuid.uuid4()).upper())
+    for expected in ("accepted", "duplicate"):
+        (result,) = post_prints(officer, [item]).json["results"]
+        assert (result["client_id"], result["outcome"]) == (item["client_id"], expected)
+    assert db.session.scalars(select(FormPrint.client_id)).all() == [item["client_id"].lower()]

@@ -84,10 +84,10 @@ def _process(batch: Batch, raw, key, digest) -> dict:
         return _reject(batch, raw, key, flatten(error.messages))
     if prior is not None:  # a valid notice whose client_id a print outside the caller's scope holds
         return _answer_prior(batch, raw, key, digest, prior)
-    return _accept(batch, key, digest, data)
+    return _accept(batch, raw, key, digest, data)
 
 
-def _accept(batch: Batch, key, digest, data) -> dict:
+def _accept(batch: Batch, raw, key, digest, data) -> dict:
     user = batch.user
     member = None
     if data["member_id"] is not None and 0 < data["member_id"] < 2**31:
@@ -108,4 +108,4 @@ def _accept(batch: Batch, key, digest, data) -> dict:
     audit.record("form.print", user=user.id, object_type="member" if member is not None else "form_print",
                  object_id=member.id if member is not None else row.id, unit_id=row.unit_id,
                  device_id=batch.device_id, outcome="printed", **detail)
-    return _result({"client_id": key}, "accepted")
+    return _result(raw, "accepted")  # the id as sent: the tablet matches answers to its notices by it

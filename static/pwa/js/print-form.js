@@ -89,9 +89,11 @@ export function buildSheet(vi, {item, member, photo, officer}) {
  * @param {{item: () => object, photo: object|null}} form the open form (form-screen.js): `item()` reads its values
  */
 export async function printForm(form) {
+  let item;
+  let data;
   try {
-    const item = form.item();
-    const data = {item, member: app.membersById?.get(item.member_id) ?? null, photo: form.photo,
+    item = form.item();
+    data = {item, member: app.membersById?.get(item.member_id) ?? null, photo: form.photo,
       officer: app.account?.displayName || ''};
     const [, {VI}] = await Promise.all([loadStyle('/css/desk.css'), import('./strings-vi.js')]);
     document.getElementById('print-sheet')?.remove();
@@ -100,11 +102,18 @@ export async function printForm(form) {
     const image = sheet.querySelector('img');
     if (image) await image.decode().catch(() => {}); // the portrait must be on the page before it prints
     window.print();
-    // Every print of personal data goes to the audit trail: a notice waits in the queue for the next sync.
+  } catch (error) {
+    toast(t('print.failed', {error: error.message || error.name}), {kind: 'error', id: 'print'});
+    return;
+  }
+  // Every print of personal data goes to the audit trail: a notice waits in the queue for the next sync. The
+  // browser does not say whether the dialog was cancelled, so opening it counts. The page may have printed:
+  // a notice that cannot be queued is told apart from a print that failed.
+  try {
     await queuePrint(app.store, {item, memberName: item.fields.full_name || data.member?.full_name || ''});
     emit('queue');
     emit('sync-request', 'saved');
   } catch (error) {
-    toast(t('print.failed', {error: error.message || error.name}), {kind: 'error', id: 'print'});
+    toast(t('print.notRecorded', {error: error.message || error.name}), {kind: 'error', id: 'print'});
   }
 }

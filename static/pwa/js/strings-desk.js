@@ -31,6 +31,7 @@ export const DESK_STRINGS = {
     'scan.addressUsed': '✓ Đã dùng địa chỉ trên CCCD',
     'scan.done': 'Đã đọc CCCD của {name}.',
     'print.failed': 'Không mở được bản in: {error}',
+    'print.notRecorded': 'Phiếu có thể đã in, nhưng không ghi được lần in vào nhật ký: {error}. Báo tổ trưởng.',
   },
   en: {
     'scan.title': "Scan the ID card's QR code",
@@ -59,5 +60,7 @@ export const DESK_STRINGS = {
     'scan.addressUsed': "✓ The card's address is used",
     'scan.done': 'ID card of {name} read.',
     'print.failed': 'The printout could not be opened: {error}',
+    'print.notRecorded': 'The form may have printed, but the print could not be recorded in the audit trail: '
+      + '{error}. Tell your team lead.',
   },
 };
