@@ -75,7 +75,8 @@ def main():
     cases = [
         ("12 MP (4000×3000) taken upright: stored turned, EXIF orientation 6", jpeg(scene((4000, 3000)), 6), 6.0),
         ("12 MP (4000×3000), orientation 1", jpeg(scene((4000, 3000)), 1), 6.0),
-        ("1200×1600 (as the app sends after downscaling)", jpeg(scene((1200, 1600)), 1), 3.0),
+        ("1200×1600 (the size issue 14's ingest goal names)", jpeg(scene((1200, 1600)), 1), 3.0),
+        ("600×800 (the card portrait, as the tablet app sends it)", jpeg(scene((600, 800)), 1), 3.0),
     ]
     print(f"one thread, CPU time per photo; Pillow {Image.__version__}")
     for name, data, seconds in cases:
