@@ -15,6 +15,7 @@ read from /proc before and after; the client's CPU is not in it):
   app_photos the same frame as the tablet app sends it (static/pwa/js/photo.js: 600×800, JPEG 0.92)
   records    submissions alone, photos already stored (validate, registry check, group commit)
   end_to_end submissions with their photo upload, as a tablet syncs; the rate goal applies to this line
+  app_end_to_end  the same with the tablet app's own 600×800 portraits: what a node takes from real tablets
 
 Every record is for a different roster member whose registry row matches, so each takes the whole
 accepted-and-verified path; every photo has pixels of its own, so each upload writes a new object.
@@ -254,7 +255,7 @@ def served_from(tree: Path | None):
         yield
     finally:
         live_server.REPO = saved
-PHASES = ("no-op", "photos", "app_photos", "records", "end_to_end")
+PHASES = ("no-op", "photos", "app_photos", "records", "end_to_end", "app_end_to_end")
 
 
 def bench_backend(name: str, database_urls: dict, records: int, clients: int, jpeg: bytes,
@@ -270,7 +271,7 @@ def bench_backend(name: str, database_urls: dict, records: int, clients: int, jp
                 if old:
                     server.env.update({"PYTHONPATH": str(tree)} if tree else BASELINE_ENV)
                 with served_from(tree if old else None):
-                    members[which] = server.prepare(members=2 * records, registry=True)["members"]
+                    members[which] = server.prepare(members=3 * records, registry=True)["members"]
                     server.start()
                     DATABASE_SERVER[server.port] = _postmaster(url)
             # Bodies are made when sent (800 of them would take 700 MB); their addresses are kept.
@@ -306,14 +307,26 @@ def bench_backend(name: str, database_urls: dict, records: int, clients: int, jp
                         for i in chunk:
                             upload(client, shas[i], variant(jpeg, f"{name}-{i}", i))
                         send(client, [record(ids[i], i, shas[i]) for i in chunk])
+                def app_end_to_end(client, index):  # the same, with the portraits the tablet app makes
+                    mine = range(2 * records + index * share, 2 * records + (index + 1) * share)
+                    for start in range(mine.start, mine.stop, BATCH):
+                        chunk = range(start, min(start + BATCH, mine.stop))
+                        sent = {}
+                        for i in chunk:
+                            body = variant(small, f"{name}-app-{i}", i)
+                            sent[i] = hashlib.sha256(body).hexdigest()
+                            upload(client, sent[i], body)
+                        send(client, [record(ids[i], i, sent[i]) for i in chunk])
                 return {"no-op": noop, "photos": photos_only, "app_photos": app_photos, "records": records_only,
-                        "end_to_end": end_to_end}[phase]
+                        "end_to_end": end_to_end, "app_end_to_end": app_end_to_end}[phase]
 
             figures = {which: {} for which in servers}
-            size = _database_bytes(database_urls["now"])
+            size = None
             for turn, phase in enumerate(PHASES):
                 # Alternate which variant goes first, so neither always meets the machine in the same state.
                 for which in sorted(servers, reverse=turn % 2 == 1):
+                    if phase == "end_to_end" and which == "now":  # from here on each submission brings its photo
+                        size = _database_bytes(database_urls["now"])
                     wall, cpu = run_threads(servers[which], clients, work(phase, members[which]))
                     client, database = OTHERS[servers[which].port]
                     figures[which][phase] = (done / wall, cpu / done * 1000, SPLITS[servers[which].port],
@@ -329,10 +342,10 @@ def bench_backend(name: str, database_urls: dict, records: int, clients: int, jp
 def report(backend: str, figures: dict) -> bool:
     """Print one backend's table and its goal lines; True when a goal is missed."""
     now, base = figures["now"], figures.get("baseline")
-    print(f"\n{backend:<13}      now: rate  CPU ms  busiest worker"
+    print(f"\n{backend:<16}      now: rate  CPU ms  busiest worker"
           + ("   baseline: rate  CPU ms   CPU now/baseline" if base else ""))
     for phase in PHASES:
-        line = f"  {phase:<11} {now[phase][0]:14.1f} {now[phase][1]:7.2f} {now[phase][2]:14.0%}"
+        line = f"  {phase:<14} {now[phase][0]:14.1f} {now[phase][1]:7.2f} {now[phase][2]:14.0%}"
         if base:
             line += f" {base[phase][0]:16.1f} {base[phase][1]:7.2f} {now[phase][1] / base[phase][1]:12.2f}×"
         print(line)
@@ -345,6 +358,12 @@ def report(backend: str, figures: dict) -> bool:
           + (f"PostgreSQL {database:.1f} ms + " if database else "")
           + f"the bench's clients {client:.1f} ms = {cpu + database + client:.1f} ms; "
           f"{os.cpu_count()} cores give {1000 * (os.cpu_count() or 1) / (cpu + database + client):.0f}/s at most")
+    app_rate, app_cpu_item, _, app_client, app_database = now["app_end_to_end"]
+    print(f"  end to end with the tablet app's own portraits (600×800): {app_rate:.1f}/s"
+          + (f" ({app_rate / base['app_end_to_end'][0]:.2f}× the baseline's)" if base else "")
+          + f"; CPU per submission: gunicorn {app_cpu_item:.1f} ms + "
+          + (f"PostgreSQL {app_database:.1f} ms + " if app_database else "")
+          + f"clients {app_client:.1f} ms")
     photo_cpu, record_cpu, app_cpu = now["photos"][1], now["records"][1], now["app_photos"][1]
     print(f"  photo upload {photo_cpu:.1f} ms CPU = {photo_cpu / PHOTO_CPU_GOAL_MS:.2f}× the goal of "
           f"≤ {PHOTO_CPU_GOAL_MS:.0f} ms" + (f" (baseline {base['photos'][1]:.1f} ms)" if base else ""))
