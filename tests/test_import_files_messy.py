@@ -16,7 +16,7 @@ from server.cli import main
 from server.extensions import db
 from server.imports import hints
 from server.imports.files import CsvSource, FileProblem
-from server.imports.workbook import HIDDEN_ROW, XlsxSource, _cell_text
+from server.imports.workbook import HIDDEN_ROW, XlsxSource, _cell_text, _HiddenRows
 from server.imports.importers import import_file
 from server.imports.rows import check_header, parse_member
 from server.models import Member
@@ -293,3 +293,39 @@ def test_a_row_hidden_by_a_filter_or_hide_is_refused_and_an_empty_hidden_row_is_
     assert count_members() == 0
     report = import_file("members", xlsx(tmp_path / "blank-hidden.xlsx", rows, edit=hide([4])))
     assert (report.created, report.rejected) == (3, []), report.summary()
+
+
+
+def _unnumbered_third_row_hidden(xml):
+    """Rows and cells without r= (they count up from 1), the third row tag hidden."""
+    xml = re.sub(rb' r="[A-Z]*[0-9]+"', b"", xml)
+    head, *rest = xml.split(b"<row>")
+    return head + b"<row>" + b"<row>".join(rest[:2]) + b'<row hidden="1">' + b"<row>".join(rest[2:])
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda xml: xml.replace(b'<row r="3">', b'<row r="3" ht="0" customHeight="1">'), id="no-height"),
+    pytest.param(lambda xml: xml.replace(b'<row r="3">', b"<row r='3' hidden='1'>"), id="single-quotes"),
+    pytest.param(_unnumbered_third_row_hidden, id="rows-unnumbered"),
+])
+def test_rows_other_writers_hide_are_refused_too(app, tree, tmp_path, change):
+    """A row given no height, hidden='1' in single quotes, and row tags that leave their number to be counted (the
+    third row tag is the third line): each hides line 3 from the admin, and was read as if shown."""
+    rows = [GOOD, ["N2"] + GOOD[1:5] + ["038058001123"] + GOOD[6:], ["N3"] + GOOD[1:5] + [""] + GOOD[6:]]
+    path = rewrite_sheet(xlsx(tmp_path / "hidden.xlsx", rows), change)
+    report = import_file("members", path)
+    assert report.rejected == [(3, [HIDDEN_ROW])], report.summary()
+    assert count_members() == 0
+
+
+def test_hidden_rows_are_found_wherever_the_sheet_is_cut_into_chunks():
+    """The sheet's XML is read a megabyte at a time: a row tag cut in two, or rows counted on from an earlier chunk,
+    must come out the same as from the whole."""
+    xml = (b'<sheetData><row r="1"><c/></row><row hidden="1"><c/></row><row r="5" ht="15"><c/></row>'
+           b"<x:row ht='0.0'><c/></x:row><row r=\"9\" hidden=\"true\"/><row/><row hidden=\"0\"/><rowBreaks/>"
+           b'<row hidden="1" r="20"></row></sheetData>')
+    for size in (1, 2, 3, 7, 16, len(xml)):
+        rows = _HiddenRows()
+        for start in range(0, len(xml), size):
+            rows.feed(xml[start:start + size])
+        assert rows.rows == {2, 6, 9, 20}, size

@@ -160,7 +160,7 @@ _WHOLE = [
      "(.xlsx)\", hoặc thành CSV UTF-8"),
     (r"the first sheet is empty: a header row is required", "trang tính đầu tiên trống: cần có dòng tiêu đề"),
     (r"this row is hidden in the workbook .*",
-     "dòng này đang bị ẩn trong bảng tính (do bộ lọc hoặc lệnh Ẩn) và việc nhập sẽ đọc nó như mọi dòng khác: hãy hiện "
+     "dòng này đang bị ẩn trong bảng tính (do bộ lọc, lệnh Ẩn hoặc nhóm dòng đang thu gọn) và việc nhập sẽ đọc nó như mọi dòng khác: hãy hiện "
      "mọi dòng (Dữ liệu > Xoá bộ lọc, hoặc chọn mọi dòng > Bỏ ẩn), xoá các dòng không muốn nhập, lưu rồi nhập lại"),
     (r"there is no unit tree yet: import the units first", "chưa có cây đơn vị: hãy nhập các đơn vị trước"),
     (r"the file changed during the import: (?P<rest>.+)", "tệp đã thay đổi trong lúc nhập: {rest}"),

@@ -97,21 +97,63 @@ def _has_unsaved_result(data: bytes) -> bool:
     return False
 
 
-# A row hidden by a filter or by Hide: <row r="57" hidden="1">. The admin filtered the sheet to the rows they meant
-# to load, or hid the ones they did not, and sees only the others; a reader of values sees every row.
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_HIDDEN_ATTR = re.compile(rb'\bhidden="(?:1|true)"')
-_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
-HIDDEN_ROW = ("this row is hidden in the workbook (by a filter, or Hide) and the import would read it like any "
-              "other: show every row (Data > Clear filter, or select all rows > Unhide), delete the rows that are "
-              "not to be imported, save and import again")
+# A row hidden by a filter, by Hide or in a collapsed group: <row r="57" hidden="1">, or given no height (ht="0").
+# The admin filtered the sheet to the rows they meant to load, or hid the ones they did not, and sees only the
+# others; a reader of values sees every row.
+_ROW_ATTRIBUTES = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN_ATTR = re.compile(rb"""\bhidden=(["'])(?:1|true)\1|\bht=(["'])0*\.?0*\2""")
+_HIDDEN_HINTS = (b"hidden=", b'ht="0', b"ht='0", b'ht=".', b"ht='.")
+_ROW_NUMBER = re.compile(rb"""\br=(["'])([0-9]+)\1""")
+HIDDEN_ROW = ("this row is hidden in the workbook (by a filter, Hide or a collapsed group) and the import would read "
+              "it like any other: show every row (Data > Clear filter, or select all rows > Unhide), delete the rows "
+              "that are not to be imported, save and import again")
 
 
-def _hidden_rows(data: bytes, into: set[int]) -> None:
-    for match in _ROW_TAG.finditer(data):
-        attributes = match.group(1)
-        if _HIDDEN_ATTR.search(attributes) and (number := _ROW_NUMBER.search(attributes)):
-            into.add(int(number.group(1)))
+def _last_number(data: bytes) -> int | None:
+    """The number the last row tag in `data` says it has; None if it says none, or there is no row tag."""
+    end = len(data)
+    while (found := max(data.rfind(b"<row", 0, end), data.rfind(b":row", 0, end))) >= 0:
+        tag = _ROW_ATTRIBUTES.match(data, data.rfind(b"<", 0, found + 1))  # "<x:row": back to its "<"
+        if tag:
+            number = _ROW_NUMBER.search(tag.group(1))
+            return int(number.group(2)) if number else None
+        end = found  # <rowBreaks>, </x:row>, an attribute's ":row…": further back
+    return None
+
+
+class _HiddenRows:
+    """The numbers of the rows a sheet's XML hides, fed chunk by chunk. A row tag without r= is the row after the one
+    before it, as openpyxl counts them; a tag cut by a chunk's end is read whole with the next chunk."""
+
+    def __init__(self):
+        self.rows: set[int] = set()
+        self._last = 0  # the number of the last row tag read
+        self._rest = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._rest + chunk
+        cut = data.rfind(b"<")
+        if cut >= 0 and data.find(b">", cut) < 0:
+            data, self._rest = data[:cut], data[cut:]
+        else:
+            self._rest = b""
+        if not any(hint in data for hint in _HIDDEN_HINTS) and (number := _last_number(data)) is not None:
+            self._last = number  # nothing hidden here, and the last row says its number: no row to count
+            return
+        tags = _ROW_ATTRIBUTES.findall(data)
+        if not tags:
+            return
+        if any(hint in data for hint in _HIDDEN_HINTS):
+            for index, attributes in enumerate(tags):
+                if any(hint in attributes for hint in _HIDDEN_HINTS) and _HIDDEN_ATTR.search(attributes):
+                    self.rows.add(self._number(tags, index))
+        self._last = self._number(tags, len(tags) - 1)
+
+    def _number(self, tags: list[bytes], index: int) -> int:
+        for back in range(index, -1, -1):  # the nearest row at or before it that says its number
+            if found := _ROW_NUMBER.search(tags[back]):
+                return int(found.group(2)) + index - back
+        return self._last + index + 1
 
 
 def _check_first_sheet(workbook, sheet) -> set[int]:
@@ -122,13 +164,12 @@ def _check_first_sheet(workbook, sheet) -> set[int]:
         raise FileProblem(1, f"the first sheet of the workbook (\"{sheet.title}\") is hidden, and the import reads "
                              "the first sheet: move the sheet with the data to the first place, or delete the "
                              "hidden one")
-    tail, hidden = b"", set()
+    tail, hidden = b"", _HiddenRows()
     try:
         with workbook._archive.open(sheet._worksheet_path) as part:  # openpyxl's own handles on the sheet's XML
             while chunk := part.read(1 << 20):
-                data = tail + chunk  # the tail again: a tag or formula cut by the chunk's end is whole here
-                if b"hidden=" in data:
-                    _hidden_rows(data, hidden)
+                hidden.feed(chunk)
+                data = tail + chunk  # the tail again: a formula cut by the chunk's end is whole here
                 if _has_unsaved_result(data):
                     raise FileProblem(1, "the first sheet holds formulas whose results were never saved (the program "
                                          "that wrote the file does not calculate them): open the file in Excel or "
@@ -136,7 +177,7 @@ def _check_first_sheet(workbook, sheet) -> set[int]:
                 tail = chunk[-_FORMULA_WINDOW:]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise FileProblem(1, DAMAGED) from None
-    return hidden
+    return hidden.rows
 
 
 DAMAGED = ("the workbook is damaged from here on (its XML or its compression is broken): open it in Excel or "
