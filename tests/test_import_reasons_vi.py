@@ -143,3 +143,16 @@ def test_the_console_job_report_carries_the_translation_beside_the_english(app, 
     entries = job["report"]["rejected"]
     assert entries == [{"line": 3, "reasons": ["gender: must be male or female"],
                         "reasons_vi": ["Giới tính (gender): phải là male hoặc female"]}]
+
+
+def test_a_reason_quotes_a_long_value_cut_short_in_both_languages():
+    """A cell holds up to 32,767 characters and a reason quotes the value it is about: a whole 131,000-character
+    unit code made a 131 KB reason, and as much again in Vietnamese, for each of up to a thousand rows."""
+    code = "X" * 131_000
+    for values in ({"unit_code": code}, {"unit_code": "G1" + code[:5]}):
+        _, errors, _ = parse_member(row(**values), TODAY, CELLS | {"G1" + code[:5]: "grassroots"})
+        about_unit = [e for e in errors if e.startswith("unit_code")]
+        assert about_unit and all(len(r) < 200 and len(to_vi(r)) < 200 for r in about_unit), about_unit
+        assert any(("X" * 40 + "…") in r or "G1XXXXX is a grassroots" in r for r in about_unit), about_unit
+    reasons = check_header("members", ["member_code", "ghi chú " * 20_000])
+    assert reasons and all(len(r) < 2_000 and len(to_vi(r)) < 2_000 for r in reasons)

@@ -22,6 +22,13 @@ from ..text import name_key as _name_key
 from . import hints
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
+QUOTED = 40  # characters of a value quoted in a reason: enough to find it, while a cell holds up to 32,767
+
+
+def quoted(value: str) -> str:
+    """A file's value as a reason quotes it: cut to QUOTED characters with "…" (the report keeps a reason for each
+    of up to a thousand rows, in English and Vietnamese; a whole long cell in each would make it megabytes)."""
+    return value if len(value) <= QUOTED else value[:QUOTED] + "…"
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
            "registry": (REGISTRY_COLUMNS, ())}
 COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
@@ -80,7 +87,7 @@ def check_header(kind: str, columns: list[str], sheet: str | None = None) -> lis
     unknown = [(i, name) for i, name in enumerate(columns) if name not in known]
     if unknown:
         # The column's letter too in a workbook, where an unknown column may be one the admin hid.
-        named = [(f"{name} (write {name.replace(' ', '_')})" if name.replace(" ", "_") in known else name)
+        named = [(f"{name} (write {name.replace(' ', '_')})" if name.replace(" ", "_") in known else quoted(name))
                  + (f" (column {_letter(i)})" if sheet else "") for i, name in unknown]
         reasons.append(f"unknown column(s) {', '.join(named)}; a {kind} file has only {', '.join(known)}")
     missing = [name for name in required if name not in columns]
@@ -236,9 +243,9 @@ def parse_member(values: dict[str, str], today: date,
     unit_code = row.text("unit_code", required=True)
     unit = cells.get(unit_code)
     if unit_code and unit is None:
-        row.fail("unit_code", f"no unit has the code {unit_code}")
+        row.fail("unit_code", f"no unit has the code {quoted(unit_code)}")
     elif isinstance(unit, str):
-        row.fail("unit_code", f"{unit_code} is {article(unit)} unit; members belong to a cell")
+        row.fail("unit_code", f"{quoted(unit_code)} is {article(unit)} unit; members belong to a cell")
     record["unit_id"] = unit if isinstance(unit, int) else None
     person, born = _person(row, citizen_id_required=False)
     record.update(person)

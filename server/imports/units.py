@@ -7,7 +7,7 @@ whole, and written top-down one level at a time with bulk statements. A unit's k
 from sqlalchemy import bindparam, func, insert, literal, select, update
 
 from ..extensions import db
-from .rows import article, check_header, parse_unit, row_values
+from .rows import article, check_header, parse_unit, quoted, row_values
 from ..models import UNIT_KINDS, Unit
 from ..units import PARENT_KIND
 
@@ -54,14 +54,14 @@ class UnitImport:
     def _placement(record: dict, first: dict, existing: dict) -> list[str]:
         errors, kind, parent_code = [], record["kind"], record["parent_code"]
         if existing.get(record["code"], kind) != kind:
-            errors.append(f"kind: unit {record['code']} is {article(existing[record['code']])} unit; "
+            errors.append(f"kind: unit {quoted(record['code'])} is {article(existing[record['code']])} unit; "
                           "a unit's kind cannot change")
         if parent_code and PARENT_KIND[kind]:  # a province with a parent is refused by parse_unit
             parent_kind = first[parent_code][1]["kind"] if parent_code in first else existing.get(parent_code)
             if parent_code not in first and parent_code not in existing:
-                errors.append(f"parent_code: no unit has the code {parent_code}, in this file or the database")
+                errors.append(f"parent_code: no unit has the code {quoted(parent_code)}, in this file or the database")
             elif parent_kind and parent_kind != PARENT_KIND[kind]:
-                errors.append(f"parent_code: {parent_code} is {article(parent_kind)} unit; {article(kind)} unit "
+                errors.append(f"parent_code: {quoted(parent_code)} is {article(parent_kind)} unit; {article(kind)} unit "
                               f"sits under {article(PARENT_KIND[kind])} unit")
         return errors
 
