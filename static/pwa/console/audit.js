@@ -45,7 +45,9 @@ async function load() {
   }
   $('#audit-rows').replaceChildren(...events.map((event) => el('tr', {},
     el('td', {}, formatTime(event.at)), el('td', {}, names[event.user_id] || (event.user_id ?? '—')),
-    el('td', {class: 'mono'}, event.action), el('td', {}, `${word('object', event.object_type)} ${event.object_id ?? ''}`),
+    el('td', {class: 'mono'}, event.action), el('td', {},
+      el('span', {class: 'object-kind'}, word('object', event.object_type)), ' ', el('span', {class: 'object-id'},
+        event.object_id ?? '')),
     el('td', {}, event.unit_code || '—'), el('td', {}, word('outcome', event.outcome)))));
   $('#audit-empty').hidden = events.length > 0;
 }
