@@ -205,29 +205,30 @@ def send(client: Client, items: list):
         raise RuntimeError(f"submissions answered {status}: {outcomes}")
 
 
-def _postmaster(database_url: str | None) -> int | None:
-    """The pid of the PostgreSQL server behind `database_url`: the parent of a backend (read while it lives)."""
+def _on_postgres(database_url: str | None, read):
+    """What `read(connection)` gives on the bench's PostgreSQL database; None on SQLite."""
     if not database_url or not database_url.startswith("postgresql"):
         return None
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
-        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        value = read(conn)
     engine.dispose()
-    return int(fields[1])
+    return value
+
+
+def _postmaster(database_url: str | None) -> int | None:
+    """The pid of the PostgreSQL server behind `database_url`: the parent of a backend (read while it lives)."""
+    def parent_of_backend(conn):
+        backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return _on_postgres(database_url, parent_of_backend)
 
 
 def _database_bytes(database_url: str | None) -> int | None:
     """PostgreSQL's own size of the bench database (None on SQLite, whose file grows in pages)."""
-    if not database_url or not database_url.startswith("postgresql"):
-        return None
-    from sqlalchemy import create_engine, text
-    engine = create_engine(database_url)
-    with engine.connect() as conn:
-        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
-    engine.dispose()
-    return size
+    return _on_postgres(database_url, lambda conn: conn.exec_driver_sql(
+        "SELECT pg_database_size(current_database())").scalar())
 
 
 BASELINE_ENV = {"FIELDKIT_PHOTO_OPTIMIZE_HUFFMAN": "1", "FIELDKIT_INGEST_PREFETCH": "0"}
