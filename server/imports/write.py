@@ -92,6 +92,18 @@ def _defaults(table: Table, given: list[str]) -> dict:
     return values
 
 
+class _Block:
+    """A batch as COPY sends it (StagedUpsert.packed): the bytes, and how many rows they hold."""
+
+    __slots__ = ("data", "rows")
+
+    def __init__(self, data: bytes, rows: int):
+        self.data, self.rows = data, rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+
 class StagedUpsert:
     """Upserts of rows with the columns `names` (the key among them) into `table`, a batch at a time.
 
@@ -200,12 +212,24 @@ class StagedUpsert:
                     values[i] = proc(values[i])
         return (*values, *self.extra) if self.direct else (*values, line)
 
-    def write(self, rows: list[tuple]) -> tuple[int, int, object]:
-        """Upsert `rows` (from row(), distinct keys): (created, changed, what `watch` saw)."""
+    def packed(self, rows: list) -> list | _Block:
+        """What write() is handed for `rows`, made on the reading thread: on PostgreSQL, rows given as COPY text
+        (and the few tuples among them, written by copy_text.line) joined and encoded into the one block COPY
+        sends, so the writing thread — which waits for the GIL whenever it needs it back — only sends it; else
+        the rows themselves."""
+        if self.postgres and any(row.__class__ is str for row in rows):
+            text = "".join([row if row.__class__ is str else copy_text.line(row) for row in rows])
+            return _Block(text.encode(self.conn.connection.driver_connection.info.encoding), len(rows))
+        return rows
+
+    def write(self, rows: list[tuple] | _Block) -> tuple[int, int, object]:
+        """Upsert `rows` (from row(), distinct keys; or packed()): (created, changed, what `watch` saw)."""
         if self.postgres:
             with self.conn.connection.driver_connection.cursor() as cursor, \
                     cursor.copy(self.copy_sql, writer=_OneSend(cursor)) as copy:
-                if any(row.__class__ is str for row in rows):  # lines of COPY text, and maybe a few tuples
+                if rows.__class__ is _Block:
+                    copy.write(rows.data)
+                elif any(row.__class__ is str for row in rows):  # lines of COPY text, and maybe a few tuples
                     copy.write("".join([row if row.__class__ is str else copy_text.line(row) for row in rows]))
                 else:
                     for row in rows:
@@ -257,7 +281,7 @@ class Background:
             self._settle()
         if self.pool is None:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
-        self.pending.append((self.pool.submit(writer.write, batch), len(batch)))
+        self.pending.append((self.pool.submit(writer.write, writer.packed(batch)), len(batch)))
 
     def wait(self) -> None:
         """Until every batch handed over is written (and counted)."""
