@@ -27,7 +27,8 @@ from .files import FileProblem, source_for
 from .keys import Keys, compact
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
-from .write import Background, StagedUpsert
+from .background import Background
+from .write import StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
 BATCH = 5000  # rows per round: about 3 MB in memory (two rounds at once), one or three statements each
