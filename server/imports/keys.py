@@ -24,12 +24,9 @@ class IntKeys:
     """An exact set of integers below 2**63 (citizen IDs as numbers): most of them in one sorted array of 8-byte
     integers, the newest in a small set that is merged into the array once it holds a quarter as many."""
 
-    # The small set grows to at least this before a merge: once for a 250,000-member file. (Twice as many, so that
-    # such a file never merges, saved 0.1 s of its checks but put 20 MB on the peak of a SQLite import.)
-    FLOOR = 1 << 17
-    # A bit per key's remainder by a prime of about 2**23 (1 MiB), set for the keys in the array: an unset bit
-    # proves a key is not there without a search of the array (about 1 µs); a set bit only means "look". Nearly
-    # every key of a file is new.
+    FLOOR = 1 << 17  # the small set grows to at least this before a merge: once for a 250,000-member file
+    # A bit per key's remainder by a prime of about 2**23 (1 MiB): an unset bit proves a key new without a search
+    # of the array (about 1 µs); a set bit only means "look". Nearly every key of a file is new.
     SLOTS = 8388593
 
     def __init__(self):
@@ -37,12 +34,11 @@ class IntKeys:
         self.bits = bytearray((self.SLOTS >> 3) + 1)
 
     def __contains__(self, key: int) -> bool:
-        return key in self.recent or self._in_sorted(key)
-
-    def _in_sorted(self, key: int) -> bool:
         slot = key % self.SLOTS
         if not self.bits[slot >> 3] & (1 << (slot & 7)):
             return False
+        if key in self.recent:
+            return True
         at = bisect_left(self.sorted, key)
         return at < len(self.sorted) and self.sorted[at] == key
 
@@ -51,28 +47,29 @@ class IntKeys:
 
     def add_new(self, key: int) -> bool:
         """Add `key`; False when it was there already (one look where `in` and add() take two)."""
-        recent = self.recent
-        if key in recent or (self.sorted and self._in_sorted(key)):
-            return False
-        recent.add(key)
-        if len(recent) >= self.limit:
+        slot, bits = key % self.SLOTS, self.bits
+        if bits[slot >> 3] & (1 << (slot & 7)):
+            if key in self.recent:
+                return False
+            at = bisect_left(self.sorted, key)
+            if at < len(self.sorted) and self.sorted[at] == key:
+                return False
+        else:
+            bits[slot >> 3] |= 1 << (slot & 7)
+        self.recent.add(key)
+        if len(self.recent) >= self.limit:
             self._merge()
             self.limit = max(self.FLOOR, len(self.sorted) // 4)
         return True
 
     def _merge(self) -> None:
-        """The small set into the array: each new key placed by bisection (and its remainder's bit set), the runs
-        between them copied in C, so every key passes through Python once however often the array is rebuilt."""
-        old, new, start, bits, slots = self.sorted, array("q"), 0, self.bits, self.SLOTS
+        """The small set into the array: each new key placed by bisection, the runs between them copied in C,
+        so every key passes through Python once however often the array is rebuilt."""
+        old, new, start = self.sorted, array("q"), 0
         if not old:  # the first merge: nothing to place the keys between
             self.sorted, self.recent = array("q", sorted(self.recent)), set()
-            for key in self.sorted:
-                slot = key % slots
-                bits[slot >> 3] |= 1 << (slot & 7)
             return
         for key in sorted(self.recent):
-            slot = key % slots
-            bits[slot >> 3] |= 1 << (slot & 7)
             at = bisect_left(old, key, start)
             new.extend(old[start:at])
             new.append(key)
