@@ -31,7 +31,7 @@ from .background import Background
 from .write import StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
-BATCH = 5000  # rows per round: about 3 MB in memory (two rounds at once), one or three statements each
+BATCH = 5000  # rows per round: about 1.5 MB in memory (up to three rounds at once), one or three statements each
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
 
 

@@ -17,11 +17,11 @@ behind (all or nothing). Values go through each column's SQLAlchemy bind process
 SQLite's text form, booleans), so the rows stored are the ones `insert(table)` would have stored.
 
 server.imports.background runs each batch's statements on one worker thread while the reader checks the next
-batch. A batch is sent in one piece on purpose: the writing thread needs the GIL back after every call into the database, and it
-gets it only when the reading thread lets go, so a row-at-a-time send (executemany, or COPY rows flushed every
-32 KB) kept the writer waiting until the reader itself stopped to wait, and the two never overlapped. On SQLite a
-staging table costs about as much as the target itself, yet a per-row `INSERT … ON CONFLICT DO UPDATE` measured
-slower still (more CPU per row), so both backends share the staging design.
+batch. A batch is sent in one piece on purpose: the writing thread needs the GIL back after every call into the
+database, and it gets it only when the reading thread lets go, so a row-at-a-time send (executemany, or COPY rows
+flushed every 32 KB) kept the writer waiting until the reader itself stopped to wait, and the two never overlapped.
+On SQLite a staging table costs about as much as the target itself, yet a per-row `INSERT … ON CONFLICT DO UPDATE`
+measured slower still (more CPU per row), so both backends share the staging design.
 """
 from __future__ import annotations
 
@@ -248,4 +248,3 @@ class StagedUpsert:
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
         if not self.postgres:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
-
