@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import api, db, migrate
+from .extensions import db
 
 
 def sqlite_busy_timeout_ms() -> int:
@@ -44,9 +44,12 @@ def create_app(config=None, *, serving: bool = True) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(cli.MIGRATIONS_DIR), render_as_batch=True)
+    if serving:  # migrations (init-db, flask db) and the API are no part of a database-only command
+        from .extensions import migrate
+        migrate.init_app(app, db, directory=str(cli.MIGRATIONS_DIR), render_as_batch=True)
     http.init_app(app)
     if serving:
+        from .extensions import api
         from .jobs import queue as job_queue
         job_queue.init_app(app)
         import api as api_package  # only create_app imports the HTTP layer

@@ -1,6 +1,8 @@
-"""Extension singletons, created unbound and wired in create_app(); imports nothing of ours."""
-from flask_migrate import Migrate
-from flask_smorest import Api
+"""Extension singletons, created unbound and wired in create_app(); imports nothing of ours.
+
+`migrate` (Flask-Migrate, which imports Alembic) and `api` (flask-smorest, which imports marshmallow and webargs)
+are made on first use: a command-line import never touches either, and importing them was about a seventh of its
+start-up (server.cli: _DATABASE_ONLY)."""
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -20,5 +22,24 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
-api = Api()
+
+
+def _migrate():
+    from flask_migrate import Migrate
+    return Migrate()
+
+
+def _api():
+    from flask_smorest import Api
+    return Api()
+
+
+_LAZY = {"migrate": _migrate, "api": _api}
+
+
+def __getattr__(name: str):
+    """`migrate` and `api`, each made once, when first asked for (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = _LAZY[name]()
+    return value

@@ -122,6 +122,8 @@ def add_first_members(conn, after_id: int) -> int:
     instead of by their codes. Every one of them is this import's and new: the table was empty when it began and
     no other import can add members before it commits (importers._take_turn), and ids only grow. Returns the
     highest id counted, the next batch's `after_id`. The caller marks the session uncounted (mark_uncounted)."""
+    if conn.dialect.name == "postgresql":  # one round trip instead of three: the import's writing thread waits less
+        return conn.exec_driver_sql(_FIRST_MEMBERS, {"after": after_id}).scalar() or after_id
     last = conn.execute(select(func.max(Member.id))).scalar() or after_id
     # Both bounds: a range the planner reads through the primary key even while the table's statistics still say
     # it is empty (with only a lower bound it guesses a third of the table and scans all of it, every batch).
@@ -133,6 +135,19 @@ def add_first_members(conn, after_id: int) -> int:
         ["unit_id", "target"], select(Member.unit_id, func.count()).where(Member.id > after_id, Member.id <= last)
         .group_by(Member.unit_id)))
     return last
+
+
+# add_first_members on PostgreSQL, its three statements in one: the batch's members read once (a CTE named twice
+# is materialized), bounded on both sides like the others.
+_FIRST_MEMBERS = f"""
+WITH batch AS (SELECT id, unit_id FROM {Member.__tablename__}
+               WHERE id > %(after)s AND id <= (SELECT max(id) FROM {Member.__tablename__})),
+tallied AS (INSERT INTO {MemberTally.__tablename__} (member_id, unit_id, {", ".join(COUNTS)}, first_day)
+            SELECT id, unit_id, 1{", 0" * (len(COUNTS) - 1)}, NULL FROM batch),
+pending AS (INSERT INTO {TallyPending.__tablename__} (unit_id, target)
+            SELECT unit_id, count(*) FROM batch GROUP BY unit_id)
+SELECT max(id) FROM batch
+"""
 
 
 def mark_uncounted() -> None:

@@ -22,6 +22,9 @@ from .copy_text import NULL
 from .rows import _PHONE, Row, name_key
 
 
+HEADS_KEPT = 1 << 14  # beginnings of citizen IDs remembered as good: a province's file has a few hundred
+
+
 def member_reader(columns: list[str], today: date, cells: dict[str, int | str], copy_text: bool = False):
     """The one-step check for rows under the header `columns` (a members file's, already checked): None, or
     (record, text), text being with `copy_text` the record's values in its own order as a line of PostgreSQL's
@@ -42,6 +45,7 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
     days: dict[str, tuple] = {}  # text → (the day, as text) of a good party date
     cell_ids = {code: str(unit) for code, unit in cells.items() if unit.__class__ is int}
     texts = {code_at, unit_at, name_at, home_at, address_at, *(i for _, i, _, _ in optional)}  # read by Row.text
+    good_heads = set()  # (first six digits of a citizen ID, gender, year of birth) that check_citizen_id passed
 
     def birth(text: str):
         row = Row({"date_of_birth": text}, today)
@@ -72,10 +76,14 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
             values = [normalize("NFC", value) if i in texts else value for i, value in enumerate(values)]
             if not is_normalized("NFC", ",".join(values)):
                 return None
-        code = " ".join(values[code_at].split())
-        unit_code = " ".join(values[unit_at].split())
-        full_name = values[name_at]
-        if "  " in full_name or full_name.strip(" ") is not full_name:  # else nothing to collapse (the usual)
+        # Printable text holds no whitespace but the space, so a value with no space at either end and no two
+        # together is already collapsed (two look-ups in C instead of a split and a join): the usual case.
+        code, unit_code, full_name = values[code_at], values[unit_at], values[name_at]
+        if "  " in code or code.strip(" ") is not code:
+            code = " ".join(code.split())
+        if "  " in unit_code or unit_code.strip(" ") is not unit_code:
+            unit_code = " ".join(unit_code.split())
+        if "  " in full_name or full_name.strip(" ") is not full_name:
             full_name = " ".join(full_name.split())
         if not code or not unit_code or not full_name or len(code) > code_max or len(unit_code) > unit_max \
                 or len(full_name) > name_max:
@@ -95,8 +103,17 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
         if gender not in genders:
             return None
         citizen_id = values[id_at].strip() or None
-        if citizen_id is not None and check_citizen_id(citizen_id, gender, year):
-            return None
+        if citizen_id is not None:
+            # 12 ASCII digits (check_citizen_id's format), then what the first six say of province, gender and
+            # year: check_citizen_id's answer, asked once for each such beginning with this gender and year.
+            if len(citizen_id) != 12 or not citizen_id.isascii() or not citizen_id.isdigit():
+                return None
+            head = (citizen_id[:6], gender, year)
+            if head not in good_heads:
+                if check_citizen_id(citizen_id, gender, year):
+                    return None
+                if len(good_heads) < HEADS_KEPT:
+                    good_heads.add(head)
         hometown, address = values[home_at], values[address_at]
         if "  " in hometown or hometown.strip(" ") is not hometown:
             hometown = " ".join(hometown.split())
@@ -129,11 +146,19 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
                   "date_of_birth": dob, "birth_year": year, "gender": gender, "citizen_id": citizen_id,
                   "hometown": hometown, "permanent_address": address, "party_join_date": joined,
                   "party_official_date": official, "priority": priority, "needs_home_visit": visit == "yes"}
+        optional_texts = []  # the optional values as COPY text
         for name, i, limit, lost in optional:
-            value = " ".join(values[i].split())
+            value = values[i]
+            if "  " in value or value.strip(" ") is not value:
+                value = " ".join(value.split())
             if len(value) > limit or (lost and "?" in value):
                 return None
-            record[name] = value or None
+            if value:
+                record[name] = value
+                optional_texts.append(value)
+            else:
+                record[name] = None
+                optional_texts.append(NULL)
         phone = record.get("phone")
         if phone and (not _PHONE.fullmatch(phone) or (phone[0] != "0" and len(phone) in (9, 10)
                                                       and phone.isdigit())):
@@ -145,7 +170,7 @@ def member_reader(columns: list[str], today: date, cells: dict[str, int | str], 
         # The record's values in its order (tests/test_import_fast_rows.py holds it to copy_text.line(record)).
         text = "\t".join((code, cell_ids[unit_code], full_name, key, dob, year_text, gender, citizen_id or NULL,
                           hometown, address, joined_text, official_text, priority, "t" if visit == "yes" else "f",
-                          *[record[name] or NULL for name, _, _, _ in optional]))
+                          *optional_texts))
         return record, text
 
     return read

@@ -27,10 +27,11 @@ from .files import FileProblem, source_for
 from .keys import Keys, compact
 from .rows import check_header, parse_member, parse_registry, row_values, today
 from .units import UnitImport
-from .write import Background, StagedUpsert
+from .background import Background
+from .write import StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
-BATCH = 5000  # rows per round: about 3 MB in memory (two rounds at once), one or three statements each
+BATCH = 5000  # rows per round: about 1.5 MB in memory (up to three rounds at once), one or three statements each
 MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
 
 
@@ -246,11 +247,7 @@ class RecordImport(ABC):
     def _compact(name: str, value):
         """A small in-memory form of a key (an int for a well-formed ID or a short code), None when it is not
         checked. Two keys of one name are equal exactly when their forms are (keys.compact is one-to-one)."""
-        if not value:
-            return None
-        if name == "citizen_id":
-            return int(value) if len(value) == 12 and value.isascii() and value.isdigit() else None
-        return compact(value)
+        return _form_of(name)(value)
 
     def check(self, source) -> None:
         """Check every row and upsert the good ones in batches until the first refused row."""
@@ -262,7 +259,9 @@ class RecordImport(ABC):
                 self.report.reject(sheet.header_line, problems)
                 return
             batches, writing = _Batches(self, background), True
-            report, unique, compact_of = self.report, self.unique, self._compact
+            report = self.report
+            # Per key: its form (_compact's, chosen once here rather than once a row) and its set's add_new.
+            forms = [(name, _form_of(name), seen[name].add_new) for name in self.unique]
             quick = self.quick_reader(sheet.columns)
             for line, values in sheet.rows:
                 report.rows_read += 1
@@ -274,11 +273,11 @@ class RecordImport(ABC):
                     record, errors, warnings = self._row(sheet.columns, values)
                     if warnings:
                         report.warn(line, warnings)
-                for name in unique:
-                    compact = compact_of(name, record.get(name))
+                for name, form, add_new in forms:
+                    compact = form(record.get(name))
                     if compact is None:
                         continue
-                    if not seen[name].add_new(compact):
+                    if not add_new(compact):
                         errors.append(f"{name}: repeats an earlier row")
                         if len(report.rejected) < MAX_LISTED:  # only listed rows get the line named
                             repeats.append((errors, name, compact))
@@ -320,6 +319,19 @@ class RecordImport(ABC):
         return {}
 
     written_batch = None  # called in the reading thread with what `watch` saw of each batch written
+
+
+def _citizen_id_form(value):
+    return int(value) if value and len(value) == 12 and value.isascii() and value.isdigit() else None
+
+
+def _code_form(value):
+    return compact(value) if value else None
+
+
+def _form_of(name: str):
+    """RecordImport._compact for one key's values."""
+    return _citizen_id_form if name == "citizen_id" else _code_form
 
 
 class _Batches:

@@ -66,6 +66,9 @@ class IntKeys:
         """The small set into the array: each new key placed by bisection, the runs between them copied in C,
         so every key passes through Python once however often the array is rebuilt."""
         old, new, start = self.sorted, array("q"), 0
+        if not old:  # the first merge: nothing to place the keys between
+            self.sorted, self.recent = array("q", sorted(self.recent)), set()
+            return
         for key in sorted(self.recent):
             at = bisect_left(old, key, start)
             new.extend(old[start:at])

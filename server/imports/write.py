@@ -16,20 +16,17 @@ session's own connection, inside the import's transaction and savepoint, so a re
 behind (all or nothing). Values go through each column's SQLAlchemy bind processor (the conversion an ordinary insert makes: dates and aware timestamps to
 SQLite's text form, booleans), so the rows stored are the ones `insert(table)` would have stored.
 
-Background runs each batch's statements on one worker thread while the reader checks the next batch. A batch is
-sent in one piece on purpose: the writing thread needs the GIL back after every call into the database, and it
-gets it only when the reading thread lets go, so a row-at-a-time send (executemany, or COPY rows flushed every
-32 KB) kept the writer waiting until the reader itself stopped to wait, and the two never overlapped. On SQLite a
-staging table costs about as much as the target itself, yet a per-row `INSERT … ON CONFLICT DO UPDATE` measured
-slower still (more CPU per row), so both backends share the staging design.
+server.imports.background runs each batch's statements on one worker thread while the reader checks the next
+batch. A batch is sent in one piece on purpose: the writing thread needs the GIL back after every call into the
+database, and it gets it only when the reading thread lets go, so a row-at-a-time send (executemany, or COPY rows
+flushed every 32 KB) kept the writer waiting until the reader itself stopped to wait, and the two never overlapped.
+On SQLite a staging table costs about as much as the target itself, yet a per-row `INSERT … ON CONFLICT DO UPDATE`
+measured slower still (more CPU per row), so both backends share the staging design.
 """
 from __future__ import annotations
 
 import itertools
 import json
-import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from operator import itemgetter
 
@@ -88,6 +85,18 @@ def _defaults(table: Table, given: list[str]) -> dict:
         default = column.default
         values[column.name] = default.arg(None) if default.is_callable else default.arg
     return values
+
+
+class _Block:
+    """A batch as COPY sends it (StagedUpsert.packed): the bytes, and how many rows they hold."""
+
+    __slots__ = ("data", "rows")
+
+    def __init__(self, data: bytes, rows: int):
+        self.data, self.rows = data, rows
+
+    def __len__(self) -> int:
+        return self.rows
 
 
 class StagedUpsert:
@@ -198,12 +207,24 @@ class StagedUpsert:
                     values[i] = proc(values[i])
         return (*values, *self.extra) if self.direct else (*values, line)
 
-    def write(self, rows: list[tuple]) -> tuple[int, int, object]:
-        """Upsert `rows` (from row(), distinct keys): (created, changed, what `watch` saw)."""
+    def packed(self, rows: list) -> list | _Block:
+        """What write() is handed for `rows`, made on the reading thread: on PostgreSQL, rows given as COPY text
+        (and the few tuples among them, written by copy_text.line) joined and encoded into the one block COPY
+        sends, so the writing thread — which waits for the GIL whenever it needs it back — only sends it; else
+        the rows themselves."""
+        if self.postgres and any(row.__class__ is str for row in rows):
+            text = "".join([row if row.__class__ is str else copy_text.line(row) for row in rows])
+            return _Block(text.encode(self.conn.connection.driver_connection.info.encoding), len(rows))
+        return rows
+
+    def write(self, rows: list[tuple] | _Block) -> tuple[int, int, object]:
+        """Upsert `rows` (from row(), distinct keys; or packed()): (created, changed, what `watch` saw)."""
         if self.postgres:
             with self.conn.connection.driver_connection.cursor() as cursor, \
                     cursor.copy(self.copy_sql, writer=_OneSend(cursor)) as copy:
-                if any(row.__class__ is str for row in rows):  # lines of COPY text, and maybe a few tuples
+                if rows.__class__ is _Block:
+                    copy.write(rows.data)
+                elif any(row.__class__ is str for row in rows):  # lines of COPY text, and maybe a few tuples
                     copy.write("".join([row if row.__class__ is str else copy_text.line(row) for row in rows]))
                 else:
                     for row in rows:
@@ -227,67 +248,3 @@ class StagedUpsert:
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
         if not self.postgres:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
-
-
-class Background:
-    """Writes one batch on a worker thread while the reading thread checks the next: the database (a server
-    process, or SQLite's C code, which releases the GIL) works in parallel with the row checks.
-
-    At most one batch is in flight and the session's connection is used by one thread at a time: the reader
-    touches it again only after wait(), which leaving the block always does, error or not — so a savepoint is
-    never rolled back under a running write. A write's error is raised in the reading thread."""
-
-    def __init__(self, report, written=None):
-        self.report, self.written, self.pending, self.pool = report, written, None, None
-
-    def __enter__(self):
-        _quick_switches(+1)
-        return self
-
-    def write(self, writer: StagedUpsert, batch: list[tuple]) -> None:
-        """Hand `batch` to the worker (after the one before it is written); the report counts it."""
-        self.wait()
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
-        self.pending = (self.pool.submit(writer.write, batch), len(batch))
-
-    def wait(self) -> None:
-        if self.pending is not None:
-            (future, rows), self.pending = self.pending, None
-            created, changed, seen = future.result()
-            if self.written is not None:
-                self.written(seen)  # on this (the reading) thread: the session is its own
-            self.report.created += created
-            self.report.updated += rows - created
-            self.report.unchanged += rows - created - changed
-
-    def __exit__(self, *error):
-        try:
-            if self.pending is not None:
-                self.pending[0].exception()  # let a write in flight finish before anyone rolls back
-                if error[0] is None:
-                    self.wait()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True)
-            _quick_switches(-1)
-        return False
-
-
-# While an import writes beside its checks, the interpreter lets a waiting thread have the GIL after 1 ms instead of
-# 5: the writing thread needs it back after each statement, and the reading thread, busy in Python, gave it up
-# only when the interval ran out (250,000 members: 0.2-0.5 s less of the reader waiting for the writer; the same
-# CPU). Process-wide, so counted: the last import to finish puts the interval back.
-_SWITCH = 0.001
-_switching = {"imports": 0, "before": None}
-_switching_lock = threading.Lock()
-
-
-def _quick_switches(step: int) -> None:
-    with _switching_lock:
-        if step > 0 and _switching["imports"] == 0:
-            _switching["before"] = sys.getswitchinterval()
-            sys.setswitchinterval(min(_SWITCH, _switching["before"]))
-        _switching["imports"] += step
-        if step < 0 and _switching["imports"] == 0:
-            sys.setswitchinterval(_switching["before"])
