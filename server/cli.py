@@ -95,7 +95,7 @@ def _run_import(kind: str, path: str):
     except OperationalError as error:
         if not is_sqlite_locked(error):
             raise
-        # SQLite's write lock stayed taken past the import's long wait (importers.IMPORT_LOCK_WAIT_MS).
+        # SQLite's write lock stayed taken past the import's long wait (server.imports.turns.IMPORT_LOCK_WAIT_MS).
         click.echo(f"import {kind}: the database stayed busy with another write; nothing of "
                    f"{Path(path).name} was stored: run the import again once that one has finished")
         sys.exit(1)

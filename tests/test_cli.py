@@ -247,7 +247,7 @@ def test_ctrl_c_inside_the_lock_wait_reaches_the_command_as_such(sqlite_app):
     import pytest
     from sqlalchemy import event
 
-    from server.imports import importers
+    from server.imports import turns
     other = sqlite3.connect(db.engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another import's write lock
     tries = []
@@ -260,7 +260,7 @@ def test_ctrl_c_inside_the_lock_wait_reaches_the_command_as_such(sqlite_app):
     event.listen(db.engine, "before_cursor_execute", interrupt_the_second_try)
     try:
         with pytest.raises(KeyboardInterrupt):
-            importers._take_write_lock(None)
+            turns.take_write_lock(None)
     finally:
         event.remove(db.engine, "before_cursor_execute", interrupt_the_second_try)
         other.close()

@@ -315,7 +315,7 @@ def test_rejections_name_every_bad_line(app, tree, tmp_path):
 
 
 def test_a_long_list_of_rejections_is_cut_short_but_counted(app, tree, tmp_path, monkeypatch):
-    monkeypatch.setattr("server.imports.importers.MAX_LISTED", 2)
+    monkeypatch.setattr("server.imports.report.MAX_LISTED", 2)
     rows = [member(member_code=f"N{i}", citizen_id="", gender="x") for i in range(5)]
     report = import_file("members", write_csv(tmp_path / "members.csv", rows))
     assert report.rejected_total == 5 and [line for line, _ in report.rejected] == [2, 3]

@@ -9,84 +9,28 @@ in-memory import (server.imports.units). Nothing here commits a file that was no
 """
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
-from .. import audit, is_sqlite_locked, sqlite_busy_timeout_ms
+from .. import audit
 from ..dashboard import tallies
 from ..dashboard.models import MemberTally
 from ..extensions import db
 from .fast_rows import member_reader
 from .files import FileProblem, source_for
 from .keys import Keys, compact
+from .report import ImportReport
 from .rows import check_header, parse_member, parse_registry, row_values, today
+from .turns import take_turn
 from .units import UnitImport
 from .background import Background
 from .write import StagedUpsert
 from ..models import Member, RegistryRecord, Unit, utcnow
 
 BATCH = 5000  # rows per round: about 1.5 MB in memory (up to three rounds at once), one or three statements each
-MAX_LISTED = 1000  # rejections listed one by one; past this a report only counts them
-
-
-@dataclass
-class ImportReport:
-    """What an import read and did. `rejected` and `warnings` list (line, reasons); line 0 means the whole file.
-
-    A warned row is stored (when nothing is rejected): warnings never change the exit status.
-    """
-
-    kind: str
-    source: str
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0  # of `updated`: rows the file matched but did not change
-    rejected: list[tuple[int, list[str]]] = field(default_factory=list)
-    rejected_total: int = 0
-    warnings: list[tuple[int, list[str]]] = field(default_factory=list)
-    warned_total: int = 0
-
-    def reject(self, line: int, reasons: list[str]) -> None:
-        self.rejected_total += 1
-        if len(self.rejected) < MAX_LISTED:
-            self.rejected.append((line, reasons))
-
-    def warn(self, line: int, reasons: list[str]) -> None:
-        self.warned_total += 1
-        if len(self.warnings) < MAX_LISTED:
-            self.warnings.append((line, reasons))
-
-    @property
-    def stored(self) -> bool:
-        return not self.rejected_total
-
-    def summary(self) -> str:
-        head = (f"import {self.kind} from {self.source}: {self.rows_read} rows read, {self.created} created, "
-                f"{self.updated} updated ({self.unchanged} unchanged), {self.rejected_total} rejected, "
-                f"{self.warned_total} with warnings")
-        lines = [head]
-        if not self.stored:
-            lines.append("nothing was stored: fix these rows and import the whole file again")
-            lines += _listed(self.rejected, self.rejected_total, "rejected rows")
-        if self.warned_total:
-            lines.append("warnings (rows stored as they are; the pre-collection check shows them to the officer):"
-                         if self.stored else "warnings:")
-            lines += _listed(self.warnings, self.warned_total, "rows with warnings")
-        return "\n".join(lines)
-
-
-def _listed(rows: list[tuple[int, list[str]]], total: int, what: str) -> list[str]:
-    lines = [f"  {f'line {line}' if line else 'file'}: {'; '.join(reasons)}" for line, reasons in rows]
-    if total > len(rows):
-        lines.append(f"  ... and {total - len(rows)} more {what}")
-    return lines
 
 
 def import_file(kind: str, path, *, user=None, commit: bool = True, on_wait=None) -> ImportReport:
@@ -152,67 +96,10 @@ READS = {"members": "units", "cards": "members"}
 
 
 def _take_turn(kind: str, on_wait) -> None:
-    """Wait, from the import's first read to its commit, until no other import can change what it reads or writes.
-
-    PostgreSQL: imports of one kind take turns (two overlapping first files would both see the table empty), and an
-    import that reads what another kind writes waits for a running one of that kind (a members file loaded while
-    the units file naming its new cells is still being stored would find none of them), while imports of that
-    kind wait for the readers in turn. SQLite: the one write lock, held from the first read. on_wait() is called
-    once if the import has to wait."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        _take_write_lock(on_wait)
-        return
-    if connection.dialect.name != "postgresql":
-        return
-    locks = [("", IMPORTS[kind].model.__tablename__)]
-    if kind in READS:
-        locks.append(("_shared", IMPORTS[READS[kind]].model.__tablename__))
-    # One at a time, its own kind's first: an import waits holding at most its own kind's lock, and only on its own
-    # kind or the kind it reads (cards → members → units), so no two imports can wait on each other.
-    told = False
-    for mode, table in locks:
-        name = {"name": f"fieldkit import {table}"}
-        if connection.execute(text(f"SELECT pg_try_advisory_xact_lock{mode}(hashtext(:name))"), name).scalar():
-            continue
-        if not told and on_wait is not None:
-            on_wait()
-            told = True
-        connection.execute(text(f"SELECT pg_advisory_xact_lock{mode}(hashtext(:name))"), name)
-
-
-# SQLite: how long an import waits for the write lock another import holds. Imports are background work (an
-# operator's second file, a job beside a command-line run), so they queue far longer than a request's busy_timeout.
-IMPORT_LOCK_WAIT_MS = 30 * 60 * 1000
-_LOCK_TRY_MS = 1000
-
-
-def _take_write_lock(on_wait) -> None:
-    """SQLite: hold the only write lock from the import's first read, as its batches are written while it checks.
-    Begun read-only, the import would read a snapshot that another import's commit makes stale, and then fail at
-    its first write however long it waited. If another writer holds the lock: on_wait(), then wait for it."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite" or connection.connection.dbapi_connection.in_transaction:
-        return
-    deadline = time.monotonic() + IMPORT_LOCK_WAIT_MS / 1000
-    # The first try does not wait, so the operator hears why nothing happens; then short tries, as Python sees a
-    # signal only between them (one try of IMPORT_LOCK_WAIT_MS inside SQLite would hold off a Ctrl-C as long).
-    wait_ms = 0
-    try:
-        while True:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            except OperationalError as error:
-                if not is_sqlite_locked(error) or time.monotonic() >= deadline:
-                    raise
-            if wait_ms == 0 and on_wait is not None:
-                on_wait()
-            wait_ms = _LOCK_TRY_MS
-    finally:
-        if not connection.invalidated:  # an interrupt inside a statement drops the connection: nothing to restore
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
+    """Wait, from the import's first read to its commit, until no other import can change what it reads or writes
+    (server.imports.turns): its own kind's table, and the table of the kind it reads."""
+    reads = IMPORTS[READS[kind]].model.__tablename__ if kind in READS else None
+    take_turn(IMPORTS[kind].model.__tablename__, reads, on_wait)
 
 
 class RecordImport(ABC):
@@ -279,7 +166,7 @@ class RecordImport(ABC):
                         continue
                     if not add_new(compact):
                         errors.append(f"{name}: repeats an earlier row")
-                        if len(report.rejected) < MAX_LISTED:  # only listed rows get the line named
+                        if report.lists_next:  # only listed rows get the line named
                             repeats.append((errors, name, compact))
                 if errors:
                     report.reject(line, errors)

@@ -17,7 +17,8 @@ from sqlalchemy import update
 from server import audit
 from server.extensions import db
 from server.imports.files import FileProblem, source_for
-from server.imports.importers import IMPORTS, ImportReport
+from server.imports.importers import IMPORTS
+from server.imports.report import ImportReport
 from server.imports.reasons_vi import to_vi
 from server.models import User, utcnow
 
