@@ -137,13 +137,14 @@ class _HiddenRows:
             data, self._rest = data[:cut], data[cut:]
         else:
             self._rest = b""
-        if not any(hint in data for hint in _HIDDEN_HINTS) and (number := _last_number(data)) is not None:
+        hinted = any(hint in data for hint in _HIDDEN_HINTS)
+        if not hinted and (number := _last_number(data)) is not None:
             self._last = number  # nothing hidden here, and the last row says its number: no row to count
             return
         tags = _ROW_ATTRIBUTES.findall(data)
         if not tags:
             return
-        if any(hint in data for hint in _HIDDEN_HINTS):
+        if hinted:
             for index, attributes in enumerate(tags):
                 if any(hint in attributes for hint in _HIDDEN_HINTS) and _HIDDEN_ATTR.search(attributes):
                     self.rows.add(self._number(tags, index))
