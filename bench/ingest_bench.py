@@ -115,11 +115,9 @@ def record(member_id: int, index: int, photo: str) -> dict:
                 "party_join_date": "1985-03-01", "party_official_date": "1986-03-01"}}
 
 
-def process_cpu_seconds(pgid: int, *, parent: int | None = None) -> dict[int, float]:
-    """CPU time (user + system) used so far by each process of one process group (Linux /proc), by pid; with
-    `parent`, by that process (with its ended children's) and its children instead (PostgreSQL's backends each
-    start a session of their own)."""
-    used, tick = {}, os.sysconf("SC_CLK_TCK")
+def _processes():
+    """(pid, ppid, process group, own CPU seconds, with its ended children's) of every process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -128,18 +126,20 @@ def process_cpu_seconds(pgid: int, *, parent: int | None = None) -> dict[int, fl
         except OSError:
             continue  # gone meanwhile
         # fields after the command: state ppid pgrp ... utime(11) stime(12) cutime(13) cstime(14)
-        if parent is None and int(fields[2]) == pgid:
-            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-        elif parent is not None and int(fields[1]) == parent:
-            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-        elif parent is not None and int(entry.name) == parent:
-            used[parent] = sum(int(value) for value in fields[11:15]) / tick
-    return used
+        own = (int(fields[11]) + int(fields[12])) / tick
+        yield int(entry.name), int(fields[1]), int(fields[2]), own, own + (int(fields[13]) + int(fields[14])) / tick
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) used so far by the processes of one process group."""
-    return sum(process_cpu_seconds(pgid).values())
+def process_cpu_seconds(pgid: int) -> dict[int, float]:
+    """CPU time (user + system) used so far by each process of one process group, by pid."""
+    return {pid: own for pid, _, group, own, _ in _processes() if group == pgid}
+
+
+def server_cpu_seconds(postmaster: int) -> float:
+    """CPU time used so far by a PostgreSQL server: the postmaster with its ended children, and its live children
+    (its backends each start a session, so they are no process group of its)."""
+    return sum(own if pid != postmaster else everything
+               for pid, parent, _, own, everything in _processes() if postmaster in (pid, parent))
 
 
 # Each request on a new connection, as gunicorn sees them behind the balancer the README sets up (HAProxy's `option
@@ -171,7 +171,7 @@ def run_threads(server, clients: int, work) -> tuple[float, float]:
     threads = [threading.Thread(target=target, args=(c, i)) for i, c in enumerate(signed_in)]
     before = process_cpu_seconds(server.proc.pid)
     postmaster = DATABASE_SERVER.get(server.port)
-    database_before = sum(process_cpu_seconds(0, parent=postmaster).values()) if postmaster else 0.0
+    database_before = server_cpu_seconds(postmaster) if postmaster else 0.0
     client_before = time.process_time()
     start = time.perf_counter()
     for thread in threads:
@@ -180,7 +180,7 @@ def run_threads(server, clients: int, work) -> tuple[float, float]:
         thread.join()
     elapsed = time.perf_counter() - start
     OTHERS[server.port] = (time.process_time() - client_before,
-                           sum(process_cpu_seconds(0, parent=postmaster).values()) - database_before
+                           server_cpu_seconds(postmaster) - database_before
                            if postmaster else 0.0)
     used = {pid: cpu - before.get(pid, 0.0) for pid, cpu in process_cpu_seconds(server.proc.pid).items()}
     cpu = sum(used.values())
