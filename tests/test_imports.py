@@ -1,5 +1,6 @@
 """Operator imports (server.imports.importers): CSV and XLSX, normalisation, all-or-nothing rejection, upserts."""
 import csv
+import time
 import unicodedata
 from datetime import date
 
@@ -425,6 +426,7 @@ def test_a_write_failing_on_the_worker_thread_stores_nothing(app, tree, tmp_path
     def failing(self, rows):
         calls.append(len(rows))
         if len(calls) == 2:
+            time.sleep(0.3)  # the reader hands the next batch over meanwhile: it must not be written
             raise RuntimeError("the disk is full")
         return real(self, rows)
 

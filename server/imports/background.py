@@ -27,6 +27,7 @@ class Background:
 
     def __init__(self, report, written=None):
         self.report, self.written, self.pending, self.pool = report, written, deque(), None
+        self.failed = False  # set on the worker thread: a batch queued behind a failed one is not written
 
     def __enter__(self):
         _quick_switches(+1)
@@ -38,7 +39,18 @@ class Background:
             self._settle()
         if self.pool is None:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
-        self.pending.append((self.pool.submit(writer.write, writer.packed(batch)), len(batch)))
+        self.pending.append((self.pool.submit(self._run, writer.write, writer.packed(batch)), len(batch)))
+
+    def _run(self, write, packed):
+        """On the worker: one batch, unless one before it failed (the reader may not have seen that yet, and the
+        transaction is going to be rolled back: writing more into it would only spend the time)."""
+        if self.failed:
+            raise _Skipped
+        try:
+            return write(packed)
+        except BaseException:
+            self.failed = True
+            raise
 
     def wait(self) -> None:
         """Until every batch handed over is written (and counted)."""
@@ -69,6 +81,10 @@ class Background:
                 self.pool.shutdown(wait=True)
             _quick_switches(-1)
         return False
+
+
+class _Skipped(Exception):
+    """A batch not written because one before it failed; its error is the one raised."""
 
 
 # While an import writes beside its checks, the interpreter lets a waiting thread have the GIL after 0.25 ms instead
