@@ -1,0 +1,32 @@
+"""Hostile and clumsy input on the newest surfaces (schedules, cards, the console's uploads and exports, documents,
+print notices), found by attacking a live server by hand: one case per hole that was mended.
+Every case runs on SQLite and on PostgreSQL."""
+import io
+
+from sqlalchemy import select
+
+from server.cards.models import Card
+from server.extensions import db
+from tests.conftest import add_member
+
+
+def upload(client, kind, text, name="file.csv"):
+    return client.post("/api/v1/imports", content_type="multipart/form-data",
+                       data={"import_kind": kind, "import_file": (io.BytesIO(text.encode()), name)})
+
+
+def test_a_cards_upload_cannot_name_or_void_the_card_of_a_member_outside_the_admins_unit(app, tree, members,
+                                                                                         login_as):
+    """An admin of A1 naming M3 (a member of A2) was stored a card for them, and voided their own unit's card as a
+    'reprint': the member must read as unknown, exactly like one that does not exist, and nothing is stored."""
+    theirs = login_as("unit_admin", "A2")
+    assert upload(theirs, "cards", "card_number,member_code,batch_code\nK-A2,M3,B1\n").json["state"] == "done"
+    admin = login_as("unit_admin", "A1")
+    job = upload(admin, "cards", "card_number,member_code,batch_code\nK-1,M1,B1\nK-X,M3,B1\n").json
+    assert job["state"] == "rejected", job
+    assert job["report"]["rejected"][0]["line"] == 3
+    missing = upload(admin, "cards", "card_number,member_code,batch_code\nK-Y,NOPE,B1\n").json
+    assert [r["reasons"] for r in job["report"]["rejected"]] == \
+        [[reason.replace("NOPE", "M3") for reason in r["reasons"]] for r in missing["report"]["rejected"]]
+    db.session.rollback()
+    assert {c.card_number: c.status for c in db.session.scalars(select(Card))} == {"K-A2": "at_unit"}
