@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from server.cards.models import Card
 from server.extensions import db
-from tests.conftest import add_member
+from tests.cards_support import batch, handover, post_handovers  # noqa: F401  (fixture)
 
 
 def upload(client, kind, text, name="file.csv"):
@@ -30,3 +30,15 @@ def test_a_cards_upload_cannot_name_or_void_the_card_of_a_member_outside_the_adm
         [[reason.replace("NOPE", "M3") for reason in r["reasons"]] for r in missing["report"]["rejected"]]
     db.session.rollback()
     assert {c.card_number: c.status for c in db.session.scalars(select(Card))} == {"K-A2": "at_unit"}
+
+
+def test_a_handover_dated_by_a_reset_tablet_clock_is_refused_as_a_record_would_be(app, tree, batch, login_as):
+    """A tablet whose clock fell back to 1970 (a flat battery) had its hand-over stored as made in 1970: the
+    card's and the member's hand-over date were wrong for good. Records refuse such a time; so do hand-overs."""
+    officer = login_as("officer", "P")  # the batch waits at P
+    old = handover("K-001", batch["m1"].id, handed_at="1970-01-01T07:00:00+07:00")
+    result = post_handovers(officer, [old]).json["results"][0]
+    assert result["outcome"] == "rejected" and result["errors"] == [
+        {"field": "handed_at", "code": "date_out_of_range", "params": {"min": "2020-01-01"}}]
+    db.session.rollback()
+    assert db.session.scalar(select(Card.status).where(Card.card_number == "K-001")) == "at_unit"
