@@ -3,6 +3,7 @@ print notices), found by attacking a live server by hand: one case per hole that
 Every case runs on SQLite and on PostgreSQL."""
 import io
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from server.cards.models import Card
@@ -42,3 +43,15 @@ def test_a_handover_dated_by_a_reset_tablet_clock_is_refused_as_a_record_would_b
         {"field": "handed_at", "code": "date_out_of_range", "params": {"min": "2020-01-01"}}]
     db.session.rollback()
     assert db.session.scalar(select(Card.status).where(Card.card_number == "K-001")) == "at_unit"
+
+
+def test_a_unit_code_excel_cannot_name_a_sheet_after_still_exports(app, tree, login_as):
+    """A unit imported with the code "G1/Khu:A" (codes may hold any printable character but spaces): the review
+    export named its sheet after the code, openpyxl refused "/" and ":" and the download was a 500."""
+    admin = login_as("unit_admin", "A1")
+    units = "code,name,kind,parent_code\nG1/Khu:A*,Chi bộ gạch chéo,cell,G1\n"
+    assert upload(admin, "units", units).json["state"] == "done"
+    answer = admin.get("/api/v1/review/export.xlsx?unit=G1%2FKhu%3AA%2A")
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    book = load_workbook(io.BytesIO(answer.data))
+    assert book.sheetnames == ["G1_Khu_A_"] and "Khu:A*" in book.active["A2"].value
