@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from server.cards.models import Card
 from server.extensions import db
+from server.units import add_unit
 from tests.cards_support import batch, handover, post_handovers  # noqa: F401  (fixture)
+from tests.schedule_support import plan, station_body, ward  # noqa: F401  (fixture)
 
 
 def upload(client, kind, text, name="file.csv"):
@@ -55,3 +57,16 @@ def test_a_unit_code_excel_cannot_name_a_sheet_after_still_exports(app, tree, lo
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     book = load_workbook(io.BytesIO(answer.data))
     assert book.sheetnames == ["G1_Khu_A_"] and "Khu:A*" in book.active["A2"].value
+
+
+def test_moving_a_station_to_another_unit_lists_the_bookings_it_no_longer_serves(ward, tree):
+    """PUT a station with another `unit_code` (a slip of the admin's hand) answered `orphaned: []`: the cells'
+    bookings silently stayed at a station their own people can no longer open (404 on the day list)."""
+    other = add_unit("G9", "Đảng bộ cơ sở Chín", "grassroots", tree["A1"])
+    db.session.commit()
+    admin = ward["admin"]
+    assert plan(admin, ["C1", "C3"]).get_json()["booked"] == 7
+    answer = admin.put("/api/v1/stations/ST1", json=station_body(unit_code=other.code)).get_json()
+    assert sorted(b["member_id"] for b in answer["orphaned"]) == sorted(p.id for p in ward["people"].values())
+    back = admin.put("/api/v1/stations/ST1", json=station_body()).get_json()
+    assert back["orphaned"] == []

@@ -101,14 +101,16 @@ def list_stations(user: User) -> list[dict]:
 
 
 def orphans(station: Station) -> list[Booking]:
-    """Future open bookings the station's pattern no longer holds: slot gone, day closed, or over the desks
-    (the latest booked of a slot beyond `desks` are the ones listed)."""
-    rows = db.session.scalars(select(Booking).where(
+    """Future open bookings the station's pattern no longer holds: slot gone, day closed, over the desks (the
+    latest booked of a slot beyond `desks` are the ones listed), or a cell no longer under the station's unit
+    (moved to another unit, the station's own day list no longer shows them to the cell's people)."""
+    rows = db.session.execute(select(Booking, Unit.path).join(Unit, Unit.id == Booking.cell_id).where(
         Booking.station_id == station.id, Booking.status == "booked", Booking.start >= utcnow())
         .order_by(Booking.start, Booking.id)).all()
     out, seen = [], {}
-    for booking in rows:
-        if not fits(station.week, station.slot_minutes, station.closed, booking.start, booking.end):
+    for booking, cell_path in rows:
+        if not cell_path.startswith(station.unit.path) or \
+                not fits(station.week, station.slot_minutes, station.closed, booking.start, booking.end):
             out.append(booking)
             continue
         seen[booking.start] = seen.get(booking.start, 0) + 1
