@@ -2,6 +2,8 @@
 print notices), found by attacking a live server by hand: one case per hole that was mended.
 Every case runs on SQLite and on PostgreSQL."""
 import io
+import unicodedata
+from urllib.parse import quote
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -80,3 +82,21 @@ def test_a_json_body_with_a_byte_order_mark_is_read_as_json(app, tree, login_as)
     answer = admin.put("/api/v1/stations/ST1", data=body.encode(), content_type="application/json")
     assert answer.status_code == 201, answer.get_json()
     assert admin.get("/api/v1/stations").get_json()["stations"][0]["name"] == "Công an phường"
+
+
+def test_a_station_typed_in_nfd_or_with_hidden_characters_is_stored_as_imports_store_text(app, tree, login_as):
+    """A station PUT with its name in NFD and a zero-width space in its address kept them as sent (on the
+    calendar, the notice and every tablet), and "TRẠM" in NFD and in NFC made two stations that look the same."""
+    admin = login_as("unit_admin", "A1")
+    body = {"name": unicodedata.normalize("NFD", "Công an  phường Đồng Xuân"), "unit_code": "G1",
+            "address": "Số 5\u200b Lê Lợi", "desks": 1, "slot_minutes": 30, "week": []}
+    nfd_code = quote(unicodedata.normalize("NFD", "TRẠM"))
+    assert admin.put(f"/api/v1/stations/{nfd_code}", json=body).status_code == 201
+    assert admin.put(f"/api/v1/stations/{quote('TRẠM')}", json=body).status_code == 200  # the same station
+    [station] = admin.get("/api/v1/stations").get_json()["stations"]
+    assert (station["code"], station["name"], station["address"]) == ("TRẠM", "Công an phường Đồng Xuân", "Số 5 Lê Lợi")
+    day = admin.get(f"/api/v1/schedules?station={nfd_code}&date=2030-01-07")
+    assert day.status_code == 200, day.get_json()
+    hidden = admin.put("/api/v1/stations/X", json={**body, "name": "\u200b \u200b"})
+    assert hidden.status_code == 422 and hidden.get_json()["error"]["fields"] == {
+        "name": [{"code": "required", "params": {}}]}
