@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.cards.models import Card
 from server.extensions import db
 from server.units import add_unit
-from tests.cards_support import batch, handover, post_handovers  # noqa: F401  (fixture)
+from tests.cards_support import batch, handover, import_cards, post_handovers, write_cards  # noqa: F401  (fixture)
 from tests.schedule_support import plan, station_body, ward  # noqa: F401  (fixture)
 
 
@@ -94,9 +94,22 @@ def test_a_station_typed_in_nfd_or_with_hidden_characters_is_stored_as_imports_s
     assert admin.put(f"/api/v1/stations/{nfd_code}", json=body).status_code == 201
     assert admin.put(f"/api/v1/stations/{quote('TRẠM')}", json=body).status_code == 200  # the same station
     [station] = admin.get("/api/v1/stations").get_json()["stations"]
-    assert (station["code"], station["name"], station["address"]) == ("TRẠM", "Công an phường Đồng Xuân", "Số 5 Lê Lợi")
+    assert (station["code"], station["name"], station["address"]) == \
+        ("TRẠM", "Công an phường Đồng Xuân", "Số 5 Lê Lợi")
     day = admin.get(f"/api/v1/schedules?station={nfd_code}&date=2030-01-07")
     assert day.status_code == 200, day.get_json()
     hidden = admin.put("/api/v1/stations/X", json={**body, "name": "\u200b \u200b"})
     assert hidden.status_code == 422 and hidden.get_json()["error"]["fields"] == {
         "name": [{"code": "required", "params": {}}]}
+
+
+def test_an_import_refuses_direction_overrides_and_drops_direction_marks(app, tree, members, tmp_path):
+    """JSON bodies refuse U+202E, but a file's "K-1\\u202e" was stored as a card number that every list shows
+    reversed; a right-to-left mark copied from a web page stayed inside the number, so typing it found nothing."""
+    path = write_cards(tmp_path / "bidi.csv", [["K-1\u202e", "M1", "B1", ""], ["K-2\u200f", "M2", "B1", ""]])
+    result = import_cards(app, path)
+    assert result.exit_code == 1 and "line 2: card_number: contains control characters" in result.output
+    assert "line 3" not in result.output, result.output
+    assert import_cards(app, write_cards(tmp_path / "mark.csv", [["K-2\u200f", "M2", "B1", ""]])).exit_code == 0
+    db.session.rollback()
+    assert db.session.scalars(select(Card.card_number)).all() == ["K-2"]
