@@ -113,3 +113,17 @@ def test_an_import_refuses_direction_overrides_and_drops_direction_marks(app, tr
     assert import_cards(app, write_cards(tmp_path / "mark.csv", [["K-2\u200f", "M2", "B1", ""]])).exit_code == 0
     db.session.rollback()
     assert db.session.scalars(select(Card.card_number)).all() == ["K-2"]
+
+
+def test_a_larger_units_calendar_or_notice_is_refused_not_printed_empty(ward):
+    """/schedules/cells/G1.pdf (a grassroots unit, a slip of the secretary's link) printed a notice saying the
+    "cell" had no schedule yet, and the .ics was an empty calendar; a station closed on 0001-01-01 was stored."""
+    admin = ward["admin"]
+    assert plan(admin, ["C1"]).get_json()["booked"] == 3
+    for path in ("/api/v1/schedules/cells/G1.ics", "/api/v1/schedules/cells/G1.pdf"):
+        answer = admin.get(path)
+        assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "not_a_cell", path
+    assert admin.get("/api/v1/schedules/cells/C1.ics").status_code == 200
+    closed = admin.put("/api/v1/stations/ST1", json=station_body(closed=["0001-01-01"]))
+    assert closed.status_code == 422 and closed.get_json()["error"]["fields"] == {
+        "closed.0": [{"code": "date_out_of_range", "params": {"min": "2020-01-01", "max": "2099-12-31"}}]}
