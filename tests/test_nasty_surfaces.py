@@ -6,9 +6,9 @@ import unicodedata
 from urllib.parse import quote
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from server.cards.models import Card
+from server.cards.models import Card, Consignment
 from server.extensions import db
 from server.units import add_unit
 from tests.cards_support import batch, handover, import_cards, post_handovers, write_cards  # noqa: F401  (fixture)
@@ -127,3 +127,18 @@ def test_a_larger_units_calendar_or_notice_is_refused_not_printed_empty(ward):
     closed = admin.put("/api/v1/stations/ST1", json=station_body(closed=["0001-01-01"]))
     assert closed.status_code == 422 and closed.get_json()["error"]["fields"] == {
         "closed.0": [{"code": "date_out_of_range", "params": {"min": "2020-01-01", "max": "2099-12-31"}}]}
+
+
+def test_sending_the_same_consignment_again_answers_the_first_one(app, batch, login_as):
+    """A second click on "send" (or a retry after a lost answer) was told `card_not_here` for every card, as if
+    the cards had vanished; it now answers the consignment the first send made, and stores nothing more."""
+    admin = login_as("unit_admin", "P")
+    body = {"to_unit": "A1", "card_numbers": ["K-001", "K-002"]}
+    first = admin.post("/api/v1/cards/consignments", json=body)
+    again = admin.post("/api/v1/cards/consignments", json={**body, "card_numbers": ["K-002", "K-001", "K-001"]})
+    assert first.status_code == again.status_code == 201 and again.get_json() == first.get_json()
+    assert db.session.scalar(select(func.count(Consignment.id))) == 1
+    part = admin.post("/api/v1/cards/consignments", json={**body, "card_numbers": ["K-001"]})
+    assert part.status_code == 422 and part.get_json()["error"]["code"] == "cards_not_sendable"
+    other = login_as("unit_admin", "P").post("/api/v1/cards/consignments", json=body)  # another admin: not theirs
+    assert other.status_code == 422
