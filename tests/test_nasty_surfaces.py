@@ -3,16 +3,19 @@ print notices), found by attacking a live server by hand: one case per hole that
 Every case runs on SQLite and on PostgreSQL."""
 import io
 import unicodedata
+from datetime import timedelta
 from urllib.parse import quote
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server.cards.models import Card, Consignment
 from server.extensions import db
+from server.schedules import day as day_module
+from server.schedules.models import Booking
 from server.units import add_unit
 from tests.cards_support import batch, handover, import_cards, post_handovers, write_cards  # noqa: F401  (fixture)
-from tests.schedule_support import plan, station_body, ward  # noqa: F401  (fixture)
+from tests.schedule_support import at, day, plan, station_body, ward  # noqa: F401  (fixture)
 
 
 def upload(client, kind, text, name="file.csv"):
@@ -142,3 +145,49 @@ def test_sending_the_same_consignment_again_answers_the_first_one(app, batch, lo
     assert part.status_code == 422 and part.get_json()["error"]["code"] == "cards_not_sendable"
     other = login_as("unit_admin", "P").post("/api/v1/cards/consignments", json=body)  # another admin: not theirs
     assert other.status_code == 422
+
+
+def _missed_yesterday():
+    past = at(-1, "08:00")
+    db.session.execute(update(Booking).values(start=past, end=past + timedelta(minutes=30)))
+    db.session.commit()
+
+
+def _meanwhile(monkeypatch, change):
+    """Run `change` on its own connection, committed, the first time a request takes a station's lock: the
+    moment at which a second request of the same kind would have finished its work."""
+    real, calls = day_module.lock_station, []
+
+    def lock(station):
+        if not calls:
+            calls.append(station.id)
+            with db.engine.begin() as other:
+                other.execute(change)
+        real(station)
+    monkeypatch.setattr(day_module, "lock_station", lock)
+    return calls
+
+
+def test_two_replans_of_the_missed_at_once_move_each_booking_once(ward, login_as, monkeypatch):
+    """Three "replan the missed" clicks at once each answered `moved: 35` on a live server: each read the missed
+    bookings before the station's lock and moved them again after the others had."""
+    plan(ward["admin"], ["C1"])
+    _missed_yesterday()
+    later = at(2, "08:00")  # where the other request put them
+    calls = _meanwhile(monkeypatch, update(Booking).values(start=later, end=later + timedelta(minutes=30)))
+    lead = login_as("team_lead", "G1")
+    answer = lead.post("/api/v1/schedules/replan-missed", json={"unit": "C1", "from": day(1), "to": day(3)})
+    assert calls and answer.status_code == 200 and answer.get_json()["moved"] == []
+
+
+def test_missed_bookings_turned_into_visits_at_once_are_cancelled_once(ward, login_as, monkeypatch):
+    """Two "turn into home visits" requests at once both read the bookings as missed, both cancelled them and
+    both answered `cancelled` (each audited); the missed are now read under the stations' locks."""
+    plan(ward["admin"], ["C1"])
+    _missed_yesterday()
+    calls = _meanwhile(monkeypatch, update(Booking).values(status="cancelled"))
+    lead, officer = login_as("team_lead", "G1"), login_as("officer", "C1")
+    booking_ids = list(db.session.scalars(select(Booking.id)))
+    answer = lead.post("/api/v1/schedules/missed/visits", json={
+        "unit": "C1", "booking_ids": booking_ids, "assignee_ids": [officer.user.id]})
+    assert calls and answer.status_code == 422 and answer.get_json()["error"]["code"] == "not_missed"
