@@ -11,8 +11,10 @@ from sqlalchemy import func, select, update
 
 from server.cards.models import Card, Consignment
 from server.extensions import db
+from server.schedules import bookings as bookings_module
 from server.schedules import day as day_module
 from server.schedules.models import Booking
+from server.schedules.slots import VN
 from server.units import add_unit
 from tests.cards_support import batch, handover, import_cards, post_handovers, write_cards  # noqa: F401  (fixture)
 from tests.schedule_support import at, day, plan, station_body, ward  # noqa: F401  (fixture)
@@ -191,3 +193,33 @@ def test_missed_bookings_turned_into_visits_at_once_are_cancelled_once(ward, log
     answer = lead.post("/api/v1/schedules/missed/visits", json={
         "unit": "C1", "booking_ids": booking_ids, "assignee_ids": [officer.user.id]})
     assert calls and answer.status_code == 422 and answer.get_json()["error"]["code"] == "not_missed"
+
+
+def _after_reading_the_booking(monkeypatch, change):
+    """Run `change` committed on its own connection right after the request has read its booking: a record
+    arriving, or another lead's click, at that moment."""
+    real = bookings_module.get_booking
+
+    def get_booking(user, booking_id):
+        booking = real(user, booking_id)
+        with db.engine.begin() as other:
+            other.execute(change.where(Booking.id == booking_id))
+        return booking
+    monkeypatch.setattr(bookings_module, "get_booking", get_booking)
+
+
+def test_a_cancel_never_overwrites_an_arrival_that_came_meanwhile(ward, login_as, monkeypatch):
+    """Cancelling wrote `cancelled` whatever the booking had become since it was read: a member whose record
+    arrived at that moment lost the arrival. A move went ahead the same way on a booking cancelled meanwhile."""
+    plan(ward["admin"], ["C1"])
+    first, second = db.session.scalars(select(Booking.id).order_by(Booking.id).limit(2)).all()
+    lead = login_as("team_lead", "G1")
+    _after_reading_the_booking(monkeypatch, update(Booking).values(status="arrived"))
+    answer = lead.post(f"/api/v1/bookings/{first}/cancel")
+    assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "booking_closed"
+    _after_reading_the_booking(monkeypatch, update(Booking).values(status="cancelled"))
+    moved = lead.post(f"/api/v1/bookings/{second}/move", json={"start": at(3, "18:30").isoformat()})
+    assert moved.status_code == 409 and moved.get_json()["error"]["code"] == "booking_closed"
+    db.session.rollback()
+    assert db.session.get(Booking, first).status == "arrived"
+    assert db.session.get(Booking, second).start.astimezone(VN) != at(3, "18:30")
