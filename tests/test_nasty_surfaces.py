@@ -11,6 +11,9 @@ from sqlalchemy import func, select, update
 
 from server.cards.models import Card, Consignment
 from server.extensions import db
+from server.jobs import service as jobs_service
+from server.jobs.models import Job
+from server.models import AuditEvent
 from server.schedules import bookings as bookings_module
 from server.schedules import day as day_module
 from server.schedules.models import Booking
@@ -18,6 +21,7 @@ from server.schedules.slots import VN
 from server.units import add_unit
 from tests.cards_support import batch, handover, import_cards, post_handovers, write_cards  # noqa: F401  (fixture)
 from tests.schedule_support import at, day, plan, station_body, ward  # noqa: F401  (fixture)
+from tests.test_job_uploads import job, rerun_queues_only, stored_file
 
 
 def upload(client, kind, text, name="file.csv"):
@@ -223,3 +227,22 @@ def test_a_cancel_never_overwrites_an_arrival_that_came_meanwhile(ward, login_as
     db.session.rollback()
     assert db.session.get(Booking, first).status == "arrived"
     assert db.session.get(Booking, second).start.astimezone(VN) != at(3, "18:30")
+
+
+def test_two_clicks_on_run_again_queue_the_job_once(app, tree, login_as, monkeypatch):
+    """Both clicks read the job `failed` and both queued it (two runs enqueued, two job.retry rows): the second
+    is now told the job is queued already."""
+    admin = login_as("unit_admin", "A1")
+    rerun_queues_only(app)
+    failed = job(tree, "failed", hours_ago=1, upload=stored_file(app))
+    real = jobs_service._file_kept
+
+    def kept(row):  # the other click's retry commits right after this one read the job
+        with db.engine.begin() as other:
+            other.execute(update(Job).where(Job.id == row.id).values(state="queued"))
+        return real(row)
+    monkeypatch.setattr(jobs_service, "_file_kept", kept)
+    answer = admin.post(f"/api/v1/jobs/{failed.id}/retry")
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "job_running", answer.json
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "job.retry")) == 0
