@@ -3,6 +3,7 @@ print notices), found by attacking a live server by hand: one case per hole that
 Every case runs on SQLite and on PostgreSQL."""
 import io
 import unicodedata
+import uuid
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -246,3 +247,15 @@ def test_two_clicks_on_run_again_queue_the_job_once(app, tree, login_as, monkeyp
     assert answer.status_code == 409 and answer.json["error"]["code"] == "job_running", answer.json
     db.session.rollback()
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "job.retry")) == 0
+
+
+def test_a_print_notice_from_a_tablet_clock_reset_to_1970_is_kept_and_flagged(login_as, tree):
+    """A clock ahead was flagged on the audit row, a clock reset to 1970 was not: the row read as a print in 1970."""
+    officer = login_as("officer", "C1")
+    item = {"client_id": str(uuid.uuid4()), "member_id": None, "record_client_id": None,
+            "printed_at": "1970-01-01T07:00:00+07:00"}
+    answer = officer.post("/api/v1/prints", json={"device_id": "tablet-1", "items": [item]})
+    assert answer.json["results"][0]["outcome"] == "accepted"
+    db.session.rollback()
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "form.print"))
+    assert row.detail["device_clock_behind"] is True and row.detail["printed_at"].startswith("1970-01-01")
