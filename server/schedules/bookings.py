@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from .. import audit
+from ..dashboard import tallies
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Member, Unit, User, utcnow
@@ -102,6 +103,7 @@ def cancel(user: User, booking_id: int) -> dict:
         changed = db.session.execute(update(Booking).where(Booking.id == booking.id, Booking.status == "booked")
                                      .values(status="cancelled", updated_at=utcnow())
                                      .execution_options(synchronize_session=False)).rowcount
+        tallies.touch([booking.member_id])  # a Core update the ORM does not see: the booked counter
         db.session.refresh(booking)
         if booking.status == "arrived":
             db.session.rollback()
