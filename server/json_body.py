@@ -9,6 +9,7 @@ offline_queue.envelope, with the body read once) calls `loads_bounded` itself.
 """
 from __future__ import annotations
 
+import codecs
 import json
 import re
 
@@ -67,5 +68,9 @@ def check_request_body():
     if request.endpoint == "sync.post_submissions":
         return  # parsed once, by the envelope parser, through loads_bounded
     body = request.get_data(cache=True)
+    if body.startswith(codecs.BOM_UTF8):
+        # A body saved by Notepad or PowerShell starts with a BOM, which RFC 8259 lets a parser ignore; the views'
+        # parser (webargs) refuses it with a bare 400 bad_request, so the cached body the views read goes without.
+        body = request._cached_data = body[len(codecs.BOM_UTF8):]
     if body.strip():
         loads_bounded(body)

@@ -9,9 +9,18 @@ stays text even when someone edits it. The value itself is never changed: the li
 """
 from __future__ import annotations
 
+import re
+
 from openpyxl.cell import WriteOnlyCell
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses these in a sheet's name (openpyxl raises ValueError), and a name may not start or end with "'".
+_NOT_IN_TITLE = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
+
+
+def sheet_title(text: str) -> str:
+    """A sheet name Excel accepts made from imported text (a unit code may hold "/" or ":"): 31 characters."""
+    return _NOT_IN_TITLE.sub("_", text)[:31].strip("'") or "_"
 
 
 def is_formula_like(value) -> bool:

@@ -154,6 +154,8 @@ NOT_CSV_UTF8 = {
     "old Mac line ends (CR)": (lambda text: text.replace("\n", "\r").encode(), "end with a lone carriage return"),
     "a quote closed too early": (lambda text: text.replace("Thon 2", '"Thon" 2').encode(),
                                  "a quoted value goes on after its closing quote"),
+    "a quote left open": (lambda text: text.replace("Thon 2", '"Thon 2').encode(),
+                          "the file ends inside a quoted value: a quote is left open"),
     "old .xls or password-protected": (lambda text: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
                                        "remove the password"),
 }

@@ -85,6 +85,7 @@ def missed_to_visits(body):
 
 @schedules_blp.get("/cells/<code>.ics")
 @schedules_blp.response(200, description="text/calendar (RFC 5545)")
+@schedules_blp.alt_response(422, description="not_a_cell: a larger unit has no calendar of its own")
 def cell_calendar(code):
     """The cell's calendar for its secretary's phone: one event per day and station (every role in scope)."""
     response = Response(notices.calendar(current_user(), code), mimetype="text/calendar")
@@ -95,6 +96,7 @@ def cell_calendar(code):
 
 @schedules_blp.get("/cells/<code>.pdf")
 @schedules_blp.response(200, description="application/pdf: the A4 notice in Vietnamese")
+@schedules_blp.alt_response(422, description="not_a_cell: a larger unit has no notice of its own")
 def cell_notice(code):
     """The cell's schedule as an A4 notice to pin up or hand out (every role in scope)."""
     return pdf_response(notices.notice_pdf(current_user(), code), f"lich-{code}.pdf")

@@ -29,7 +29,7 @@ class StationSchema(StrictSchema):
     desks = fields.Integer(required=True, metadata={"description": "1–50 (desks_out_of_range)"})
     slot_minutes = fields.Integer(required=True, metadata={"description": "5–120 (slot_minutes_out_of_range)"})
     week = fields.List(fields.Nested(SessionSchema), required=True, validate=validate.Length(max=100))
-    closed = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=400))
+    closed = fields.List(fields.Date(validate=planning_date), load_default=list, validate=validate.Length(max=400))
 
 
 class BookingSchema(StrictSchema):

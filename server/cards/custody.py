@@ -3,7 +3,8 @@
 Every change of a card's status is a conditional UPDATE (`WHERE status = …`) whose row count must match,
 so two admins sending the same cards at once cannot both succeed, and each change adds one history step.
 A receipt accounts for every card of the consignment exactly once; sending the same receipt again answers
-as the first time did (a retry is safe), a different one is a conflict. Never answers HTTP.
+as the first time did (a retry is safe), a different one is a conflict. Sending the same cards again while they
+are on their way answers the consignment the first send made. Never answers HTTP.
 """
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def send(user: User, to_unit_code: str, card_numbers: list[str], note: str = "")
         elif not to_unit.path.startswith(row.at_path) or to_unit.path == row.at_path:
             faults.append(_fault("card_not_below", number))
     if faults:
+        resent = _resent(user, to_unit, numbers, rows, note)
+        if resent is not None:  # the first send went through and its answer was lost: answered as it was
+            return resent
         raise DomainError("Some cards cannot be sent to this unit.", code="cards_not_sendable", status=422,
                           fields={"card_numbers": faults})
     held = {rows[number].unit_id for number in numbers}
@@ -74,6 +78,23 @@ def send(user: User, to_unit_code: str, card_numbers: list[str], note: str = "")
                  unit_id=to_unit.id, outcome="sent", cards=len(ids))
     db.session.commit()
     return consignment
+
+
+def _resent(user: User, to_unit: Unit, numbers: list[str], rows: dict, note: str) -> Consignment | None:
+    """The consignment this very request made before, if it is still on its way with exactly these cards: a
+    second click or a retry after a lost answer, which otherwise read as `card_not_here` for every card."""
+    if any(rows.get(number) is None or rows[number].status != "in_transit" for number in numbers):
+        return None
+    ids = {rows[number].id for number in numbers}
+    held = db.session.execute(select(ConsignmentCard.consignment_id, ConsignmentCard.card_id).join(
+        Consignment, Consignment.id == ConsignmentCard.consignment_id).where(
+        Consignment.status == "sent", Consignment.id.in_(select(ConsignmentCard.consignment_id).where(
+            ConsignmentCard.card_id.in_(ids))))).all()
+    if len({consignment_id for consignment_id, _ in held}) != 1 or {card for _, card in held} != ids:
+        return None
+    found = db.session.get(Consignment, held[0][0])
+    same = (found.to_unit_id, found.sent_by_id, found.note or "") == (to_unit.id, user.id, note or "")
+    return found if same else None
 
 
 def get_consignment(user: User, consignment_id: int) -> Consignment:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from offline_queue.ingest import Batch, echo  # what every item of one request shares, as for records
 from offline_queue.item_fields import CapturedAt, Choice, ClientId, Id, Text, coded
 from offline_queue.queued_items import each_alone, yours
-from offline_queue.validation import flatten
+from offline_queue.validation import EARLIEST_CAPTURE, flatten
 from server import audit
 from server.dashboard import tallies
 from server.extensions import db
@@ -98,6 +98,9 @@ def _process(batch: Batch, raw, key, digest) -> dict:
     if handed and handed > batch.now + timedelta(seconds=batch.tolerance_seconds):
         errors.append({"field": "handed_at", "code": "handed_in_future",
                        "params": {"tolerance_seconds": batch.tolerance_seconds}})
+    elif handed and handed < EARLIEST_CAPTURE:  # a tablet clock reset to 1970: as for records, not a date to keep
+        errors.append({"field": "handed_at", "code": "date_out_of_range",
+                       "params": {"min": EARLIEST_CAPTURE.date().isoformat()}})
     card = None
     if data.get("card_number"):
         card = db.session.scalar(select(Card).where(Card.card_number == data["card_number"],

@@ -19,6 +19,7 @@ from server.imports.files import FileProblem
 from server.imports.rows import Row, check_header
 from server.imports.importers import RecordImport
 from server.models import Member, Unit, utcnow
+from server.scope import subtree_unit_ids
 
 from .models import Card, CardEvent
 
@@ -87,8 +88,10 @@ class CardImport(RecordImport):
     def _lookups(self, records: list[dict]):
         """Members by code, stored cards by number, and the members' live cards: three queries a chunk."""
         codes = {r["member_code"] for r in records if r.get("member_code")}
-        members = dict(db.session.execute(select(Member.member_code, Member.id).where(
-            Member.member_code.in_(codes), Member.removed_at.is_(None))).all()) if codes else {}
+        query = select(Member.member_code, Member.id).where(Member.member_code.in_(codes), Member.removed_at.is_(None))
+        if self.user is not None:  # a unit admin's upload: a member outside their subtree reads as unknown, and
+            query = query.where(Member.unit_id.in_(subtree_unit_ids(self.user.unit)))  # a reprint never voids theirs
+        members = dict(db.session.execute(query).all()) if codes else {}
         numbers = [r["card_number"] for r in records if r.get("card_number")]
         stored = {row.card_number: row for row in db.session.execute(
             select(Card.card_number, Card.member_id, Card.batch_code).where(Card.card_number.in_(numbers)))}

@@ -4,8 +4,8 @@ The rules of records and hand-overs (offline_queue.ingest, server.cards.handover
 the canonical content hash tells a resend (`duplicate`) from a reused id (`client_id_reused`); a replay from
 outside the scope learns nothing. A print is a fact: a notice is never refused for what the officer cannot
 change afterwards. A member no longer in the officer's scope (moved to another cell since the tablet's roster)
-is audited at the officer's unit without the member; a tablet clock ahead of the server is kept as sent and
-flagged. Only a notice that is not one (no client_id, no time, unknown keys) is refused.
+is audited at the officer's unit without the member; a tablet clock ahead of the server, or reset to before 2020,
+is kept as sent and flagged. Only a notice that is not one (no client_id, no time, unknown keys) is refused.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from offline_queue.ingest import Batch, echo
 from offline_queue.item_fields import CapturedAt, ClientId, Id, coded
 from offline_queue.queued_items import each_alone, yours
-from offline_queue.validation import flatten
+from offline_queue.validation import EARLIEST_CAPTURE, flatten
 from server import audit
 from server.extensions import db
 from server.models import Member, User, utcnow
@@ -105,6 +105,8 @@ def _accept(batch: Batch, raw, key, digest, data) -> dict:
         detail["member_out_of_scope"] = True  # moved, removed from the roster or never in it: not named here
     if ahead:
         detail["device_clock_ahead"] = True
+    elif data["printed_at"] < EARLIEST_CAPTURE:  # a clock reset to 1970: kept as a fact, but not a date to trust
+        detail["device_clock_behind"] = True
     audit.record("form.print", user=user.id, object_type="member" if member is not None else "form_print",
                  object_id=member.id if member is not None else row.id, unit_id=row.unit_id,
                  device_id=batch.device_id, outcome="printed", **detail)

@@ -75,6 +75,8 @@ _CSV_ERRORS = {
                                                  "format); " + SAVE_AS_CSV,
     "expected after": "a quoted value goes on after its closing quote (a quote inside a value is written twice: \"\")",
     "field larger than field limit": "a value is longer than 131,072 characters (a quote left open?)",
+    "unexpected end of data": "the file ends inside a quoted value: a quote is left open (a quote inside a value is "
+                              "written twice: \"\")",
 }
 
 

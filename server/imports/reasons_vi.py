@@ -139,6 +139,9 @@ _WHOLE = [
      "giá trị phải viết hai lần: \"\")"),
     (r"the CSV cannot be read here: a value is longer than 131,072 characters .*",
      "không đọc được tệp CSV từ chỗ này: một giá trị dài quá 131.072 ký tự (quên đóng ngoặc kép?)"),
+    (r"the CSV cannot be read here: the file ends inside a quoted value: .*",
+     "không đọc được tệp CSV từ chỗ này: tệp kết thúc khi một giá trị trong ngoặc kép chưa đóng: quên đóng ngoặc kép "
+     "(dấu ngoặc kép trong giá trị phải viết hai lần: \"\")"),
     (r"the CSV cannot be read here: (?P<said>.+)", "không đọc được tệp CSV từ chỗ này: {said}"),
     (r"the file is empty: a header row is required", "tệp trống: cần có dòng tiêu đề"),
     (r"only \.csv and \.xlsx files can be imported", "chỉ nhập được tệp .csv và .xlsx"),

@@ -37,9 +37,12 @@ _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _PHONE = re.compile(PHONE_CHARACTERS)
 # Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # control characters that survive collapsing whitespace
-_ODD = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff]")
+# The direction marks (LRM, RLM, ALM) are as invisible and come the same way (copied from a web page).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c]")
+# Control characters that survive collapsing whitespace, and the bidirectional embeddings, overrides and isolates:
+# U+202E shows "C0001" as "1000C" on every tablet and sheet (JSON bodies refuse them too, api.schemas).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ODD = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 _ID_REASONS = {
     "citizen_id_format": "must be exactly 12 digits 0-9",
     "citizen_id_province": "the first 3 digits are not a province code",

@@ -131,7 +131,9 @@ def retry(user: User, job_id: int) -> Job:
     # Not if a worker's sweep marked the file deleted since it was checked above (it deletes it right after).
     not_expired = Job.params["upload_expired_at"].as_string().is_(None)
     try:  # the partial unique index answers on the UPDATE itself: another job of this kind queued or running
-        queued = db.session.execute(update(Job).where(Job.id == job.id, not_expired)
+        # Only from the state read above: two clicks at once both read `failed`, and each queued (and audited) a
+        # run of the one job.
+        queued = db.session.execute(update(Job).where(Job.id == job.id, Job.state == job.state, not_expired)
                                     .values(state="queued", finished_at=None))
     except IntegrityError:
         db.session.rollback()
@@ -139,6 +141,8 @@ def retry(user: User, job_id: int) -> Job:
                           status=409) from None
     if queued.rowcount != 1:
         db.session.rollback()
+        if db.session.scalar(select(Job.state).where(Job.id == job.id)) in ("queued", "running"):
+            raise DomainError("This job is queued or running already.", code="job_running", status=409)
         raise _file_deleted()
     audit.record("job.retry", user=user, object_type="job", object_id=job.id, unit_id=job.unit_id, kind=job.kind)
     return _commit_and_enqueue(job)

@@ -22,7 +22,7 @@ from ..models import Member, Reconciliation, Submission, Unit, User
 from ..reconcile import REVIEW_CLASSES, decision_is_stale
 from ..record_fields import GENDER_LABELS, PERSON_FIELDS, VIETNAM, label
 from ..scope import in_scope, subtree_unit_ids
-from ..spreadsheets import text_cell
+from ..spreadsheets import sheet_title, text_cell
 
 TITLE = "DANH SÁCH ĐẢNG VIÊN CÓ THÔNG TIN KHÁC CSDL DÂN CƯ"
 TITLE_ROWS = 4  # title, unit, date, a blank line; the column headers follow
@@ -158,7 +158,7 @@ def _title_block(ws, unit: Unit, today: datetime) -> None:
 def review_xlsx(unit: Unit, user: User, today: datetime | None = None) -> io.BytesIO:
     """The unit's members with unresolved differences as an XLSX in memory; audits the export."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=unit.code[:31])
+    ws = wb.create_sheet(title=sheet_title(unit.code))
     for index, width in enumerate(WIDTHS):
         ws.column_dimensions[chr(ord("A") + index)].width = width
     ws.freeze_panes = f"A{TITLE_ROWS + 2}"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from .. import audit
+from ..dashboard import tallies
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Member, Unit, User, utcnow
@@ -72,6 +73,8 @@ def move(user: User, booking_id: int, start: datetime) -> dict:
     lock_station(station)
     db.session.refresh(station)
     db.session.refresh(booking)
+    if booking.status != "booked":  # cancelled, or arrived, while we waited for the lock
+        raise DomainError("Only booked members can be moved.", code="booking_closed", status=409)
     end = start + timedelta(minutes=station.slot_minutes)
     if start < utcnow() or not fits(station.week, station.slot_minutes, station.closed, start, end):
         raise invalid("not_a_slot", "start", "The station has no open slot starting then.")
@@ -95,9 +98,19 @@ def cancel(user: User, booking_id: int) -> dict:
     if booking.status == "arrived":
         raise DomainError("The member has already arrived.", code="booking_closed", status=409)
     if booking.status != "cancelled":
-        booking.status = "cancelled"
-        audit.record("booking.cancel", user=user, object_type="booking", object_id=booking.id,
-                     unit_id=booking.cell_id, outcome="ok")
+        # Only while still booked: the member's record may have arrived since we read it (an unconditional
+        # write turned that `arrived` into `cancelled`, and the arrival was lost).
+        changed = db.session.execute(update(Booking).where(Booking.id == booking.id, Booking.status == "booked")
+                                     .values(status="cancelled", updated_at=utcnow())
+                                     .execution_options(synchronize_session=False)).rowcount
+        tallies.touch([booking.member_id])  # a Core update the ORM does not see: the booked counter
+        db.session.refresh(booking)
+        if booking.status == "arrived":
+            db.session.rollback()
+            raise DomainError("The member has already arrived.", code="booking_closed", status=409)
+        if changed:
+            audit.record("booking.cancel", user=user, object_type="booking", object_id=booking.id,
+                         unit_id=booking.cell_id, outcome="ok")
     db.session.commit()
     return describe(booking)
 

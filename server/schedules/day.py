@@ -73,8 +73,11 @@ def replan_missed(user: User, unit_code: str | None, first: date, last: date) ->
         select(Booking.station_id).where(Booking.id.in_(ids)))).order_by(Station.id)).all()
     for station in stations:
         lock_station(station)
+        # Still missed now that the station is ours: a replan running at the same moment has moved them on (read
+        # before the lock, they were moved again by each request, every answer claiming them).
         bookings = db.session.scalars(select(Booking).where(
-            Booking.id.in_(ids), Booking.station_id == station.id, Booking.status == "booked")).all()
+            Booking.id.in_(ids), Booking.station_id == station.id, Booking.status == "booked",
+            Booking.end < utcnow() - MISSED_AFTER)).all()
         order = {booking_id: i for i, booking_id in enumerate(ids)}
         bookings.sort(key=lambda b: order[b.id])
         done, rest = replan(user, station, bookings, first, last)
@@ -97,6 +100,11 @@ def missed_to_visits(user: User, unit_code: str | None, booking_ids: list[int], 
     for assignee_id in dict.fromkeys(assignee_ids):  # refuse before anything changes
         eligible_assignee(user, assignee_id, [])
     unit = _unit(user, unit_code)
+    # The stations' locks first (as a replan takes them), then what is missed: two requests at once would both
+    # read the bookings as missed, both cancel them and plan the members' visits twice.
+    for station in db.session.scalars(select(Station).where(Station.id.in_(
+            select(Booking.station_id).where(Booking.id.in_(booking_ids)))).order_by(Station.id)):
+        lock_station(station)
     rows = db.session.execute(_missed(unit).where(Booking.id.in_(booking_ids))).all()
     found = {r.id for r in rows}
     if any(i not in found for i in booking_ids):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .. import audit
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Member, Unit, User, utcnow
 from ..scope import unit_in_scope
@@ -21,6 +22,16 @@ from .models import OPEN_STATUSES, Booking, CellNotice, Station
 from .slots import TZID, VN
 
 UID_DOMAIN = "fieldkit.schedules"
+
+
+def _cell(code: str, user: User) -> Unit:
+    """The cell `code` in scope: a larger unit has no bookings of its own, and its notice said "no schedule yet"
+    (a secretary handed the wrong code pinned that up), so it answers 422 `not_a_cell` as the hand-over list does."""
+    cell = unit_in_scope(code, user)
+    if cell.kind != "cell":
+        raise DomainError("The notice and the calendar are made per cell.", code="not_a_cell", status=422,
+                          fields={"code": [{"code": "not_a_cell", "params": {}}]})
+    return cell
 
 
 def cell_days(cell: Unit) -> list[dict]:
@@ -72,7 +83,7 @@ def calendar(user: User, code: str) -> bytes:
     """The cell's calendar as RFC 5545 bytes, the stored sequences updated (and the download audited)."""
     from icalendar import Calendar, Event  # loaded on first use only
 
-    cell = unit_in_scope(code, user)
+    cell = _cell(code, user)
     days = cell_days(cell)
     notices = _sequences(cell, days)
     stations = {s.id: s for s in db.session.scalars(select(Station).where(
@@ -119,7 +130,7 @@ def notice_pdf(user: User, code: str) -> bytes:
     """The cell's schedule as an A4 notice in Vietnamese (the download audited)."""
     from ..documents import render_pdf
 
-    cell = unit_in_scope(code, user)
+    cell = _cell(code, user)
     days = cell_days(cell)
     rendered = [{"station": d["station"], "day": d["day"], "start": d["start"].astimezone(VN),
                  "end": d["end"].astimezone(VN),

@@ -16,7 +16,9 @@ from .. import audit
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Unit, User, utcnow
+from ..imports.rows import _INVISIBLE
 from ..scope import require_role, unit_in_scope
+from ..text import clean_text, nfc
 from .models import Booking, Station
 from .slots import fits, hhmm_minutes, session_minutes
 
@@ -44,6 +46,7 @@ def visible(stmt, user: User):
 
 
 def get_station(user: User, code: str) -> Station:
+    code = nfc(code) if code else code  # as stored: a code typed in NFD names the same station
     station = db.session.scalar(visible(select(Station).where(Station.code == code), user)) if code else None
     if station is None:
         raise NotFound()
@@ -85,8 +88,17 @@ def validate(body: dict) -> dict:
         raise invalid("desks_out_of_range", "desks", "Desks must be between 1 and 50.", min=1, max=50)
     if not SLOT_MINUTES[0] <= body["slot_minutes"] <= SLOT_MINUTES[1]:
         raise invalid("slot_minutes_out_of_range", "slot_minutes", "A slot lasts 5 to 120 minutes.", min=5, max=120)
-    return {**body, "week": _clean_week(body["week"]),
+    name, address = _clean(body["name"]), _clean(body.get("address") or "")
+    if not name:  # nothing but invisible characters and spaces
+        raise InvalidInput(fields={"name": [{"code": "required", "params": {}}]})
+    return {**body, "name": name, "address": address, "week": _clean_week(body["week"]),
             "closed": sorted({d.isoformat() if isinstance(d, date) else d for d in body["closed"]})}
+
+
+def _clean(text: str) -> str:
+    """Text as imports store it (server.imports.rows): NFC, no zero-width characters, spaces collapsed; the name
+    and address go onto calendars, notices and tablets, where NFD or a hidden character makes equal names differ."""
+    return clean_text(_INVISIBLE.sub("", text))
 
 
 def describe(station: Station, unit_code: str | None = None) -> dict:
@@ -101,14 +113,16 @@ def list_stations(user: User) -> list[dict]:
 
 
 def orphans(station: Station) -> list[Booking]:
-    """Future open bookings the station's pattern no longer holds: slot gone, day closed, or over the desks
-    (the latest booked of a slot beyond `desks` are the ones listed)."""
-    rows = db.session.scalars(select(Booking).where(
+    """Future open bookings the station's pattern no longer holds: slot gone, day closed, over the desks (the
+    latest booked of a slot beyond `desks` are the ones listed), or a cell no longer under the station's unit
+    (moved to another unit, the station's own day list no longer shows them to the cell's people)."""
+    rows = db.session.execute(select(Booking, Unit.path).join(Unit, Unit.id == Booking.cell_id).where(
         Booking.station_id == station.id, Booking.status == "booked", Booking.start >= utcnow())
         .order_by(Booking.start, Booking.id)).all()
     out, seen = [], {}
-    for booking in rows:
-        if not fits(station.week, station.slot_minutes, station.closed, booking.start, booking.end):
+    for booking, cell_path in rows:
+        if not cell_path.startswith(station.unit.path) or \
+                not fits(station.week, station.slot_minutes, station.closed, booking.start, booking.end):
             out.append(booking)
             continue
         seen[booking.start] = seen.get(booking.start, 0) + 1
@@ -120,9 +134,10 @@ def orphans(station: Station) -> list[Booking]:
 def put_station(user: User, code: str, body: dict) -> tuple[Station, bool, list[Booking]]:
     """Create or replace the station `code`; (station, created, bookings that no longer fit)."""
     require_role(user, "unit_admin")
+    code = nfc(code)  # "TRẠM" typed in NFD and in NFC is one station, not two that look the same
     if len(code) > Station.code.type.length:  # the body's code is bounded by its schema; the path's only here
         raise InvalidInput(fields={"code": [{"code": "too_long", "params": {"max": Station.code.type.length}}]})
-    if body.get("code") not in (None, code):
+    if body.get("code") is not None and nfc(body["code"]) != code:
         raise invalid("code_mismatch", "code", "The code in the body differs from the one in the path.")
     data = validate(body)
     unit = unit_in_scope(data["unit_code"], user)
