@@ -143,17 +143,28 @@ def test_commands_on_a_database_never_initialised_say_to_run_init_db(tmp_path):
         assert "run `fieldkit init-db` first" in result.output and "Traceback" not in result.output
 
 
-def cli_import_beside_an_open_one(app, kind, held, command, path):
-    """Import `held` (of `kind`) in a thread and keep its transaction open for a second while the CLI runs `command`
-    on `path`; (what the held import created or the error it met, the CLI's result)."""
-    written, outcome = threading.Event(), {}
+def cli_import_beside_an_open_one(app, monkeypatch, kind, held, command, path):
+    """Import `held` (of `kind`) in a thread and keep its transaction open until the CLI, running `command` on
+    `path`, has said it waits for it; (what the held import created or the error it met, the CLI's result)."""
+    from server.imports import importers
+    written, cli_waits, outcome = threading.Event(), threading.Event(), {}
+    take_turn = importers._take_turn
+
+    def told(kind, on_wait):  # only the CLI's import has someone to tell
+        def waiting():
+            on_wait()
+            cli_waits.set()
+        return take_turn(kind, waiting if on_wait else None)
+    monkeypatch.setattr(importers, "_take_turn", told)
 
     def hold():
         try:
             with app.app_context():
                 outcome["created"] = import_file(kind, held, commit=False).created
                 written.set()
-                time.sleep(1.0)  # its transaction open while the CLI's import starts
+                # Open until the CLI waits for it (a fixed second was too short for a slow machine's CLI to start):
+                # without the turns the CLI never waits, and after 30 s the assertions on its output say so.
+                cli_waits.wait(30)
                 db.session.commit()
         except Exception as error:  # noqa: BLE001 -- reported by the caller's assertion
             outcome["created"] = repr(error)
@@ -167,20 +178,21 @@ def cli_import_beside_an_open_one(app, kind, held, command, path):
     return outcome["created"], result
 
 
-def test_two_overlapping_imports_at_once_both_land(app, tree, tmp_path):
+def test_two_overlapping_imports_at_once_both_land(app, tree, tmp_path, monkeypatch):
     """Two admins load overlapping first files at the same moment. The second waits for the first to commit
     (PostgreSQL: imports into one table take turns; SQLite: one writer, and the CLI says it waits), then updates
     what the first stored instead of failing on the unique key or on a snapshot the first made stale."""
     first = write_csv(tmp_path / "a.csv", MEMBER_HEADER, [member_row(f"N{i}", citizen_id="") for i in range(5)])
     second = write_csv(tmp_path / "b.csv", MEMBER_HEADER, [member_row(f"N{i}", citizen_id="") for i in range(4, 9)])
-    created, result = cli_import_beside_an_open_one(app, "members", first, "import-members", second)
+    created, result = cli_import_beside_an_open_one(app, monkeypatch, "members", first, "import-members", second)
     assert created == 5
     assert result.exit_code == 0 and "5 rows read, 4 created, 1 updated" in result.output, result.output
     assert count(Member) == 9
     assert "another import is writing" in result.output  # the operator is told why nothing happens yet
 
 
-def test_a_members_file_loaded_while_its_units_file_is_stored_finds_the_new_cells(app, tree, tmp_path):
+def test_a_members_file_loaded_while_its_units_file_is_stored_finds_the_new_cells(app, tree, tmp_path,
+                                                                                   monkeypatch):
     """An admin loads the units file and at once the members file whose rows sit in the cells it adds. The members
     import waits for the units import to commit and only then reads the tree: read before, every row of the new
     cells was refused as naming no unit (on PostgreSQL imports of different tables ran side by side; on SQLite
@@ -191,7 +203,7 @@ def test_a_members_file_loaded_while_its_units_file_is_stored_finds_the_new_cell
     for row in rows:
         row[1] = "C9"
     members = write_csv(tmp_path / "members.csv", MEMBER_HEADER, rows)
-    created, result = cli_import_beside_an_open_one(app, "units", units, "import-members", members)
+    created, result = cli_import_beside_an_open_one(app, monkeypatch, "units", units, "import-members", members)
     assert created == 1
     assert result.exit_code == 0 and "3 rows read, 3 created" in result.output, result.output
     assert "another import is writing" in result.output  # the operator is told why nothing happens yet

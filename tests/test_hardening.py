@@ -227,13 +227,19 @@ def test_a_cut_off_jpeg_with_an_end_marker_appended_is_corrupt(login_as, members
 
 def test_no_more_than_two_photos_decode_at_once_in_a_worker(monkeypatch, tmp_path):
     from offline_queue import photo_store
-    running, peak, lock = [0], [0], threading.Lock()
+    from offline_queue.photo_store import DECODES_AT_ONCE
+    running, peak, lock, two_in = [0], [0], threading.Lock(), threading.Event()
 
     def slow_normalise(body, **kwargs):
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
-        time.sleep(0.05)  # long enough for the others to pile up behind the bound
+            if running[0] == DECODES_AT_ONCE:
+                two_in.set()
+        # The first waits for the second to come in, however late a loaded machine starts its thread (50 ms was
+        # all it had, and a peak of 1 failed the test); with a bound of one it never comes, and peak says so.
+        two_in.wait(10)
+        time.sleep(0.05)  # long enough for more to pile up, were the bound broken
         with lock:
             running[0] -= 1
         raise ImageCorrupt()
@@ -249,7 +255,7 @@ def test_no_more_than_two_photos_decode_at_once_in_a_worker(monkeypatch, tmp_pat
 
     with ThreadPoolExecutor(12) as pool:
         list(pool.map(upload, range(12)))
-    assert peak[0] == photo_store.DECODES_AT_ONCE == 2
+    assert peak[0] == DECODES_AT_ONCE == 2
 
 
 @pytest.mark.parametrize("due", ["0001-01-01", "9999-12-31"])

@@ -12,12 +12,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from server.extensions import db
+from server.imports.importers import BATCH
 from server.jobs import queue
 from server.models import AuditEvent, Member
 
-# Enough rows that the write lasts several of the progress bar's half-second ticks at today's import speed (40,000
-# were written in under one tick on PostgreSQL once imports reached ~50,000 rows/s, and the kill came too late).
-ROWS = 150_000
+# Four batches (server.imports.importers.BATCH): the worker is held in the middle of writing them (HELD_WORKER).
+ROWS = 20_000
 FIELDKIT = str(Path(sys.executable).with_name("fieldkit"))
 HEADER = ("member_code,unit_code,full_name,date_of_birth,gender,citizen_id,hometown,permanent_address,"
           "party_join_date,party_official_date,priority,needs_home_visit")
@@ -29,11 +29,37 @@ def members_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def start_worker(app, tmp_path):
+# `fieldkit worker` whose import stops in the middle of its write: at the first progress tick after a batch is
+# written (its transaction still open) it tells the test (a file) and waits there for ever, its heartbeat still
+# beating. Waiting for a tick that happened to come mid-write depended on the machine's speed: at ~50,000 rows/s
+# 40,000 rows were written within one half-second tick, and the test saw the job done before it could kill.
+HELD_WORKER = """
+import os, threading
+from pathlib import Path
+from server.jobs import progress
+tell = progress.CountingSource._tell
+
+def held(self, done, force=False):
+    tell(self, done, force)
+    if self.report.created:  # a batch written, uncommitted
+        mark = Path(os.environ["HELD_MARK"])
+        mark.with_suffix(".part").write_text(str(done))
+        mark.with_suffix(".part").replace(mark)  # whole when the test sees it
+        threading.Event().wait()
+progress.CountingSource._tell = held
+from server.cli import main
+main()
+"""
+
+
+def start_worker(app, tmp_path, held=None):
     env = dict(os.environ, FIELDKIT_DATA_DIR=str(tmp_path), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                SECRET_KEY="test", FIELDKIT_JOBS_STALE_SECONDS="2", FIELDKIT_JOBS_HEARTBEAT_SECONDS="0.3",
                FIELDKIT_JOBS_SWEEP_SECONDS="0.5")
-    return subprocess.Popen([FIELDKIT, "worker", "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
+    command = [FIELDKIT] if held is None else [sys.executable, "-c", HELD_WORKER]
+    if held is not None:
+        env["HELD_MARK"] = str(held)
+    return subprocess.Popen([*command, "worker", "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 
@@ -62,20 +88,25 @@ def test_worker_killed_mid_import_stores_nothing_and_another_worker_completes_it
     assert upload.status_code == 202 and upload.json["state"] == "queued", upload.json
     job_id = upload.json["id"]
     assert [path.suffix for path in (tmp_path / "uploads").iterdir()] == [".csv"]  # kept in the upload store
-    worker = start_worker(app, tmp_path)
+    held = tmp_path / "held"
+    worker = start_worker(app, tmp_path, held=held)
     try:
-        # Past the check and at least one batch of 2000 written (uncommitted): the middle of the write.
-        job = wait_for(admin, job_id, lambda j: (j["progress"] or {}).get("phase") == "writing"
-                       and j["progress"]["rows"] > 2000 or j["state"] != "queued" and j["state"] != "running")
+        deadline = time.monotonic() + 120
+        while not held.exists():  # the worker is in the middle of the write, and stays there
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker never got to the write"
+            time.sleep(0.05)
+        job = admin.get(f"/api/v1/jobs/{job_id}").json
+        assert job["state"] == "running" and job["progress"]["phase"] == "writing", job
+        assert job["progress"]["rows"] == int(held.read_text()) >= BATCH  # at least one batch written
+        assert job["progress"]["worker"].endswith(f":{worker.pid}")  # who runs it, as its heartbeat says
+        retry = admin.post(f"/api/v1/jobs/{job_id}/retry").json  # its heartbeat goes on: not to be run again
+        assert retry["error"]["code"] == "job_not_retryable", retry
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert job["state"] == "running" and job["progress"]["phase"] == "writing", job
-    assert job["progress"]["worker"].endswith(f":{worker.pid}")  # who runs it, as its heartbeat says
     assert stored() == 0  # nothing half-imported: the one transaction died with the worker
-    assert admin.post(f"/api/v1/jobs/{job_id}/retry").json["error"]["code"] == "job_not_retryable"  # still beating
     worker = start_worker(app, tmp_path)  # the next worker: its sweep finds the heartbeat stale, nobody clicks
     try:
         done = wait_for(admin, job_id, lambda j: j["state"] not in ("queued", "running"))
