@@ -194,7 +194,10 @@ from harness.app_driver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 -- shared w
 
 @pytest.fixture(scope="session")
 def playwright():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    # expect() waits 5 s by default; the contexts' actions wait 15 s (tests/e2e*/conftest.py): one patience for both,
+    # so an assertion on a slow CI machine waits as long as the click before it may.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as driver:
         yield driver
 
