@@ -11,6 +11,10 @@ import unicodedata
 # The five tone marks; circumflex, breve and horn change the vowel itself and are kept.
 TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
 _SPACES = re.compile(r"\s+")
+# Invisible characters that copy-paste leaves in names (zero-width spaces and joiners, word joiner, BOM, and the
+# direction marks LRM, RLM, ALM copied from a web page); kept, they would make equal names differ.
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARACTERS}]")
 
 
 def nfc(value: str) -> str:
@@ -20,6 +24,11 @@ def nfc(value: str) -> str:
 def clean_text(value: str) -> str:
     """NFC with spaces collapsed and trimmed: the form text is stored in."""
     return " ".join(nfc(value).split())  # str.split() splits on exactly what \s matches; no regex per value
+
+
+def visible_text(value: str) -> str:
+    """clean_text without the invisible characters: what imports and stations store typed names and addresses as."""
+    return clean_text(_INVISIBLE.sub("", value))
 
 
 def _syllable_key(syllable: str) -> str:

@@ -17,7 +17,7 @@ from ..citizen_id import check_citizen_id
 from ..models import UNIT_KINDS
 from ..record_fields import (BY_NAME, MAX_LENGTHS, MEMBER_COLUMNS, MEMBER_OPTIONAL, MIN_BIRTH_YEAR, PHONE_CHARACTERS,
                              REGISTRY_COLUMNS, today_in_vietnam)
-from ..text import clean_text
+from ..text import INVISIBLE_CHARACTERS, clean_text, visible_text
 from ..text import name_key as _name_key
 from . import hints
 
@@ -36,13 +36,11 @@ COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _PHONE = re.compile(PHONE_CHARACTERS)
-# Invisible characters that copy-paste leaves in names; kept, they would make equal names differ.
-# The direction marks (LRM, RLM, ALM) are as invisible and come the same way (copied from a web page).
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c]")
 # Control characters that survive collapsing whitespace, and the bidirectional embeddings, overrides and isolates:
 # U+202E shows "C0001" as "1000C" on every tablet and sheet (JSON bodies refuse them too, api.schemas).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_ODD = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_ODD = re.compile(f"[{_CONTROLS}{INVISIBLE_CHARACTERS}]")  # either kind: one search for the common clean value
 _ID_REASONS = {
     "citizen_id_format": "must be exactly 12 digits 0-9",
     "citizen_id_province": "the first 3 digits are not a province code",
@@ -135,7 +133,7 @@ class Row:
             return value
         value = clean_text(value)
         if _ODD.search(value):
-            value = clean_text(_INVISIBLE.sub("", value))
+            value = visible_text(value)
         if required and not value:
             self.fail(field, "is required")
         elif len(value) > limit:

@@ -16,9 +16,8 @@ from .. import audit
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Unit, User, utcnow
-from ..imports.rows import _INVISIBLE
 from ..scope import require_role, unit_in_scope
-from ..text import clean_text, nfc
+from ..text import nfc, visible_text
 from .models import Booking, Station
 from .slots import fits, hhmm_minutes, session_minutes
 
@@ -88,17 +87,12 @@ def validate(body: dict) -> dict:
         raise invalid("desks_out_of_range", "desks", "Desks must be between 1 and 50.", min=1, max=50)
     if not SLOT_MINUTES[0] <= body["slot_minutes"] <= SLOT_MINUTES[1]:
         raise invalid("slot_minutes_out_of_range", "slot_minutes", "A slot lasts 5 to 120 minutes.", min=5, max=120)
-    name, address = _clean(body["name"]), _clean(body.get("address") or "")
+    # As imports store text: on calendars, notices and tablets NFD or a hidden character makes equal names differ.
+    name, address = visible_text(body["name"]), visible_text(body.get("address") or "")
     if not name:  # nothing but invisible characters and spaces
         raise InvalidInput(fields={"name": [{"code": "required", "params": {}}]})
     return {**body, "name": name, "address": address, "week": _clean_week(body["week"]),
             "closed": sorted({d.isoformat() if isinstance(d, date) else d for d in body["closed"]})}
-
-
-def _clean(text: str) -> str:
-    """Text as imports store it (server.imports.rows): NFC, no zero-width characters, spaces collapsed; the name
-    and address go onto calendars, notices and tablets, where NFD or a hidden character makes equal names differ."""
-    return clean_text(_INVISIBLE.sub("", text))
 
 
 def describe(station: Station, unit_code: str | None = None) -> dict:
