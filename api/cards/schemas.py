@@ -101,7 +101,8 @@ class HandoverResultSchema(Schema):
     status = fields.String(allow_none=True, metadata={"enum": ["handed_over"]})
     errors = fields.List(fields.Nested(ItemErrorSchema), metadata={
         "description": "card_not_here, card_member_mismatch, already_handed_over, required (proxy_name), "
-                       "handed_in_future, date_out_of_range (before 2020: a reset tablet clock), client_id_reused, and the field codes of submissions"})
+                       "handed_in_future, date_out_of_range (before 2020: a reset tablet clock), client_id_reused, "
+                       "and the field codes of submissions"})
 
 
 class HandoverResultsSchema(Schema):

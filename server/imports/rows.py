@@ -29,6 +29,8 @@ def quoted(value: str) -> str:
     """A file's value as a reason quotes it: cut to QUOTED characters with "…" (the report keeps a reason for each
     of up to a thousand rows, in English and Vietnamese; a whole long cell in each would make it megabytes)."""
     return value if len(value) <= QUOTED else value[:QUOTED] + "…"
+
+
 COLUMNS = {"units": (UNIT_COLUMNS, ()), "members": (MEMBER_COLUMNS, MEMBER_OPTIONAL),
            "registry": (REGISTRY_COLUMNS, ())}
 COLUMNS["cards"] = (("card_number", "member_code", "batch_code"), ("printed_on",))  # CONTRACT §4; server.cards
